@@ -1,0 +1,69 @@
+# hako — build your own container runtime and KVM hypervisor, lesson by lesson.
+# `make help` lists the targets. The lessons and their tests are listed in tests/manifest.
+
+SHELL := /bin/bash
+MANIFEST := tests/manifest
+LESSONS := $(shell awk '$$1 == "lesson" { print $$2 }' $(MANIFEST))
+GRADE := tests/tools/grade.sh
+FORMAT ?= text
+
+.DEFAULT_GOAL := help
+
+## Studying
+help: ## list the targets
+	@echo "hako: write a container runtime and a KVM hypervisor, lesson by lesson."
+	@echo
+	@awk 'BEGIN { FS = ":.*## " } /^## / { printf "\n%s\n", substr($$0, 4); next } \
+		/^[a-zA-Z0-9_%-]+:.*## / { printf "  make %-18s %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
+	@echo
+	@echo "Lessons: $(LESSONS)"
+
+lesson-%: ## build your code for lesson % and run its graded tests (make lesson-01)
+	@$(GRADE) --src lessons $*
+
+solution-%: ## run lesson %'s tests against the reference solution
+	@$(GRADE) --src solutions $*
+
+grade: ## grade every lesson: a table and a total (FORMAT=gradescope writes results.json; FORMAT=junit)
+	@$(GRADE) --src lessons --table --format $(FORMAT) all
+
+progress: ## which lessons you have finished, with progress bars
+	@$(GRADE) --src lessons --progress all || true
+
+doctor: build/ref-hako ## what this machine supports (namespaces, cgroups, overlayfs, KVM) and what to do about it
+	@build/ref-hako/hako doctor
+
+hako: ## build your own hako from all your lessons: build/student/hako
+	@$(MAKE) -s -f tests/tools/program.mk SRC=lessons OUT=build/student
+	@echo "built build/student/hako and build/student/hakovm"
+
+rootfs: build/rootfs ## build the default root filesystem (busybox) in build/rootfs
+
+build/rootfs:
+	@tests/tools/mkrootfs.sh build/rootfs
+
+setup: ## install the Debian/Ubuntu packages the course needs (run with sudo), then run the doctor
+	@tests/tools/setup.sh
+	@$(MAKE) -s doctor
+
+## Teaching and maintaining
+check: ## CI: solutions pass (also under ASan+UBSan), starters fail, starters are fresh, format, grader self-test
+	@tests/tools/check.sh
+
+starters: ## regenerate every lessons/NN-*/ starter from solutions/ (overwrites starter files!)
+	@test -d solutions || { echo "no solutions/ here (a handout?)"; exit 2; }
+	@for l in $(LESSONS); do tests/tools/mkstarter.sh solutions/$$l lessons/$$l && echo "lessons/$$l"; done
+
+handout: ## build/hako-handout.tar.gz: the course without solutions/, reference code as a library
+	@tests/tools/handout.sh
+
+format: ## clang-format every C file in place
+	@find lessons solutions tests -name '*.[ch]' | xargs clang-format -i
+
+clean: ## remove build/ and results.json
+	rm -rf build results.json
+
+build/ref-hako:
+	@$(MAKE) -s -f tests/tools/program.mk SRC=solutions OUT=build/ref-hako
+
+.PHONY: help grade progress doctor hako rootfs setup check starters handout format clean build/ref-hako

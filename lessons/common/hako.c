@@ -1,0 +1,198 @@
+/* hako.c: the `hako` command line — parses options into a struct hako_config and runs it. */
+#include "hako.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+/* The options of `hako run`, as data: one row each, in the order --help lists them. */
+enum opt_id {
+	OPT_HOSTNAME = 1000,
+	OPT_ISOLATE,
+	OPT_NET,
+	OPT_ROOTLESS,
+	OPT_MEMORY,
+	OPT_CPUS,
+	OPT_PIDS,
+	OPT_STATS,
+	OPT_HELP,
+};
+
+static const struct run_option {
+	const char *name;
+	const char *arg; /* NULL for a flag */
+	enum opt_id id;
+	const char *lesson;
+	const char *help;
+} run_options[] = {
+	{"hostname", "NAME", OPT_HOSTNAME, "02", "hostname inside the container (a UTS namespace)"},
+	{"isolate", NULL, OPT_ISOLATE, "02", "new namespaces even without ROOTFS or --hostname"},
+	{"rootless", NULL, OPT_ROOTLESS, "05", "map root inside to your own user (user namespace)"},
+	{"net", "MODE", OPT_NET, "06", "host (default), none (loopback only) or veth"},
+	{"memory", "SIZE", OPT_MEMORY, "07", "memory limit: 512m, 1g, 64k or bytes"},
+	{"cpus", "N", OPT_CPUS, "07", "CPU limit in CPUs: 0.5 is half of one CPU"},
+	{"pids-limit", "N", OPT_PIDS, "07", "at most N processes"},
+	{"stats", NULL, OPT_STATS, "08", "print CPU time, peak memory and pids at exit"},
+	{"help", NULL, OPT_HELP, "01", "show this help"},
+};
+#define N_RUN_OPTIONS (sizeof(run_options) / sizeof(run_options[0]))
+
+static void usage(FILE *f)
+{
+	fputs("usage: hako COMMAND [ARGS...]\n"
+	      "\n"
+	      "A small container runtime, written lesson by lesson.\n"
+	      "\n"
+	      "Commands:\n"
+	      "  run [OPTIONS] [ROOTFS] CMD [ARG...]   run CMD, isolated as the options ask\n"
+	      "  doctor                                what this machine supports (lesson 00)\n"
+	      "  help                                  show this help\n"
+	      "\n"
+	      "Run `hako run --help` for the options of run.\n",
+	      f);
+}
+
+static void run_usage(FILE *f)
+{
+	fputs("usage: hako run [OPTIONS] [ROOTFS] CMD [ARG...]\n"
+	      "\n"
+	      "Run CMD. With no options it is a plain child process (lesson 01); ROOTFS (a folder\n"
+	      "with a root filesystem, e.g. build/rootfs) and the options below isolate it.\n"
+	      "\n"
+	      "Options:\n",
+	      f);
+	for (size_t i = 0; i < N_RUN_OPTIONS; i++) {
+		char left[40];
+		const struct run_option *o = &run_options[i];
+		snprintf(left, sizeof(left), "--%s%s%s", o->name, o->arg ? " " : "",
+			 o->arg ? o->arg : "");
+		fprintf(f, "  %-20s %s (lesson %s)\n", left, o->help, o->lesson);
+	}
+	fputs("\nExit status: CMD's own; 128+N if a signal N killed it; 127 if CMD was not found,\n"
+	      "126 if it could not be executed; 125 if hako itself failed.\n",
+	      f);
+}
+
+/* Turn a parser's error into a message naming the option; returns HAKO_EXIT_FAILED. */
+static int bad_value(const char *opt, const char *value, int err, const char *what,
+		     const char *lesson)
+{
+	if (err == -ENOSYS)
+		fprintf(stderr, "hako: --%s: not implemented yet (lesson %s)\n", opt, lesson);
+	else
+		fprintf(stderr, "hako: --%s %s: invalid %s\n", opt, value, what);
+	return HAKO_EXIT_FAILED;
+}
+
+static int cmd_run(int argc, char **argv)
+{
+	struct hako_config cfg = {.net = HAKO_NET_HOST};
+	struct option longopts[N_RUN_OPTIONS + 1];
+	int c, err;
+
+	for (size_t i = 0; i < N_RUN_OPTIONS; i++)
+		longopts[i] = (struct option){run_options[i].name,
+					      run_options[i].arg ? required_argument : no_argument,
+					      NULL, run_options[i].id};
+	memset(&longopts[N_RUN_OPTIONS], 0, sizeof(longopts[0]));
+
+	optind = 1;
+	opterr = 0;
+	/* "+": stop at the first non-option, so CMD's own options are left alone. */
+	while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
+		switch (c) {
+		case OPT_HOSTNAME:
+			cfg.hostname = optarg;
+			break;
+		case OPT_ISOLATE:
+			cfg.isolate = true;
+			break;
+		case OPT_ROOTLESS:
+			cfg.rootless = true;
+			break;
+		case OPT_NET:
+			if (strcmp(optarg, "host") == 0)
+				cfg.net = HAKO_NET_HOST;
+			else if (strcmp(optarg, "none") == 0)
+				cfg.net = HAKO_NET_NONE;
+			else if (strcmp(optarg, "veth") == 0)
+				cfg.net = HAKO_NET_VETH;
+			else
+				return bad_value("net", optarg, -EINVAL,
+						 "network mode (host, none or veth)", "06");
+			break;
+		case OPT_MEMORY:
+			err = cgroup_parse_size(optarg, &cfg.memory);
+			if (err < 0)
+				return bad_value("memory", optarg, err, "size", "07");
+			break;
+		case OPT_CPUS:
+			err = cgroup_parse_cpus(optarg, &cfg.cpu_max);
+			if (err < 0)
+				return bad_value("cpus", optarg, err, "number of CPUs", "07");
+			break;
+		case OPT_PIDS: {
+			char *end;
+			errno = 0;
+			long n = strtol(optarg, &end, 10);
+			if (errno || end == optarg || *end || n <= 0)
+				return bad_value("pids-limit", optarg, -EINVAL, "process count",
+						 "07");
+			cfg.pids_limit = n;
+			break;
+		}
+		case OPT_STATS:
+			cfg.stats = true;
+			break;
+		case 'h':
+		case OPT_HELP:
+			run_usage(stdout);
+			return 0;
+		default:
+			if (optopt)
+				fprintf(stderr, "hako run: unknown option or missing value: -%c\n",
+					optopt);
+			else
+				fprintf(stderr, "hako run: unknown option or missing value: %s\n",
+					argv[optind - 1]);
+			fputs("Try `hako run --help`.\n", stderr);
+			return HAKO_EXIT_FAILED;
+		}
+	}
+
+	/* [ROOTFS] CMD...: the first word is a root filesystem if it is a folder. */
+	struct stat st;
+	if (optind + 1 < argc && stat(argv[optind], &st) == 0 && S_ISDIR(st.st_mode))
+		cfg.rootfs = argv[optind++];
+	if (optind >= argc) {
+		fputs("hako run: no command given\nTry `hako run --help`.\n", stderr);
+		return HAKO_EXIT_FAILED;
+	}
+	cfg.argv = &argv[optind];
+
+	int code = hako_run(&cfg);
+	return code < 0 ? HAKO_EXIT_FAILED : code;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return HAKO_EXIT_FAILED;
+	}
+	if (strcmp(argv[1], "run") == 0)
+		return cmd_run(argc - 1, argv + 1);
+	if (strcmp(argv[1], "doctor") == 0)
+		return doctor_report() < 0 ? 1 : 0;
+	if (strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0 ||
+	    strcmp(argv[1], "-h") == 0) {
+		usage(stdout);
+		return 0;
+	}
+	fprintf(stderr, "hako: unknown command '%s'\n", argv[1]);
+	usage(stderr);
+	return HAKO_EXIT_FAILED;
+}

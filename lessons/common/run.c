@@ -1,0 +1,187 @@
+/* run.c: `hako run` — calls each lesson's part in the order a container needs them. */
+#include "hako.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+/* What the child needs to know, and the pipe on which it waits for the parent's "go". */
+struct child_ctx {
+	const struct hako_config *cfg;
+	int go[2]; /* the parent closes go[1] when the child may continue */
+};
+
+bool hako_config_isolated(const struct hako_config *cfg)
+{
+	return cfg->rootfs || cfg->hostname || cfg->isolate || cfg->net != HAKO_NET_HOST ||
+	       cfg->rootless;
+}
+
+/* Report ERR from WHAT, a step of lesson LESSON, as "hako: WHAT: reason"; returns ERR. */
+static int report(const char *lesson, const char *what, int err)
+{
+	if (err == -ENOSYS)
+		fprintf(stderr, "hako: %s: not implemented yet (lesson %s)\n", what, lesson);
+	else
+		fprintf(stderr, "hako: %s: %s\n", what, strerror(-err));
+	return err;
+}
+
+/*
+ * The child's side. It runs in the new namespaces but must not change anything until the
+ * parent has finished its part (uid maps, veth, cgroup): it blocks reading the "go" pipe,
+ * which returns 0 (end of file) once the parent closes its end.
+ */
+static int child_main(void *arg)
+{
+	struct child_ctx *ctx = arg;
+	const struct hako_config *cfg = ctx->cfg;
+	char byte;
+	int err;
+
+	close(ctx->go[1]);
+	if (read(ctx->go[0], &byte, 1) != 0)
+		_exit(1); /* the parent failed and wrote an abort byte */
+	close(ctx->go[0]);
+
+	if (cfg->hostname && (err = uts_enter(cfg->hostname)) < 0) {
+		report("02", "sethostname", err);
+		goto bad;
+	}
+	if (cfg->net != HAKO_NET_HOST && (err = net_loopback_up()) < 0) {
+		report("06", "loopback", err);
+		goto bad;
+	}
+	if (cfg->rootfs && (err = mount_enter_rootfs(cfg->rootfs)) < 0) {
+		report("04", cfg->rootfs, err);
+		goto bad;
+	}
+	err = init_main(cfg->argv);
+	if (err >= 0)
+		_exit(err);
+	report("03", "init", err);
+bad:
+	_exit(HAKO_EXIT_FAILED);
+}
+
+/* Plain fork/exec for a command that asked for no isolation (lesson 01). */
+static int run_plain(const struct hako_config *cfg)
+{
+	int code = process_run(cfg->argv);
+
+	if (code < 0)
+		return report("01", "run", code);
+	return code;
+}
+
+static long long now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000LL + ts.tv_nsec / 1000;
+}
+
+int hako_run(const struct hako_config *cfg)
+{
+	struct child_ctx ctx = {.cfg = cfg, .go = {-1, -1}};
+	struct hako_cgroup *cg = NULL;
+	char host_if[16] = "";
+	char name[32];
+	int flags, err, code = -1;
+	pid_t pid = -1;
+	long long start = now_us();
+	bool limits = cfg->memory || cfg->cpu_max || cfg->pids_limit || cfg->stats;
+
+	if (!hako_config_isolated(cfg) && !limits)
+		return run_plain(cfg);
+
+	/* 1. Check everything that can be checked before anything is made. */
+	if (cfg->hostname && (err = uts_check_hostname(cfg->hostname)) < 0)
+		return report("02", cfg->hostname, err);
+	if (cfg->rootfs && (err = mount_check_rootfs(cfg->rootfs, cfg->argv[0])) < 0)
+		return report("04", cfg->rootfs, err);
+
+	/* 2. The cgroup exists before the child, so the child can join it before exec. */
+	snprintf(name, sizeof(name), "hako-%d", (int)getpid());
+	if (limits && (err = cgroup_create(cfg, name, &cg)) < 0) {
+		report("07", "cgroup", err);
+		goto bad;
+	}
+
+	/* 3. The child, in its new namespaces, waiting on the pipe. */
+	flags = SIGCHLD;
+	if (hako_config_isolated(cfg))
+		flags |= CLONE_NEWUTS | CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWIPC;
+	if (cfg->net != HAKO_NET_HOST)
+		flags |= CLONE_NEWNET;
+	if (cfg->rootless)
+		flags |= CLONE_NEWUSER;
+	if (limits && hako_config_isolated(cfg))
+		flags |= CLONE_NEWCGROUP;
+	if (pipe2(ctx.go, O_CLOEXEC) < 0) {
+		err = report("02", "pipe", -errno);
+		goto bad;
+	}
+	pid = container_clone(child_main, &ctx, flags);
+	if (pid < 0) {
+		err = report("02", "clone", pid);
+		pid = -1;
+		goto bad;
+	}
+	close(ctx.go[0]);
+	ctx.go[0] = -1;
+
+	/* 4. The parent's part, while the child waits. */
+	if (cfg->rootless && (err = userns_write_maps(pid, getuid(), getgid())) < 0) {
+		report("05", "uid/gid maps", err);
+		goto bad;
+	}
+	if (cfg->net == HAKO_NET_VETH && (err = net_veth_create(pid, host_if)) < 0) {
+		report("06", "veth", err);
+		goto bad;
+	}
+	if (cg && (err = cgroup_attach(cg, pid)) < 0) {
+		report("07", "cgroup", err);
+		goto bad;
+	}
+
+	/* 5. Go: closing the write end gives the child end-of-file. */
+	close(ctx.go[1]);
+	ctx.go[1] = -1;
+	code = container_wait(pid);
+	pid = -1;
+	if (code < 0) {
+		err = report("03", "wait", code);
+		goto bad;
+	}
+
+	if (cg && cgroup_oom_killed(cg) > 0)
+		fprintf(stderr, "hako: killed: out of memory (limit %lld MiB)\n",
+			cfg->memory / (1024 * 1024));
+	if (cg && cfg->stats)
+		stats_print_summary(cg, now_us() - start);
+	err = code;
+bad:
+	if (pid > 0) {
+		/* The child is still waiting: tell it to stop, and reap it. */
+		if (ctx.go[1] >= 0 && write(ctx.go[1], "x", 1) < 0)
+			kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+	}
+	if (ctx.go[0] >= 0)
+		close(ctx.go[0]);
+	if (ctx.go[1] >= 0)
+		close(ctx.go[1]);
+	if (host_if[0])
+		net_veth_destroy(host_if);
+	cgroup_destroy(cg);
+	return err;
+}

@@ -1,0 +1,157 @@
+/* test_process.c: graded tests for lesson 01 — fork, exec, wait and exit codes. */
+#include "hako_test.h"
+#include "hako.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* Run `hako run ARGS...` (at most 8 words) with INPUT on stdin. */
+static void hako_run_words(struct hako_run *r, const char *input, const char *a0, const char *a1,
+			   const char *a2, const char *a3)
+{
+	char *argv[] = {(char *)hako_prog("hako"), "run", (char *)a0, (char *)a1, (char *)a2,
+			(char *)a3, NULL};
+	check_that(hako_run_argv(argv, input, 5000, r) == 0, "could not start %s", argv[0]);
+	check_that(!r->timed_out, "hako run %s did not finish within 5 s", a0);
+}
+
+/* A real wait status: a child that exits with CODE, or is killed by SIG when SIG != 0. */
+static int real_status(int code, int sig)
+{
+	int wstatus;
+	pid_t pid = fork();
+
+	check_that(pid >= 0, "fork failed");
+	if (pid == 0) {
+		if (sig)
+			raise(sig);
+		_exit(code);
+	}
+	check_that(waitpid(pid, &wstatus, 0) == pid, "waitpid failed");
+	return wstatus;
+}
+
+/* This test checks that process_exit_code() returns a child's own exit status. */
+static void test_process_exit_code_exited(void **state)
+{
+	for (int i = 0; i < 5; i++) {
+		int code = (int)hako_rand_range(0, 255);
+		char what[64];
+		snprintf(what, sizeof(what), "process_exit_code() for a child that exited %d", code);
+		check_int(process_exit_code(real_status(code, 0)), code, what);
+	}
+}
+
+/* This test checks that process_exit_code() reports 128 + N for a child killed by signal N. */
+static void test_process_exit_code_signaled(void **state)
+{
+	static const int sigs[] = {SIGHUP, SIGINT, SIGKILL, SIGUSR1, SIGUSR2, SIGTERM, SIGALRM};
+	for (int i = 0; i < 4; i++) {
+		int sig = sigs[hako_rand() % (sizeof(sigs) / sizeof(sigs[0]))];
+		char what[80];
+		snprintf(what, sizeof(what), "process_exit_code() for a child killed by %s",
+			 strsignal(sig));
+		check_int(process_exit_code(real_status(0, sig)), 128 + sig, what);
+	}
+}
+
+/* This test checks that process_run() runs the command and returns its exit code. */
+static void test_process_run_returns_code(void **state)
+{
+	int code = (int)hako_rand_range(1, 120);
+	char script[32];
+	snprintf(script, sizeof(script), "exit %d", code);
+	char *argv[] = {"/bin/sh", "-c", script, NULL};
+
+	check_int(process_run(argv), code, "process_run({\"/bin/sh\", \"-c\", \"exit N\"})");
+}
+
+/* This test checks that `hako run` exits with the command's own exit code. */
+static void test_process_hako_exit_code(void **state)
+{
+	struct hako_run r;
+	int code = (int)hako_rand_range(1, 120);
+	char script[32];
+
+	snprintf(script, sizeof(script), "exit %d", code);
+	hako_run_words(&r, NULL, "/bin/sh", "-c", script, NULL);
+	check_int(r.exit_code, code, "exit code of `hako run /bin/sh -c 'exit N'`");
+	hako_run_free(&r);
+}
+
+/* This test checks that the command's stdout and stderr reach hako's, byte for byte, and that
+ * it reads hako's stdin. */
+static void test_process_output_passes_through(void **state)
+{
+	struct hako_run r;
+	char out[24], err[24], in[24], expect[64];
+
+	hako_rand_name(out, 16);
+	hako_rand_name(err, 16);
+	hako_rand_name(in, 16);
+	snprintf(expect, sizeof(expect), "%s\n%s", out, in);
+	char script[128];
+	snprintf(script, sizeof(script), "echo %s; echo %s >&2; cat", out, err);
+	hako_run_words(&r, in, "/bin/sh", "-c", script, NULL);
+	check_str(r.out, expect, "stdout of the command (its echo, then what cat read)");
+	check_int(strncmp(r.err, err, strlen(err)), 0, "stderr starts with the command's text");
+	check_int(r.exit_code, 0, "exit code");
+	hako_run_free(&r);
+}
+
+/* This test checks that a command killed by signal N makes hako exit with 128 + N. */
+static void test_process_hako_signal_code(void **state)
+{
+	static const int sigs[] = {SIGINT, SIGKILL, SIGUSR1, SIGTERM};
+	int sig = sigs[hako_rand() % 4];
+	struct hako_run r;
+	char script[32];
+
+	snprintf(script, sizeof(script), "kill -%d $$", sig);
+	hako_run_words(&r, NULL, "/bin/sh", "-c", script, NULL);
+	check_int(r.exit_code, 128 + sig, "exit code of a command that killed itself");
+	hako_run_free(&r);
+}
+
+/* This test checks that an unknown command exits 127 with bash's "command not found". */
+static void test_process_not_found(void **state)
+{
+	struct hako_run r;
+	char name[24], expect[64];
+
+	hako_rand_name(name, 12);
+	hako_run_words(&r, NULL, name, NULL, NULL, NULL);
+	check_int(r.exit_code, 127, "exit code for a command that does not exist");
+	snprintf(expect, sizeof(expect), "%s: command not found", name);
+	check_contains(r.err, expect, "stderr");
+	hako_run_free(&r);
+}
+
+/* This test checks that a file without execute permission exits 126 with the reason. */
+static void test_process_not_executable(void **state)
+{
+	struct hako_run r;
+	char *dir = hako_tmpdir(), path[512];
+
+	snprintf(path, sizeof(path), "%s/script", dir);
+	hako_write_file(path, "#!/bin/sh\necho should not run\n");
+	chmod(path, 0644);
+	hako_run_words(&r, NULL, path, NULL, NULL, NULL);
+	hako_rm_rf(dir);
+	free(dir);
+	check_int(r.exit_code, 126, "exit code for a file that is not executable");
+	check_contains(r.err, "Permission denied", "stderr");
+	check_that(strstr(r.out, "should not run") == NULL, "the script ran anyway");
+	hako_run_free(&r);
+}
+
+HAKO_TEST_MAIN(HAKO_TEST(test_process_exit_code_exited), HAKO_TEST(test_process_exit_code_signaled),
+	       HAKO_TEST(test_process_run_returns_code), HAKO_TEST(test_process_hako_exit_code),
+	       HAKO_TEST(test_process_output_passes_through),
+	       HAKO_TEST(test_process_hako_signal_code), HAKO_TEST(test_process_not_found),
+	       HAKO_TEST(test_process_not_executable))

@@ -1,0 +1,131 @@
+/* hako_test.h: what every graded test uses — cmocka, checks that print expected and actual,
+ * explicit skips with a reason, random inputs, and running a program with a timeout. */
+#ifndef HAKO_TEST_H
+#define HAKO_TEST_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <stdbool.h>
+#include <sys/types.h>
+#include <cmocka.h>
+
+/*
+ * A test is a function `static void test_<module>_<behaviour>(void **state)` that opens with a
+ * comment saying "This test checks that ...". A lesson's test file ends with
+ *
+ *	HAKO_TEST_MAIN(HAKO_TEST(test_process_exit_code), HAKO_TEST(test_process_not_found));
+ *
+ * The grader runs each test alone (`./tests --run NAME`) under a hard timeout and reads the
+ * one result line the harness prints at the end, so a test that crashes, hangs, exits early
+ * or is skipped can never be mistaken for a pass.
+ */
+struct hako_case {
+	void (*fn)(void **state);
+};
+
+#define HAKO_TEST(f)                                                                               \
+	{                                                                                          \
+		.name = #f, .test_func = hako_case_run,                                            \
+		.initial_state = (void *)&(struct hako_case){f},                                   \
+	}
+
+#define HAKO_TEST_MAIN(...)                                                                        \
+	static const struct CMUnitTest hako_tests_[] = {__VA_ARGS__};                            \
+	int main(int argc, char **argv)                                                            \
+	{                                                                                          \
+		return hako_test_main(argc, argv, hako_tests_,                                     \
+				      sizeof(hako_tests_) / sizeof(hako_tests_[0]));               \
+	}
+
+void hako_case_run(void **state);
+int hako_test_main(int argc, char **argv, const struct CMUnitTest *tests, size_t n);
+
+/* ---- Checks: each prints what was expected and what the code produced. ---- */
+
+#define check_int(actual, expected, what)                                                          \
+	do {                                                                                       \
+		long long a_ = (long long)(actual), e_ = (long long)(expected);                    \
+		if (a_ != e_)                                                                      \
+			fail_msg("%s: expected %lld, got %lld", (what), e_, a_);                   \
+	} while (0)
+
+#define check_str(actual, expected, what)                                                          \
+	do {                                                                                       \
+		const char *a_ = (actual), *e_ = (expected);                                       \
+		if (a_ == NULL || strcmp(a_, e_) != 0)                                             \
+			fail_msg("%s: expected \"%s\", got %s%s%s", (what), e_, a_ ? "\"" : "",    \
+				 a_ ? a_ : "NULL", a_ ? "\"" : "");                                \
+	} while (0)
+
+#define check_contains(haystack, needle, what)                                                     \
+	do {                                                                                       \
+		const char *h_ = (haystack), *n_ = (needle);                                       \
+		if (h_ == NULL || strstr(h_, n_) == NULL)                                          \
+			fail_msg("%s: expected to find \"%s\" in \"%s\"", (what), n_,              \
+				 h_ ? h_ : "(nothing)");                                           \
+	} while (0)
+
+#define check_that(cond, ...)                                                                      \
+	do {                                                                                       \
+		if (!(cond))                                                                       \
+			fail_msg(__VA_ARGS__);                                                     \
+	} while (0)
+
+/* Skip the running test with a one-line reason, e.g.
+ * hako_skip("needs root: run `sudo make lesson-04`"). Never returns. */
+void hako_skip(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+
+/* Skip unless running as root; the reason names the make command to use. */
+void hako_require_root(void);
+
+/* Skip unless PATH exists; WHY says what it is ("/dev/kvm", "the kvm module"). */
+void hako_require_path(const char *path, const char *why);
+
+/* ---- Random inputs: seeded from HAKO_SEED (printed at the start of each test). ---- */
+
+uint32_t hako_rand(void);
+/* A random integer in [lo, hi]. */
+long hako_rand_range(long lo, long hi);
+/* Fill BUF with LEN random characters from [a-z0-9] (first one a letter) and a NUL. */
+void hako_rand_name(char *buf, size_t len);
+
+/* ---- Programs under test ---- */
+
+/* The path of a program the grader built for this lesson: "hako", "hakovm", or a helper a
+ * lesson's tests.mk builds. Fails the test if it does not exist. */
+const char *hako_prog(const char *name);
+
+/* The folder for this lesson's build output (HAKO_OUT). */
+const char *hako_out_dir(void);
+
+struct hako_run {
+	int status;    /* raw wait status */
+	int exit_code; /* shell-style: WEXITSTATUS, or 128 + signal */
+	bool timed_out;
+	char *out; /* captured stdout, NUL-terminated */
+	char *err; /* captured stderr, NUL-terminated */
+	size_t out_len, err_len;
+};
+
+/*
+ * Run ARGV (argv[0] is a path) with INPUT on its stdin (NULL: /dev/null), capture stdout and
+ * stderr, and wait at most TIMEOUT_MS; a program still running then is killed with its whole
+ * process group and the run reports timed_out. Returns 0, or -1 if the program could not be
+ * started. Free the result with hako_run_free().
+ */
+int hako_run_argv(char *const argv[], const char *input, int timeout_ms, struct hako_run *r);
+void hako_run_free(struct hako_run *r);
+
+/* Number of open file descriptors of this process (from /proc/self/fd). */
+int hako_fd_count(void);
+
+/* Make a fresh temporary directory; returns a malloc'd path. hako_rm_rf removes it. */
+char *hako_tmpdir(void);
+int hako_rm_rf(const char *path);
+
+/* Write TEXT to PATH (creating parent folders as needed); fails the test on error. */
+void hako_write_file(const char *path, const char *text);
+
+#endif

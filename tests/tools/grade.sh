@@ -1,0 +1,309 @@
+#!/usr/bin/env bash
+# grade.sh: builds and grades lessons listed in the manifest, one test per process.
+#
+#   tests/tools/grade.sh [options] LESSON...     LESSON: 1, 01, 01-process or "all"
+#
+# Options:
+#   --src DIR        where the lesson files come from: lessons (default), solutions, or any
+#                    folder laid out the same way
+#   --format F       text (default), gradescope (also writes results.json) or junit (also
+#                    writes build/junit/NN-slug.xml); gradescope and junit may be combined: F=gradescope,junit
+#   --table          print one line per lesson (make grade) instead of one per test
+#   --progress       print a progress bar per lesson (make progress)
+#   --summary-line   end with "grade: N passed, N failed, N skipped"
+#
+# Environment: MANIFEST (default tests/manifest), TIMEOUT_SCALE (default 1), SEED (random
+# inputs; default a fresh one, printed), SAN=1, WERROR=1, NO_COLOR, OUT_ROOT (default build).
+#
+# Exit status: 0 when every graded lesson has full marks, 1 otherwise, 2 on a usage error.
+# Each lesson's results are also written as TSV to OUT/results/summary.tsv:
+#   name, status, points, max, message (one line)
+set -u
+
+src=lessons
+format=text
+mode=tests
+summary_line=0
+manifest=${MANIFEST:-tests/manifest}
+scale=${TIMEOUT_SCALE:-1}
+out_root=${OUT_ROOT:-build}
+lessons=()
+
+die() {
+	echo "grade: $*" >&2
+	exit 2
+}
+
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--src) src=${2:?}; shift 2 ;;
+	--format) format=${2:?}; shift 2 ;;
+	--table) mode=table; shift ;;
+	--progress) mode=progress; shift ;;
+	--summary-line) summary_line=1; shift ;;
+	-h | --help) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-*) die "unknown option $1" ;;
+	*) lessons+=("$1"); shift ;;
+	esac
+done
+[ -f "$manifest" ] || die "no manifest at $manifest"
+[ -d "$src" ] || die "no folder $src (in a handout, solutions/ is not included)"
+case "$scale" in '' | *[!0-9.]*) die "TIMEOUT_SCALE must be a number, not '$scale'" ;; esac
+[ ${#lessons[@]} -gt 0 ] || die "which lesson? e.g. grade.sh 01"
+
+# ---- colours only for a terminal, and never with NO_COLOR ----
+if [ -t 1 ] && [ -z "${NO_COLOR:-}" ]; then
+	c_pass=$'\e[32m' c_fail=$'\e[31m' c_skip=$'\e[33m' c_dim=$'\e[2m' c_bold=$'\e[1m' c_off=$'\e[0m'
+else
+	c_pass='' c_fail='' c_skip='' c_dim='' c_bold='' c_off=''
+fi
+
+# ---- the manifest ----
+all_slugs() { awk '$1 == "lesson" { print $2 }' "$manifest"; }
+
+resolve() { # 1 | 01 | 01-process -> 01-process
+	local want=$1 s
+	case "$want" in
+	[0-9]) want=0$want ;;
+	esac
+	for s in $(all_slugs); do
+		if [ "$s" = "$want" ] || [ "${s%%-*}" = "$want" ]; then
+			echo "$s"
+			return 0
+		fi
+	done
+	return 1
+}
+
+lesson_field() { # slug key -> value of key=value on the lesson line
+	awk -v s="$1" -v k="$2" '$1 == "lesson" && $2 == s {
+		for (i = 3; i <= NF; i++) if (index($i, k "=") == 1) { print substr($i, length(k) + 2); exit }
+	}' "$manifest"
+}
+
+lesson_tests() { # slug -> "name<TAB>points<TAB>hint" lines
+	awk -v s="$1" '
+		$1 == "lesson" { on = ($2 == s); next }
+		on && $1 == "test" {
+			hint = $0; sub(/^[ \t]*test[ \t]+[^ \t]+[ \t]+[^ \t]+[ \t]*/, "", hint)
+			print $2 "\t" $3 "\t" hint
+		}' "$manifest"
+}
+
+if [ "${lessons[0]}" = all ]; then
+	mapfile -t lessons < <(all_slugs)
+else
+	resolved=()
+	for l in "${lessons[@]}"; do
+		s=$(resolve "$l") || die "no lesson '$l' in $manifest (lessons: $(all_slugs | tr '\n' ' '))"
+		resolved+=("$s")
+	done
+	lessons=("${resolved[@]}")
+fi
+
+# ---- escaping for the machine-readable formats ----
+json_str() { # stdin -> a JSON string literal
+	LC_ALL=C sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/\t/\\t/g' -e 's/\r//g' \
+		-e 's/[[:cntrl:]]/?/g' | awk 'BEGIN { ORS = "" ; print "\"" } NR > 1 { print "\\n" } { print } END { print "\"" }'
+}
+xml_esc() { sed -e 's/&/\&amp;/g' -e 's/</\&lt;/g' -e 's/>/\&gt;/g' -e 's/"/\&quot;/g' | LC_ALL=C tr -d '\000-\010\013\014\016-\037'; }
+
+seed=${SEED:-$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')}
+san_suffix=${SAN:+-san}
+src_name=$(basename "$src")
+
+# Build the reference library once (in a handout it ships prebuilt).
+ref_lib=""
+if [ -d solutions ]; then
+	ref_out="$out_root/ref$san_suffix"
+	mkdir -p "$ref_out"
+	if ! make -s -f tests/tools/ref.mk OUT="$ref_out" SAN="${SAN:-}" WERROR="${WERROR:-}" >"$ref_out/build.log" 2>&1; then
+		cat "$ref_out/build.log" >&2
+		die "the reference library did not build (log: $ref_out/build.log)"
+	fi
+	ref_lib="$ref_out/libhako-ref.a"
+else
+	ref_lib="lessons/common/prebuilt/libhako-ref.a"
+fi
+
+total=0 total_max=0 n_pass=0 n_fail=0 n_skip=0
+all_full=1
+json_tests=()
+[ "$mode" = table ] && printf '%s%-28s %7s  %s%s\n' "$c_bold" "lesson" "score" "result" "$c_off"
+
+grade_lesson() {
+	local slug=$1 nn=${1%%-*}
+	local out="$out_root/$src_name$san_suffix/$slug"
+	local res="$out/results"
+	local timeout edit t_scaled score=0 max=0 log
+	timeout=$(lesson_field "$slug" timeout)
+	edit=$(lesson_field "$slug" edit)
+	timeout=${timeout:-10}
+	t_scaled=$(awk -v t="$timeout" -v s="$scale" 'BEGIN { printf "%d", t * s + 0.999 }')
+
+	rm -rf "$res"
+	mkdir -p "$res"
+	: >"$res/summary.tsv"
+
+	local built=1
+	if ! make -s -f tests/tools/lesson.mk LESSON="$slug" SRC="$src" OUT="$out" REF_LIB="$ref_lib" \
+		SAN="${SAN:-}" WERROR="${WERROR:-}" >"$res/build.log" 2>&1; then
+		built=0
+	fi
+
+	[ "$mode" = tests ] && printf '%s%s%s (%s)\n' "$c_bold" "lesson $slug" "$c_off" "$src/$slug"
+	local name points hint status msg
+	while IFS=$'\t' read -r name points hint; do
+		max=$((max + points))
+		log="$res/$name.log"
+		msg=""
+		if [ $built = 0 ]; then
+			status=BUILD
+			msg="did not compile: see $res/build.log"
+			cp "$res/build.log" "$log"
+		else
+			local token rc t0 t1 line
+			token=$(od -An -N8 -tx8 /dev/urandom | tr -d ' ')
+			t0=$(date +%s%N)
+			HAKO_TOKEN=$token HAKO_SEED=$seed HAKO_OUT=$out HAKO_LESSON=$slug \
+				HAKO_SRC_DIR="$src/$slug" timeout -k 2 "$t_scaled" "$out/tests" --run "$name" \
+				</dev/null >"$log" 2>&1
+			rc=$?
+			t1=$(date +%s%N)
+			line=$(grep -a "^HAKO-RESULT $token " "$log" | tail -n 1)
+			status=${line##* }
+			if [ -z "$line" ]; then
+				if [ $rc = 124 ] || { [ $rc = 137 ] && [ $(((t1 - t0) / 1000000)) -ge $((t_scaled * 1000)) ]; }; then
+					status=TIMEOUT
+					msg="still running after ${t_scaled}s (a hang, or a deadlock: TIMEOUT_SCALE=3 gives it longer)"
+				elif [ $rc -gt 128 ]; then
+					status=CRASH
+					msg="killed by signal $((rc - 128)) (SIG$(kill -l $((rc - 128)) 2>/dev/null || echo '?'))"
+				elif grep -q "no test named" "$log"; then
+					status=NORUN
+					msg="did not run: the test binary has no test named $name"
+				else
+					status=NORUN
+					msg="did not report a result (the process exited with status $rc before the test finished; did the code call exit()?)"
+				fi
+			elif [ "$status" = FAIL ] && grep -q "Test failed with exception" "$log"; then
+				status=CRASH
+				msg=$(grep -a -m1 -o "Test failed with exception: .*" "$log")
+			elif [ "$status" = FAIL ]; then
+				msg=$(awk '/^ERROR: / { on = 1; sub(/^ERROR: /, "") } /^\[   LINE   \]/ { on = 0 } on' "$log" | head -n 6)
+				[ -n "$msg" ] || msg=$(grep -a "error" "$log" | head -n 3)
+			elif [ "$status" = SKIP ]; then
+				msg=$(grep -a -m1 "^SKIP: " "$log" | sed 's/^SKIP: //')
+			fi
+		fi
+		local got=0
+		case "$status" in
+		PASS) got=$points; n_pass=$((n_pass + 1)) ;;
+		SKIP) n_skip=$((n_skip + 1)) ;;
+		*) n_fail=$((n_fail + 1)) ;;
+		esac
+		score=$((score + got))
+		printf '%s\t%s\t%s\t%s\t%s\n' "$name" "$status" "$got" "$points" "$(echo "$msg" | tr '\n\t' '  ')" >>"$res/summary.tsv"
+
+		if [ "$mode" = tests ]; then
+			local col=$c_fail
+			case "$status" in PASS) col=$c_pass ;; SKIP) col=$c_skip ;; esac
+			printf '  %s%-7s%s %2s/%-2s %s\n' "$col" "$status" "$c_off" "$got" "$points" "$name"
+			if [ "$status" != PASS ]; then
+				[ -n "$msg" ] && echo "$msg" | sed "s/^/            /"
+				if [ "$status" != SKIP ]; then
+					[ -n "$hint" ] && printf '            %shint:%s %s\n' "$c_bold" "$c_off" "$hint"
+					printf '            %sfull output: %s%s\n' "$c_dim" "$log" "$c_off"
+				fi
+			fi
+		fi
+		local gs=failed
+		[ "$status" = PASS ] && gs=passed
+		json_tests+=("{\"name\": $(printf '%s: %s' "$slug" "$name" | json_str), \"score\": $got, \"max_score\": $points, \"status\": \"$gs\", \"output\": $( (printf '%s\n' "$status${msg:+: $msg}"; [ "$status" != PASS ] && [ "$status" != SKIP ] && [ -n "$hint" ] && printf 'hint: %s\n' "$hint"; [ "$status" != PASS ] && tail -n 30 "$log") | json_str)}")
+		{
+			printf '  <testcase classname="%s" name="%s" time="0">\n' "$slug" "$name"
+			case "$status" in
+			PASS) ;;
+			SKIP) printf '    <skipped message="%s"/>\n' "$(echo "$msg" | xml_esc)" ;;
+			*) printf '    <failure message="%s" type="%s">%s</failure>\n' "$(echo "$msg" | xml_esc)" "$status" "$(tail -n 30 "$log" | xml_esc)" ;;
+			esac
+			printf '  </testcase>\n'
+		} >>"$res/junit.part"
+	done < <(lesson_tests "$slug")
+
+	total=$((total + score))
+	total_max=$((total_max + max))
+	[ $score = $max ] || all_full=0
+
+	if [[ ",$format," == *,junit,* ]]; then
+		mkdir -p "$out_root/junit"
+		local nt nf ns
+		nt=$(wc -l <"$res/summary.tsv")
+		nf=$(awk -F'\t' '$2 != "PASS" && $2 != "SKIP"' "$res/summary.tsv" | wc -l)
+		ns=$(awk -F'\t' '$2 == "SKIP"' "$res/summary.tsv" | wc -l)
+		{
+			echo '<?xml version="1.0" encoding="UTF-8"?>'
+			printf '<testsuites>\n<testsuite name="%s" tests="%s" failures="%s" errors="0" skipped="%s">\n' "$slug" "$nt" "$nf" "$ns"
+			cat "$res/junit.part" 2>/dev/null
+			printf '</testsuite>\n</testsuites>\n'
+		} >"$out_root/junit/$slug.xml"
+	fi
+
+	case "$mode" in
+	tests)
+		local col=$c_fail
+		[ $score = $max ] && col=$c_pass
+		printf '%sScore: %s/%s%s  (seed %s: SEED=%s reproduces these inputs)\n' "$col" "$score" "$max" "$c_off" "$seed" "$seed"
+		if [ $score != $max ] && [ "$src" = lessons ]; then
+			local files="" f
+			for f in ${edit//,/ }; do files+="${files:+, }lessons/$slug/$f"; done
+			echo "Edit $files and run \`make lesson-$nn\` again."
+		fi
+		echo
+		;;
+	table)
+		local col=$c_fail
+		[ $score = $max ] && col=$c_pass
+		printf '%-28s %s%3s/%-3s%s  %s\n' "$slug" "$col" "$score" "$max" "$c_off" \
+			"$(awk -F'\t' '{ c[$2]++ } END { for (s in c) printf "%s %d  ", s, c[s] }' "$res/summary.tsv")"
+		;;
+	progress)
+		local width=30 filled bar col=$c_fail
+		filled=$((max > 0 ? score * width / max : 0))
+		bar=$(printf '%*s' "$filled" '' | tr ' ' '#')$(printf '%*s' $((width - filled)) '' | tr ' ' '.')
+		[ $score = $max ] && col=$c_pass
+		printf '%-28s %s[%s]%s %3s/%-3s %s\n' "$slug" "$col" "$bar" "$c_off" "$score" "$max" "$([ $score = $max ] && echo done)"
+		;;
+	esac
+}
+
+for slug in "${lessons[@]}"; do
+	grade_lesson "$slug"
+done
+
+if [ "$mode" != tests ] && [ ${#lessons[@]} -gt 1 ]; then
+	printf '%s%-28s %3s/%-3s%s\n' "$c_bold" "total" "$total" "$total_max" "$c_off"
+	if [ "$mode" = progress ]; then
+		done_n=0
+		for slug in "${lessons[@]}"; do
+			awk -F'\t' '$3 != $4 { bad = 1 } END { exit bad }' "$out_root/$src_name$san_suffix/$slug/results/summary.tsv" && done_n=$((done_n + 1))
+		done
+		echo "Lessons complete: $done_n of ${#lessons[@]}"
+	fi
+fi
+
+if [[ ",$format," == *,gradescope,* ]]; then
+	{
+		printf '{\n  "score": %s,\n  "max_score": %s,\n  "visibility": "visible",\n  "tests": [\n' "$total" "$total_max"
+		for i in "${!json_tests[@]}"; do
+			printf '    %s%s\n' "${json_tests[$i]}" "$([ "$i" -lt $((${#json_tests[@]} - 1)) ] && echo ,)"
+		done
+		printf '  ]\n}\n'
+	} >results.json
+	echo "wrote results.json (Gradescope format): $total/$total_max"
+fi
+if [[ ",$format," == *,junit,* ]]; then
+	echo "wrote JUnit XML to $out_root/junit/"
+fi
+[ $summary_line = 1 ] && echo "grade: $n_pass passed, $n_fail failed, $n_skip skipped"
+[ $all_full = 1 ]

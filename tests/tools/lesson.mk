@@ -1,0 +1,68 @@
+# lesson.mk: builds one lesson's test binary and programs.
+#
+#   make -f tests/tools/lesson.mk LESSON=01-process SRC=lessons OUT=build/lessons/01-process
+#
+# The lesson's own files come from $(SRC)/$(LESSON) (SRC_DIR may also be given directly, as the
+# grader's fixtures do). Every other lesson's code comes from the reference library, so the
+# score of a lesson depends only on the files of that lesson.
+#
+# Optional: SAN=1 (AddressSanitizer + UndefinedBehaviorSanitizer), WERROR=1, REF_LIB=path.
+# A lesson may add its own programs (guests, helpers) in tests/$(LESSON)/tests.mk by appending
+# to EXTRA_PROGS and giving rules that build them into $(OUT).
+
+LESSON ?= $(error LESSON is not set)
+SRC ?= lessons
+SRC_DIR ?= $(SRC)/$(LESSON)
+OUT ?= build/$(SRC)/$(LESSON)
+REF_LIB ?= $(if $(wildcard solutions),build/ref$(if $(SAN),-san)/libhako-ref.a,lessons/common/prebuilt/libhako-ref.a)
+
+include tests/tools/flags.mk
+
+# Headers: this lesson's folder first, then the shared ones and every other lesson's.
+CPPFLAGS += -I$(SRC_DIR) -Ilessons/common $(patsubst %,-I%,$(wildcard lessons/[0-9][0-9]-*)) -Itests/lib
+
+LESSON_C := $(wildcard $(SRC_DIR)/*.c)
+MAIN_C := $(wildcard lessons/common/hako.c lessons/common/hakovm.c)
+COMMON_C := $(filter-out $(MAIN_C),$(wildcard lessons/common/*.c))
+TEST_C := $(wildcard tests/$(LESSON)/*.c) tests/lib/hako_test.c
+
+LESSON_O := $(patsubst $(SRC_DIR)/%.c,$(OUT)/obj/lesson/%.o,$(LESSON_C))
+COMMON_O := $(patsubst lessons/common/%.c,$(OUT)/obj/common/%.o,$(COMMON_C))
+MAIN_O := $(patsubst lessons/common/%.c,$(OUT)/obj/main/%.o,$(MAIN_C))
+TEST_O := $(patsubst %.c,$(OUT)/obj/%.o,$(TEST_C))
+
+PROGS := $(OUT)/tests $(patsubst lessons/common/%.c,$(OUT)/%,$(MAIN_C))
+EXTRA_PROGS :=
+
+-include tests/$(LESSON)/tests.mk
+
+all: $(PROGS) $(EXTRA_PROGS)
+
+$(OUT)/obj/lesson/%.o: $(SRC_DIR)/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(OUT)/obj/common/%.o: lessons/common/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(OUT)/obj/main/%.o: lessons/common/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
+
+# Tests may use helpers the lesson's code does not (and vice versa): no -Werror on
+# unused-function in the test harness.
+$(OUT)/obj/tests/%.o: tests/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(OUT)/tests: $(TEST_O) $(LESSON_O) $(COMMON_O) $(REF_LIB)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(TEST_O) $(LESSON_O) $(COMMON_O) $(REF_LIB) -lcmocka $(LDLIBS)
+
+$(OUT)/%: $(OUT)/obj/main/%.o $(LESSON_O) $(COMMON_O) $(REF_LIB)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LESSON_O) $(COMMON_O) $(REF_LIB) $(LDLIBS)
+
+-include $(shell find $(OUT)/obj -name '*.d' 2>/dev/null)
+
+.PHONY: all
+.DELETE_ON_ERROR:
