@@ -28,15 +28,15 @@ static const struct run_option {
 	const char *lesson;
 	const char *help;
 } run_options[] = {
-	{"hostname", "NAME", OPT_HOSTNAME, "02", "hostname inside the container (a UTS namespace)"},
-	{"isolate", NULL, OPT_ISOLATE, "02", "new namespaces even without ROOTFS or --hostname"},
-	{"rootless", NULL, OPT_ROOTLESS, "05", "map root inside to your own user (user namespace)"},
-	{"net", "MODE", OPT_NET, "06", "host (default), none (loopback only) or veth"},
-	{"memory", "SIZE", OPT_MEMORY, "07", "memory limit: 512m, 1g, 64k or bytes"},
-	{"cpus", "N", OPT_CPUS, "07", "CPU limit in CPUs: 0.5 is half of one CPU"},
-	{"pids-limit", "N", OPT_PIDS, "07", "at most N processes"},
-	{"stats", NULL, OPT_STATS, "08", "print CPU time, peak memory and pids at exit"},
-	{"help", NULL, OPT_HELP, "01", "show this help"},
+    {"hostname", "NAME", OPT_HOSTNAME, "02", "hostname inside the container (a UTS namespace)"},
+    {"isolate", NULL, OPT_ISOLATE, "02", "new namespaces even without ROOTFS or --hostname"},
+    {"rootless", NULL, OPT_ROOTLESS, "05", "map root inside to your own user (user namespace)"},
+    {"net", "MODE", OPT_NET, "06", "host (default), none (loopback only) or veth"},
+    {"memory", "SIZE", OPT_MEMORY, "07", "memory limit: 512m, 1g, 64k or bytes"},
+    {"cpus", "N", OPT_CPUS, "07", "CPU limit in CPUs: 0.5 is half of one CPU"},
+    {"pids-limit", "N", OPT_PIDS, "07", "at most N processes"},
+    {"stats", NULL, OPT_STATS, "08", "print CPU time, peak memory and pids at exit"},
+    {"help", NULL, OPT_HELP, "01", "show this help"},
 };
 #define N_RUN_OPTIONS (sizeof(run_options) / sizeof(run_options[0]))
 
@@ -68,7 +68,7 @@ static void run_usage(FILE *f)
 		char left[40];
 		const struct run_option *o = &run_options[i];
 		snprintf(left, sizeof(left), "--%s%s%s", o->name, o->arg ? " " : "",
-			 o->arg ? o->arg : "");
+		         o->arg ? o->arg : "");
 		fprintf(f, "  %-20s %s (lesson %s)\n", left, o->help, o->lesson);
 	}
 	fputs("\nExit status: CMD's own; 128+N if a signal N killed it; 127 if CMD was not found,\n"
@@ -78,7 +78,7 @@ static void run_usage(FILE *f)
 
 /* Turn a parser's error into a message naming the option; returns HAKO_EXIT_FAILED. */
 static int bad_value(const char *opt, const char *value, int err, const char *what,
-		     const char *lesson)
+                     const char *lesson)
 {
 	if (err == -ENOSYS)
 		fprintf(stderr, "hako: --%s: not implemented yet (lesson %s)\n", opt, lesson);
@@ -95,8 +95,8 @@ static int cmd_run(int argc, char **argv)
 
 	for (size_t i = 0; i < N_RUN_OPTIONS; i++)
 		longopts[i] = (struct option){run_options[i].name,
-					      run_options[i].arg ? required_argument : no_argument,
-					      NULL, run_options[i].id};
+		                              run_options[i].arg ? required_argument : no_argument,
+		                              NULL, run_options[i].id};
 	memset(&longopts[N_RUN_OPTIONS], 0, sizeof(longopts[0]));
 
 	optind = 1;
@@ -122,7 +122,7 @@ static int cmd_run(int argc, char **argv)
 				cfg.net = HAKO_NET_VETH;
 			else
 				return bad_value("net", optarg, -EINVAL,
-						 "network mode (host, none or veth)", "06");
+				                 "network mode (host, none or veth)", "06");
 			break;
 		case OPT_MEMORY:
 			err = cgroup_parse_size(optarg, &cfg.memory);
@@ -140,7 +140,7 @@ static int cmd_run(int argc, char **argv)
 			long n = strtol(optarg, &end, 10);
 			if (errno || end == optarg || *end || n <= 0)
 				return bad_value("pids-limit", optarg, -EINVAL, "process count",
-						 "07");
+				                 "07");
 			cfg.pids_limit = n;
 			break;
 		}
@@ -154,10 +154,10 @@ static int cmd_run(int argc, char **argv)
 		default:
 			if (optopt)
 				fprintf(stderr, "hako run: unknown option or missing value: -%c\n",
-					optopt);
+				        optopt);
 			else
 				fprintf(stderr, "hako run: unknown option or missing value: %s\n",
-					argv[optind - 1]);
+				        argv[optind - 1]);
 			fputs("Try `hako run --help`.\n", stderr);
 			return HAKO_EXIT_FAILED;
 		}

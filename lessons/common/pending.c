@@ -12,33 +12,6 @@ int doctor_report(void)
 	return -ENOSYS;
 }
 
-/* ---- lesson 02 ---- */
-int uts_check_hostname(const char *name)
-{
-	return -ENOSYS;
-}
-
-pid_t container_clone(int (*fn)(void *), void *arg, int flags)
-{
-	return -ENOSYS;
-}
-
-int uts_enter(const char *hostname)
-{
-	return -ENOSYS;
-}
-
-/* ---- lesson 03 ---- */
-int init_main(char **argv)
-{
-	return -ENOSYS;
-}
-
-int container_wait(pid_t pid)
-{
-	return -ENOSYS;
-}
-
 /* ---- lesson 04 ---- */
 int mount_check_rootfs(const char *rootfs, const char *cmd)
 {

@@ -165,7 +165,7 @@ int hako_run(const struct hako_config *cfg)
 
 	if (cg && cgroup_oom_killed(cg) > 0)
 		fprintf(stderr, "hako: killed: out of memory (limit %lld MiB)\n",
-			cfg->memory / (1024 * 1024));
+		        cfg->memory / (1024 * 1024));
 	if (cg && cfg->stats)
 		stats_print_summary(cg, now_us() - start);
 	err = code;

@@ -12,10 +12,10 @@
 
 /* Run `hako run ARGS...` (at most 8 words) with INPUT on stdin. */
 static void hako_run_words(struct hako_run *r, const char *input, const char *a0, const char *a1,
-			   const char *a2, const char *a3)
+                           const char *a2, const char *a3)
 {
-	char *argv[] = {(char *)hako_prog("hako"), "run", (char *)a0, (char *)a1, (char *)a2,
-			(char *)a3, NULL};
+	char *argv[] = {
+	    (char *)hako_prog("hako"), "run", (char *)a0, (char *)a1, (char *)a2, (char *)a3, NULL};
 	check_that(hako_run_argv(argv, input, 5000, r) == 0, "could not start %s", argv[0]);
 	check_that(!r->timed_out, "hako run %s did not finish within 5 s", a0);
 }
@@ -42,7 +42,8 @@ static void test_process_exit_code_exited(void **state)
 	for (int i = 0; i < 5; i++) {
 		int code = (int)hako_rand_range(0, 255);
 		char what[64];
-		snprintf(what, sizeof(what), "process_exit_code() for a child that exited %d", code);
+		snprintf(what, sizeof(what), "process_exit_code() for a child that exited %d",
+		         code);
 		check_int(process_exit_code(real_status(code, 0)), code, what);
 	}
 }
@@ -55,7 +56,7 @@ static void test_process_exit_code_signaled(void **state)
 		int sig = sigs[hako_rand() % (sizeof(sigs) / sizeof(sigs[0]))];
 		char what[80];
 		snprintf(what, sizeof(what), "process_exit_code() for a child killed by %s",
-			 strsignal(sig));
+		         strsignal(sig));
 		check_int(process_exit_code(real_status(0, sig)), 128 + sig, what);
 	}
 }
@@ -151,7 +152,7 @@ static void test_process_not_executable(void **state)
 }
 
 HAKO_TEST_MAIN(HAKO_TEST(test_process_exit_code_exited), HAKO_TEST(test_process_exit_code_signaled),
-	       HAKO_TEST(test_process_run_returns_code), HAKO_TEST(test_process_hako_exit_code),
-	       HAKO_TEST(test_process_output_passes_through),
-	       HAKO_TEST(test_process_hako_signal_code), HAKO_TEST(test_process_not_found),
-	       HAKO_TEST(test_process_not_executable))
+               HAKO_TEST(test_process_run_returns_code), HAKO_TEST(test_process_hako_exit_code),
+               HAKO_TEST(test_process_output_passes_through),
+               HAKO_TEST(test_process_hako_signal_code), HAKO_TEST(test_process_not_found),
+               HAKO_TEST(test_process_not_executable))

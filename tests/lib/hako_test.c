@@ -63,7 +63,7 @@ void hako_require_path(const char *path, const char *why)
 {
 	if (access(path, F_OK) != 0)
 		hako_skip("needs %s (%s is missing): run `make doctor` to see how to get it", why,
-			  path);
+		          path);
 }
 
 uint32_t hako_rand(void)
@@ -171,7 +171,8 @@ int hako_run_argv(char *const argv[], const char *input, int timeout_ms, struct 
 	long long deadline = now_ms() + timeout_ms;
 	signal(SIGPIPE, SIG_IGN);
 	while (out[0] >= 0 || err[0] >= 0) {
-		struct pollfd p[3] = {{out[0], POLLIN, 0}, {err[0], POLLIN, 0}, {in[1], POLLOUT, 0}};
+		struct pollfd p[3] = {
+		    {out[0], POLLIN, 0}, {err[0], POLLIN, 0}, {in[1], POLLOUT, 0}};
 		long long left = deadline - now_ms();
 		if (left <= 0) {
 			r->timed_out = true;
@@ -322,9 +323,9 @@ static char *take_token(void)
 static void usage(const char *prog)
 {
 	fprintf(stderr,
-		"usage: %s --list | --run TEST\n"
-		"Run through the grader: `make lesson-NN` (it sets HAKO_OUT, HAKO_SEED, ...).\n",
-		prog);
+	        "usage: %s --list | --run TEST\n"
+	        "Run through the grader: `make lesson-NN` (it sets HAKO_OUT, HAKO_SEED, ...).\n",
+	        prog);
 }
 
 int hako_test_main(int argc, char **argv, const struct CMUnitTest *tests, size_t n)
@@ -359,7 +360,9 @@ int hako_test_main(int argc, char **argv, const struct CMUnitTest *tests, size_t
 	/* cmocka writes its own progress lines; the grader trusts only the line below. */
 	failed = _cmocka_run_group_tests(argv[2], one, 1, NULL, NULL);
 	fflush(NULL);
-	const char *outcome = case_skipped ? "SKIP" : (failed == 0 && case_completed) ? "PASS" : "FAIL";
+	const char *outcome = case_skipped                      ? "SKIP"
+	                      : (failed == 0 && case_completed) ? "PASS"
+	                                                        : "FAIL";
 	printf("HAKO-RESULT %s %s\n", token, outcome);
 	fflush(stdout);
 	free(token);

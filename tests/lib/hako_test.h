@@ -32,11 +32,11 @@ struct hako_case {
 	}
 
 #define HAKO_TEST_MAIN(...)                                                                        \
-	static const struct CMUnitTest hako_tests_[] = {__VA_ARGS__};                            \
+	static const struct CMUnitTest hako_tests_[] = {__VA_ARGS__};                              \
 	int main(int argc, char **argv)                                                            \
 	{                                                                                          \
 		return hako_test_main(argc, argv, hako_tests_,                                     \
-				      sizeof(hako_tests_) / sizeof(hako_tests_[0]));               \
+		                      sizeof(hako_tests_) / sizeof(hako_tests_[0]));               \
 	}
 
 void hako_case_run(void **state);
@@ -56,7 +56,7 @@ int hako_test_main(int argc, char **argv, const struct CMUnitTest *tests, size_t
 		const char *a_ = (actual), *e_ = (expected);                                       \
 		if (a_ == NULL || strcmp(a_, e_) != 0)                                             \
 			fail_msg("%s: expected \"%s\", got %s%s%s", (what), e_, a_ ? "\"" : "",    \
-				 a_ ? a_ : "NULL", a_ ? "\"" : "");                                \
+			         a_ ? a_ : "NULL", a_ ? "\"" : "");                                \
 	} while (0)
 
 #define check_contains(haystack, needle, what)                                                     \
@@ -64,7 +64,7 @@ int hako_test_main(int argc, char **argv, const struct CMUnitTest *tests, size_t
 		const char *h_ = (haystack), *n_ = (needle);                                       \
 		if (h_ == NULL || strstr(h_, n_) == NULL)                                          \
 			fail_msg("%s: expected to find \"%s\" in \"%s\"", (what), n_,              \
-				 h_ ? h_ : "(nothing)");                                           \
+			         h_ ? h_ : "(nothing)");                                           \
 	} while (0)
 
 #define check_that(cond, ...)                                                                      \
