@@ -11,3 +11,8 @@ ifneq ($(SAN),)
 CFLAGS += -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 LDFLAGS += -fsanitize=address,undefined
 endif
+
+# Objects depend on $(FLAGS_STAMP), which changes only when the flags do: switching WERROR or
+# SAN rebuilds everything instead of reusing objects built with other flags.
+FLAGS_STAMP = $(OUT)/flags.txt
+$(shell mkdir -p $(OUT) && { echo '$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS)' | cmp -s - $(OUT)/flags.txt || echo '$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS)' >$(OUT)/flags.txt; })

@@ -12,8 +12,10 @@
 #   --progress       print a progress bar per lesson (make progress)
 #   --summary-line   end with "grade: N passed, N failed, N skipped"
 #
-# Environment: MANIFEST (default tests/manifest), TIMEOUT_SCALE (default 1), SEED (random
-# inputs; default a fresh one, printed), SAN=1, WERROR=1, NO_COLOR, OUT_ROOT (default build).
+# Environment: MANIFEST (default tests/manifest), TESTS_ROOT (default tests: the folder holding
+# NN-slug/ test folders), TIMEOUT_SCALE (default 1), SEED (random inputs; default a fresh one,
+# printed), SAN=1, WERROR=1, NO_COLOR, OUT_ROOT (default build), RESULTS_JSON (default
+# results.json).
 #
 # Exit status: 0 when every graded lesson has full marks, 1 otherwise, 2 on a usage error.
 # Each lesson's results are also written as TSV to OUT/results/summary.tsv:
@@ -27,6 +29,9 @@ summary_line=0
 manifest=${MANIFEST:-tests/manifest}
 scale=${TIMEOUT_SCALE:-1}
 out_root=${OUT_ROOT:-build}
+tests_root=${TESTS_ROOT:-tests}
+# The grader reads cmocka's plain output: never let the environment switch it to XML or TAP.
+unset CMOCKA_MESSAGE_OUTPUT CMOCKA_XML_FILE CMOCKA_TEST_ABORT
 lessons=()
 
 die() {
@@ -126,6 +131,8 @@ else
 	ref_lib="lessons/common/prebuilt/libhako-ref.a"
 fi
 
+results_json=${RESULTS_JSON:-results.json}
+[[ ",$format," == *,gradescope,* ]] && rm -f "$results_json"
 total=0 total_max=0 n_pass=0 n_fail=0 n_skip=0
 all_full=1
 json_tests=()
@@ -146,12 +153,19 @@ grade_lesson() {
 	: >"$res/summary.tsv"
 
 	local built=1
-	if ! make -s -f tests/tools/lesson.mk LESSON="$slug" SRC="$src" OUT="$out" REF_LIB="$ref_lib" \
+	if ! make -s -f tests/tools/lesson.mk LESSON="$slug" SRC="$src" OUT="$out" REF_LIB="$ref_lib" TESTS_DIR="$tests_root/$slug" \
 		SAN="${SAN:-}" WERROR="${WERROR:-}" >"$res/build.log" 2>&1; then
 		built=0
 	fi
 
-	[ "$mode" = tests ] && printf '%s%s%s (%s)\n' "$c_bold" "lesson $slug" "$c_off" "$src/$slug"
+	if [ "$mode" = tests ]; then
+		printf '%s%s%s (%s)\n' "$c_bold" "lesson $slug" "$c_off" "$src/$slug"
+		if [ $built = 0 ]; then
+			printf '  %syour code did not compile%s (every test scores 0); the first errors:\n' "$c_fail" "$c_off"
+			grep -a -m 12 -E "error|undefined reference|No rule" "$res/build.log" | sed 's/^/    /'
+			printf '  %sfull compiler output: %s%s\n' "$c_dim" "$res/build.log" "$c_off"
+		fi
+	fi
 	local name points hint status msg
 	while IFS=$'\t' read -r name points hint; do
 		max=$((max + points))
@@ -209,7 +223,7 @@ grade_lesson() {
 			local col=$c_fail
 			case "$status" in PASS) col=$c_pass ;; SKIP) col=$c_skip ;; esac
 			printf '  %s%-7s%s %2s/%-2s %s\n' "$col" "$status" "$c_off" "$got" "$points" "$name"
-			if [ "$status" != PASS ]; then
+			if [ "$status" != PASS ] && [ "$status" != BUILD ]; then
 				[ -n "$msg" ] && echo "$msg" | sed "s/^/            /"
 				if [ "$status" != SKIP ]; then
 					[ -n "$hint" ] && printf '            %shint:%s %s\n' "$c_bold" "$c_off" "$hint"
@@ -299,8 +313,8 @@ if [[ ",$format," == *,gradescope,* ]]; then
 			printf '    %s%s\n' "${json_tests[$i]}" "$([ "$i" -lt $((${#json_tests[@]} - 1)) ] && echo ,)"
 		done
 		printf '  ]\n}\n'
-	} >results.json
-	echo "wrote results.json (Gradescope format): $total/$total_max"
+	} >"$results_json"
+	echo "wrote $results_json (Gradescope format): $total/$total_max"
 fi
 if [[ ",$format," == *,junit,* ]]; then
 	echo "wrote JUnit XML to $out_root/junit/"

@@ -8,12 +8,14 @@
 #
 # Optional: SAN=1 (AddressSanitizer + UndefinedBehaviorSanitizer), WERROR=1, REF_LIB=path.
 # A lesson may add its own programs (guests, helpers) in tests/$(LESSON)/tests.mk by appending
-# to EXTRA_PROGS and giving rules that build them into $(OUT).
+# to EXTRA_PROGS and giving rules that build them into $(OUT). TESTS_DIR (default
+# tests/$(LESSON)) is where the lesson's tests are; the grader's own fixtures use another.
 
 LESSON ?= $(error LESSON is not set)
 SRC ?= lessons
 SRC_DIR ?= $(SRC)/$(LESSON)
 OUT ?= build/$(SRC)/$(LESSON)
+TESTS_DIR ?= tests/$(LESSON)
 REF_LIB ?= $(if $(wildcard solutions),build/ref$(if $(SAN),-san)/libhako-ref.a,lessons/common/prebuilt/libhako-ref.a)
 
 include tests/tools/flags.mk
@@ -24,7 +26,7 @@ CPPFLAGS += -I$(SRC_DIR) -Ilessons/common $(patsubst %,-I%,$(wildcard lessons/[0
 LESSON_C := $(wildcard $(SRC_DIR)/*.c)
 MAIN_C := $(wildcard lessons/common/hako.c lessons/common/hakovm.c)
 COMMON_C := $(filter-out $(MAIN_C),$(wildcard lessons/common/*.c))
-TEST_C := $(wildcard tests/$(LESSON)/*.c) tests/lib/hako_test.c
+TEST_C := $(wildcard $(TESTS_DIR)/*.c) tests/lib/hako_test.c
 
 LESSON_O := $(patsubst $(SRC_DIR)/%.c,$(OUT)/obj/lesson/%.o,$(LESSON_C))
 COMMON_O := $(patsubst lessons/common/%.c,$(OUT)/obj/common/%.o,$(COMMON_C))
@@ -34,25 +36,25 @@ TEST_O := $(patsubst %.c,$(OUT)/obj/%.o,$(TEST_C))
 PROGS := $(OUT)/tests $(patsubst lessons/common/%.c,$(OUT)/%,$(MAIN_C))
 EXTRA_PROGS :=
 
--include tests/$(LESSON)/tests.mk
+-include $(TESTS_DIR)/tests.mk
 
 all: $(PROGS) $(EXTRA_PROGS)
 
-$(OUT)/obj/lesson/%.o: $(SRC_DIR)/%.c
+$(OUT)/obj/lesson/%.o: $(SRC_DIR)/%.c $(FLAGS_STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
 
-$(OUT)/obj/common/%.o: lessons/common/%.c
+$(OUT)/obj/common/%.o: lessons/common/%.c $(FLAGS_STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
 
-$(OUT)/obj/main/%.o: lessons/common/%.c
+$(OUT)/obj/main/%.o: lessons/common/%.c $(FLAGS_STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
 
 # Tests may use helpers the lesson's code does not (and vice versa): no -Werror on
 # unused-function in the test harness.
-$(OUT)/obj/tests/%.o: tests/%.c
+$(OUT)/obj/tests/%.o: tests/%.c $(FLAGS_STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
 

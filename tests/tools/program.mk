@@ -21,7 +21,7 @@ PROGS := $(patsubst lessons/common/%.c,$(OUT)/%,$(MAIN_C))
 
 all: $(PROGS)
 
-$(OUT)/obj/%.o: %.c
+$(OUT)/obj/%.o: %.c $(FLAGS_STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) -I$(dir $<) $(CFLAGS) -MMD -MP -c $< -o $@
 

@@ -12,7 +12,7 @@ REF_O := $(patsubst solutions/%.c,$(OUT)/obj/%.o,$(REF_C))
 
 all: $(OUT)/libhako-ref.a
 
-$(OUT)/obj/%.o: solutions/%.c
+$(OUT)/obj/%.o: solutions/%.c $(FLAGS_STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) -I$(dir $<) -Ilessons/common $(patsubst %,-I%,$(wildcard lessons/[0-9][0-9]-*)) $(CFLAGS) -MMD -MP -c $< -o $@
 

@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# run.sh: the grader's own tests. Grades each fixture submission in tests/grader/submissions/
+# against the fixture lesson and checks that the grader scores it as it must.
+set -u
+cd "$(dirname "$0")/../.." || exit 2
+out=build/grader
+rm -rf "$out"
+mkdir -p "$out"
+passed=0 failed=0
+
+export MANIFEST=tests/grader/manifest TESTS_ROOT=tests/grader/tests NO_COLOR=1
+summary() { cat "$out/$1/$(basename "$2")/99-fixture/results/summary.tsv" 2>/dev/null; }
+
+# expect NAME SUBMISSION_DIR WANT_EXIT WANT_SCORE STATUS_REGEX [EXTRA_GREP]
+# Grades the submission; checks the exit status, the total score, that every test's status
+# matches STATUS_REGEX, and (when given) that the summary contains EXTRA_GREP.
+expect() {
+	local name=$1 sub=$2 want_rc=$3 want_score=$4 want_status=$5 extra=${6:-}
+	local rc score bad
+	OUT_ROOT="$out/$name" tests/tools/grade.sh --src "$sub" 99 >"$out/$name.txt" 2>&1
+	rc=$?
+	score=$(summary "$name" "$sub" | awk -F'\t' '{ s += $3 } END { print s + 0 }')
+	bad=$(summary "$name" "$sub" | awk -F'\t' -v re="^($want_status)$" '$2 !~ re { print $1 " was " $2 }')
+	local why=""
+	[ "$rc" = "$want_rc" ] || why+=" exit status $rc, expected $want_rc;"
+	[ "$score" = "$want_score" ] || why+=" score $score, expected $want_score;"
+	[ "$(summary "$name" "$sub" | wc -l)" = 3 ] || why+=" expected 3 results;"
+	[ -z "$bad" ] || why+=" $(echo "$bad" | tr '\n' ';')"
+	if [ -n "$extra" ] && ! summary "$name" "$sub" | grep -q -- "$extra"; then
+		why+=" no '$extra' in the results;"
+	fi
+	if [ -z "$why" ]; then
+		passed=$((passed + 1))
+		echo "  ok      $name"
+	else
+		failed=$((failed + 1))
+		echo "  FAILED  $name:$why (output: $out/$name.txt)"
+	fi
+}
+
+s=tests/grader/submissions
+echo "grader self-test"
+expect correct      $s/good      0 4 PASS
+expect hang         $s/hang      1 0 TIMEOUT
+expect segfault     $s/crash     1 0 CRASH "Segmentation fault"
+expect skip-all     $s/skip      1 0 SKIP "needs a ready fixture"
+expect constant     $s/constant  1 0 "FAIL|PASS"
+expect no-compile   $s/nocompile 1 0 BUILD
+expect fake-result  $s/fake      1 0 NORUN
+expect exit-early   $s/exits     1 0 NORUN
+# The constant submission may pass the identity test only by chance (a == 42): the two sum
+# tests must fail.
+if summary constant $s/constant | awk -F'\t' '$1 ~ /positive|negative/ && $2 == "PASS"' | grep -q .; then
+	failed=$((failed + 1)); echo "  FAILED  constant: a hard-coded answer passed a randomised test"
+fi
+
+# cmocka's environment must not change what the grader reads.
+CMOCKA_MESSAGE_OUTPUT=xml CMOCKA_XML_FILE="$out/cmocka.xml" expect cmocka-xml-env $s/good 0 4 PASS
+
+# Stale results: a submission that passed and then stops compiling scores nothing.
+tmp="$out/stale-src"
+mkdir -p "$tmp/99-fixture"
+cp $s/good/99-fixture/add.c "$tmp/99-fixture/add.c"
+expect stale-before "$tmp" 0 4 PASS
+sleep 1 # make sees the newer file
+cp $s/nocompile/99-fixture/add.c "$tmp/99-fixture/add.c"
+expect stale-after "$tmp" 1 0 BUILD
+
+# Machine-readable results: Gradescope's results.json and JUnit XML parse and say the same.
+OUT_ROOT="$out/formats" RESULTS_JSON="$out/results.json" tests/tools/grade.sh --src $s/constant \
+	--format gradescope,junit 99 >"$out/formats.txt" 2>&1
+if python3 - "$out/results.json" "$out/formats/junit/99-fixture.xml" <<'PY'; then
+import json, sys, xml.dom.minidom
+r = json.load(open(sys.argv[1]))
+assert set(r) >= {"score", "max_score", "tests"}, r.keys()
+assert r["max_score"] == 4 and len(r["tests"]) == 3
+for t in r["tests"]:
+    assert set(t) >= {"name", "score", "max_score", "status", "output"}, t
+    assert t["status"] in ("passed", "failed")
+assert r["score"] == sum(t["score"] for t in r["tests"])
+doc = xml.dom.minidom.parse(sys.argv[2])
+cases = doc.getElementsByTagName("testcase")
+assert len(cases) == 3
+fails = sum(1 for c in cases if c.getElementsByTagName("failure"))
+assert fails == sum(1 for t in r["tests"] if t["status"] == "failed")
+PY
+	passed=$((passed + 1)); echo "  ok      formats (results.json and JUnit XML)"
+else
+	failed=$((failed + 1)); echo "  FAILED  formats: see $out/formats.txt"
+fi
+
+echo "grader self-test: $passed passed, $failed failed"
+[ $failed = 0 ]

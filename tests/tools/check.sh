@@ -1,0 +1,135 @@
+#!/usr/bin/env bash
+# check.sh: `make check`, what CI runs. Proves, for every lesson in the manifest:
+#   1. the course is consistent (folders, unique file names, manifest = tests in the binaries)
+#   2. the committed starters equal freshly generated ones
+#   3. the C code is clang-format clean
+#   4. every solution scores full marks, built with -Werror
+#   5. ... and again under AddressSanitizer + UndefinedBehaviorSanitizer
+#   6. every starter compiles and fails every test on an assertion (FAIL, not a crash or hang)
+#   7. the grader's own fixture tests pass
+# A test may SKIP (a kernel feature this machine lacks) only if it skips for both the solution
+# and the starter; such tests are listed. The last line is "check: N passed, N failed".
+set -u
+cd "$(dirname "$0")/../.." || exit 2
+export NO_COLOR=1
+manifest=${MANIFEST:-tests/manifest}
+lessons=$(awk '$1 == "lesson" { print $2 }' "$manifest")
+passed=0 failed=0 skipped_both=""
+log=build/check
+rm -rf "$log"
+mkdir -p "$log"
+
+ok() {
+	passed=$((passed + 1))
+	echo "  ok      $*"
+}
+bad() {
+	failed=$((failed + 1))
+	echo "  FAILED  $*"
+}
+step() { printf '\n== %s\n' "$*"; }
+
+step "1. the course is consistent"
+for l in $lessons; do
+	miss=""
+	for d in lessons/$l solutions/$l tests/$l; do [ -d "$d" ] || miss+=" $d"; done
+	[ -f "lessons/$l/README.md" ] || miss+=" lessons/$l/README.md"
+	if [ -z "$miss" ]; then ok "$l has its folders and README"; else bad "$l lacks:$miss"; fi
+done
+dups=$(find solutions -mindepth 2 -maxdepth 2 -name '*.c' -printf '%f\n' | sort | uniq -d)
+if [ -z "$dups" ]; then ok "lesson file names are unique"; else bad "file names used by two lessons (the reference library needs unique ones): $dups"; fi
+
+step "2. starters are generated from the solutions"
+for l in $lessons; do
+	gen="$log/starters/$l"
+	if ! tests/tools/mkstarter.sh "solutions/$l" "$gen" 2>"$log/mkstarter-$l.txt"; then
+		bad "$l: mkstarter failed: $(cat "$log/mkstarter-$l.txt")"
+		continue
+	fi
+	diffs=""
+	for f in "$gen"/*; do
+		cmp -s "$f" "lessons/$l/$(basename "$f")" || diffs+=" $(basename "$f")"
+	done
+	if [ -z "$diffs" ]; then ok "$l starter is fresh"; else bad "$l starter differs from its solution in:$diffs (run \`make starters\`)"; fi
+	if grep -q "TODO(${l%%-*})" "$gen"/* 2>/dev/null; then ok "$l starter has TODO(${l%%-*}) markers"; else bad "$l starter has no TODO(${l%%-*}) marker"; fi
+done
+
+step "3. clang-format"
+if command -v clang-format >/dev/null; then
+	unformatted=$(find lessons solutions tests -name '*.[ch]' ! -path 'tests/grader/submissions/*' -print0 |
+		xargs -0 -n1 sh -c 'clang-format --dry-run -Werror "$0" >/dev/null 2>&1 || echo "$0"')
+	if [ -z "$unformatted" ]; then ok "all C files are formatted"; else bad "not clang-format clean (run \`make format\`): $(echo $unformatted)"; fi
+else
+	bad "clang-format is not installed"
+fi
+
+# Grade LESSONs from SRC; NAME labels the run. Leaves per-lesson summary.tsv files.
+grade() {
+	local name=$1 src=$2
+	shift 2
+	"$@" tests/tools/grade.sh --src "$src" --table all >"$log/$name.txt" 2>&1
+	sed 's/^/    /' "$log/$name.txt"
+}
+results() { # src-dir-name lesson -> summary.tsv path
+	echo "build/$1/$2/results/summary.tsv"
+}
+
+step "4. solutions score full marks (-Werror)"
+grade solutions solutions env WERROR=1
+for l in $lessons; do
+	r=$(results solutions "$l")
+	[ -f "$r" ] || { bad "$l: no results"; continue; }
+	notpass=$(awk -F'\t' '$2 != "PASS" && $2 != "SKIP" { print $1 " " $2 }' "$r")
+	if [ -z "$notpass" ]; then ok "$l solution"; else bad "$l solution: $(echo "$notpass" | tr '\n' ';') (see build/solutions/$l/results/)"; fi
+	listed=$(awk -v s="$l" '$1 == "lesson" { on = ($2 == s); next } on && $1 == "test" { print $2 }' "$manifest" | sort)
+	built=$(build/solutions/$l/tests --list 2>/dev/null | sort)
+	if [ "$listed" = "$built" ]; then ok "$l manifest lists exactly the tests in tests/$l"; else bad "$l: manifest and tests differ: $(diff <(echo "$listed") <(echo "$built") | grep '^[<>]' | tr '\n' ' ')"; fi
+done
+
+step "5. solutions under ASan + UBSan"
+grade solutions-san solutions env SAN=1 WERROR=1
+for l in $lessons; do
+	r=$(results solutions-san "$l")
+	[ -f "$r" ] || { bad "$l: no sanitizer results"; continue; }
+	notpass=$(awk -F'\t' '$2 != "PASS" && $2 != "SKIP" { print $1 " " $2 }' "$r")
+	if [ -z "$notpass" ]; then ok "$l solution (sanitizers)"; else bad "$l solution under sanitizers: $(echo "$notpass" | tr '\n' ';') (see build/solutions-san/$l/results/)"; fi
+done
+
+step "6. starters compile and fail every test on an assertion"
+grade starters lessons env
+for l in $lessons; do
+	r=$(results lessons "$l")
+	s=$(results solutions "$l")
+	[ -f "$r" ] || { bad "$l: no starter results"; continue; }
+	wrong=""
+	while IFS=$'\t' read -r name status _; do
+		sol=$(awk -F'\t' -v n="$name" '$1 == n { print $2 }' "$s" 2>/dev/null)
+		case "$status" in
+		FAIL) ;;
+		SKIP)
+			if [ "$sol" = SKIP ]; then skipped_both+=" $l:$name"; else wrong+=" $name skipped on the starter but not the solution;"; fi
+			;;
+		*) wrong+=" $name is $status;" ;;
+		esac
+	done <"$r"
+	if [ -z "$wrong" ]; then ok "$l starter fails every test"; else bad "$l starter:$wrong (see build/lessons/$l/results/)"; fi
+done
+
+step "7. the grader's own tests"
+if tests/grader/run.sh >"$log/grader.txt" 2>&1; then
+	ok "grader self-test ($(tail -n 1 "$log/grader.txt"))"
+else
+	sed 's/^/    /' "$log/grader.txt"
+	bad "grader self-test"
+fi
+
+echo
+if [ -n "$skipped_both" ]; then
+	echo "Skipped on this machine for solution and starter alike (not proven here):"
+	for t in $skipped_both; do
+		echo "  $t: $(awk -F'\t' -v n="${t#*:}" '$1 == n { print $5 }' "$(results solutions "${t%%:*}")")"
+	done
+	echo
+fi
+echo "check: $passed passed, $failed failed"
+[ $failed = 0 ]
