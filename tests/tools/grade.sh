@@ -319,5 +319,10 @@ fi
 if [[ ",$format," == *,junit,* ]]; then
 	echo "wrote JUnit XML to $out_root/junit/"
 fi
+# Under sudo, give the build folder back to the student so a later `make` without sudo works.
+if [ "$(id -u)" = 0 ] && [ -n "${SUDO_USER:-}" ]; then
+	chown -R "$SUDO_USER": "$out_root" 2>/dev/null || true
+	[ -f "${results_json}" ] && chown "$SUDO_USER": "$results_json" 2>/dev/null
+fi
 [ $summary_line = 1 ] && echo "grade: $n_pass passed, $n_fail failed, $n_skip skipped"
 [ $all_full = 1 ]
