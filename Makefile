@@ -45,6 +45,8 @@ build/rootfs:
 setup: ## install the Debian/Ubuntu packages the course needs (run with sudo), then run the doctor
 	@tests/tools/setup.sh
 	@$(MAKE) -s doctor
+	@if [ -n "$$SUDO_USER" ]; then chown -R "$$SUDO_USER": build; fi
+	@echo; echo "Next: read lessons/00-vm-vs-container/README.md, then run \`make lesson-00\`."
 
 ## Teaching and maintaining
 check: ## CI: solutions pass (also under ASan+UBSan), starters fail, starters are fresh, format, grader self-test
