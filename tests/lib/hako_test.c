@@ -45,6 +45,17 @@ void hako_skip(const char *fmt, ...)
 	abort(); /* skip() does not return */
 }
 
+void hako_fail_int(const char *what, long long e, long long a, const char *file, int line)
+{
+	if (a < 0 && a >= -4095 && a != e)
+		print_error("ERROR: %s: expected %lld, got %lld (-errno: %s)\n", what, e, a,
+		            strerror((int)-a));
+	else
+		print_error("ERROR: %s: expected %lld, got %lld\n", what, e, a);
+	_fail(file, line);
+	abort(); /* _fail() does not return */
+}
+
 static const char *lesson_name(void)
 {
 	const char *l = getenv("HAKO_LESSON");

@@ -48,7 +48,7 @@ int hako_test_main(int argc, char **argv, const struct CMUnitTest *tests, size_t
 	do {                                                                                       \
 		long long a_ = (long long)(actual), e_ = (long long)(expected);                    \
 		if (a_ != e_)                                                                      \
-			fail_msg("%s: expected %lld, got %lld", (what), e_, a_);                   \
+			hako_fail_int((what), e_, a_, __FILE__, __LINE__);                         \
 	} while (0)
 
 #define check_str(actual, expected, what)                                                          \
@@ -72,6 +72,10 @@ int hako_test_main(int argc, char **argv, const struct CMUnitTest *tests, size_t
 		if (!(cond))                                                                       \
 			fail_msg(__VA_ARGS__);                                                     \
 	} while (0)
+
+/* Fail with "WHAT: expected E, got A", naming the errno when A looks like -errno. */
+void hako_fail_int(const char *what, long long e, long long a, const char *file, int line)
+    __attribute__((noreturn));
 
 /* Skip the running test with a one-line reason, e.g.
  * hako_skip("needs root: run `sudo make lesson-04`"). Never returns. */

@@ -204,7 +204,7 @@ grade_lesson() {
 				status=CRASH
 				msg=$(grep -a -m1 -o "Test failed with exception: .*" "$log")
 			elif [ "$status" = FAIL ]; then
-				msg=$(awk '/^ERROR: / { on = 1; sub(/^ERROR: /, "") } /^\[   LINE   \]/ { on = 0 } on' "$log" | head -n 6)
+				msg=$(awk '/^ERROR: / { on = 1; sub(/^ERROR: /, "") } /\[   LINE   \]|\[  FAILED  \]|\[  ERROR   \]|^HAKO-RESULT/ { on = 0 } on' "$log" | head -n 6)
 				[ -n "$msg" ] || msg=$(grep -a "error" "$log" | head -n 3)
 			elif [ "$status" = SKIP ]; then
 				msg=$(grep -a -m1 "^SKIP: " "$log" | sed 's/^SKIP: //')
