@@ -47,8 +47,8 @@ static const struct {
 	const char *name;
 	int flag; /* the clone(2)/unshare(2) flag that makes a new one */
 } ns_types[] = {
-    {"cgroup", CLONE_NEWCGROUP}, {"ipc", CLONE_NEWIPC},   {"mnt", CLONE_NEWNS},
-    {"net", CLONE_NEWNET},       {"pid", CLONE_NEWPID},   {"time", CLONE_NEWTIME},
+    {"cgroup", CLONE_NEWCGROUP}, {"ipc", CLONE_NEWIPC}, {"mnt", CLONE_NEWNS},
+    {"net", CLONE_NEWNET},       {"pid", CLONE_NEWPID}, {"time", CLONE_NEWTIME},
     {"user", CLONE_NEWUSER},     {"uts", CLONE_NEWUTS},
 };
 #define N_NS_TYPES (sizeof(ns_types) / sizeof(ns_types[0]))

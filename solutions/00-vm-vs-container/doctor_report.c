@@ -138,9 +138,10 @@ static void check_namespaces(void)
 		if (have & ns_table[i].flag)
 			continue;
 		all = false;
-		advise("namespaces", "no %s namespace: it needs Linux %s and %s in the kernel's "
-		                     "configuration.", ns_table[i].name, ns_table[i].since,
-		       ns_table[i].config);
+		advise("namespaces",
+		       "no %s namespace: it needs Linux %s and %s in the kernel's "
+		       "configuration.",
+		       ns_table[i].name, ns_table[i].since, ns_table[i].config);
 	}
 	row("namespaces (02-06)", all ? ST_OK : ST_MISSING, "%s", names[0] ? names : "none");
 }
@@ -157,15 +158,17 @@ static void check_cgroups(void)
 		break;
 	case DOCTOR_CGROUP_HYBRID:
 		row("cgroups (07-08)", ST_NOTE, "v1 + v2 hybrid (v2 at /sys/fs/cgroup/unified)");
-		advise("cgroups", "hybrid: hako uses the v1 controllers (memory, cpu, pids); "
-		                  "lessons 07-08 explain\n%20sboth layouts. Fine for the course.",
+		advise("cgroups",
+		       "hybrid: hako uses the v1 controllers (memory, cpu, pids); "
+		       "lessons 07-08 explain\n%20sboth layouts. Fine for the course.",
 		       "");
 		break;
 	case DOCTOR_CGROUP_V1:
 		row("cgroups (07-08)", ST_NOTE, "v1 (legacy)");
-		advise("cgroups", "legacy v1: hako uses the v1 controllers; lessons 07-08 explain "
-		                  "both layouts.\n%20sTo switch to v2, boot with "
-		                  "systemd.unified_cgroup_hierarchy=1.",
+		advise("cgroups",
+		       "legacy v1: hako uses the v1 controllers; lessons 07-08 explain "
+		       "both layouts.\n%20sTo switch to v2, boot with "
+		       "systemd.unified_cgroup_hierarchy=1.",
 		       "");
 		break;
 	default:
@@ -208,7 +211,8 @@ static void check_userns(void)
 	row("user namespaces (05)", ST_MISSING, "unshare(CLONE_NEWUSER): %s", strerror(-err));
 	if (err == -EPERM || err == -EACCES)
 		advise("user namespaces",
-		       "allow them for ordinary users: `sudo sysctl kernel.unprivileged_userns_clone=1`"
+		       "allow them for ordinary users: `sudo sysctl "
+		       "kernel.unprivileged_userns_clone=1`"
 		       "\n%20s(Debian, older Ubuntu) or `sudo sysctl "
 		       "kernel.apparmor_restrict_unprivileged_userns=0` (Ubuntu 24.04).",
 		       "");
@@ -246,9 +250,10 @@ static void check_kvm(void)
 	if (api == 12) {
 		row("kvm (15-20)", ST_OK, "/dev/kvm, API version 12");
 		if (running_in_vm())
-			advise("kvm", "this machine is itself a virtual machine, so KVM runs nested: "
-			              "it works, but\n%20sguests run slower (lessons 15-19 keep "
-			              "their guests tiny).",
+			advise("kvm",
+			       "this machine is itself a virtual machine, so KVM runs nested: "
+			       "it works, but\n%20sguests run slower (lessons 15-19 keep "
+			       "their guests tiny).",
 			       "");
 		return;
 	}
@@ -258,9 +263,10 @@ static void check_kvm(void)
 	}
 	row("kvm (15-20)", ST_MISSING, "/dev/kvm: %s", strerror(-api));
 	if (api == -ENOENT)
-		advise("kvm", "enable VT-x/AMD-V in the firmware (BIOS/UEFI) settings, then `sudo "
-		              "modprobe kvm_intel`\n%20s(or kvm_amd). Inside a VM, turn on nested "
-		              "virtualisation in its host.",
+		advise("kvm",
+		       "enable VT-x/AMD-V in the firmware (BIOS/UEFI) settings, then `sudo "
+		       "modprobe kvm_intel`\n%20s(or kvm_amd). Inside a VM, turn on nested "
+		       "virtualisation in its host.",
 		       "");
 	else if (api == -EACCES || api == -EPERM)
 		advise("kvm", "add yourself to the kvm group: `sudo usermod -aG kvm $USER`, then "
@@ -279,8 +285,9 @@ static void check_root(void)
 	}
 	if (geteuid() == 0) {
 		row("privileges", ST_NOTE, "uid 0 inside a user namespace, not the host's root");
-		advise("privileges", "root in a user namespace cannot make cgroups or devices "
-		                     "outside it: tests that need\n%20sthe host's root will skip.",
+		advise("privileges",
+		       "root in a user namespace cannot make cgroups or devices "
+		       "outside it: tests that need\n%20sthe host's root will skip.",
 		       "");
 		return;
 	}
@@ -307,12 +314,13 @@ int doctor_report(void)
 
 	if (advice[0])
 		printf("\nWhat to do, and what to know:\n%s", advice);
-	printf("\nWho can run which lessons:\n"
-	       "  any user          00, 01 and 05 (05 needs user namespaces)\n"
-	       "  root (sudo)       02-04 and 06-14: namespaces, cgroups, mounts and devices\n"
-	       "  /dev/kvm access   15-19 (root, or a member of the kvm group)\n"
-	       "  both              20\n"
-	       "A test that lacks what it needs is skipped with the reason and the command to run.\n");
+	printf(
+	    "\nWho can run which lessons:\n"
+	    "  any user          00, 01 and 05 (05 needs user namespaces)\n"
+	    "  root (sudo)       02-04 and 06-14: namespaces, cgroups, mounts and devices\n"
+	    "  /dev/kvm access   15-19 (root, or a member of the kvm group)\n"
+	    "  both              20\n"
+	    "A test that lacks what it needs is skipped with the reason and the command to run.\n");
 	if (problems)
 		printf("\n%d check%s MISSING: see above.\n", problems, problems == 1 ? "" : "s");
 	else
