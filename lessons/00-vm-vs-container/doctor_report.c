@@ -38,7 +38,7 @@ static const struct {
     {"uts", CLONE_NEWUTS, "2.6.19", "CONFIG_UTS_NS"},
     {"ipc", CLONE_NEWIPC, "2.6.19", "CONFIG_IPC_NS"},
     {"pid", CLONE_NEWPID, "2.6.24", "CONFIG_PID_NS"},
-    {"net", CLONE_NEWNET, "2.6.29", "CONFIG_NET_NS"},
+    {"net", CLONE_NEWNET, "2.6.24", "CONFIG_NET_NS"},
     {"user", CLONE_NEWUSER, "3.8", "CONFIG_USER_NS"},
     {"cgroup", CLONE_NEWCGROUP, "4.6", "CONFIG_CGROUPS"},
     {"time", CLONE_NEWTIME, "5.6", "CONFIG_TIME_NS"},
