@@ -64,9 +64,44 @@ int hako_run(const struct hako_config *cfg);
 /* hako's own exit code when it fails before or while starting the command (as docker's 125). */
 #define HAKO_EXIT_FAILED 125
 
-/* ---- lesson 00: the environment doctor (doctor.c) ---- */
+/* ---- lesson 00: the environment doctor (doctor.c, doctor_report.c) ---- */
 
-/* `hako doctor`: print what this machine supports. Returns 0. */
+/* The kernel's release (uname -r) as MAJOR.MINOR: "6.1.0-13-amd64" gives 6 and 1.
+ * 0, or -EINVAL if the release does not start with two numbers. */
+int doctor_kernel_version(int *major, int *minor);
+/* Which namespace types exist: the entries of NS_DIR (normally /proc/self/ns) as a set of
+ * CLONE_NEW* flags (CLONE_NEWPID | CLONE_NEWNET | ...). Names it does not know are ignored.
+ * A negative errno if NS_DIR cannot be read. */
+int doctor_namespaces(const char *ns_dir);
+/* 1 if FILESYSTEMS (normally /proc/filesystems) lists "overlay", 0 if not, or -errno. */
+int doctor_overlayfs(const char *filesystems);
+
+/* The three ways cgroups can be mounted (lesson 07 works with all of them). */
+enum doctor_cgroup {
+	DOCTOR_CGROUP_V1 = 1,     /* legacy: one v1 hierarchy per controller, no v2 */
+	DOCTOR_CGROUP_HYBRID = 2, /* v1 controllers, plus an empty v2 tree at ROOT/unified */
+	DOCTOR_CGROUP_V2 = 3,     /* unified: ROOT itself is cgroup2 */
+};
+/* Decide the mode from the filesystem magic number (statfs f_type) of the cgroup root and
+ * whether ROOT/unified is a cgroup2 filesystem. -EINVAL if the root is neither. */
+int doctor_cgroup_classify(long root_magic, bool unified_is_cgroup2);
+/* The mode of the cgroups mounted at ROOT (normally /sys/fs/cgroup), from statfs(2). */
+int doctor_cgroup_mode(const char *root);
+/* The same answer read from a mount table in /proc/self/mountinfo format; -ENOENT if
+ * nothing is mounted at ROOT. */
+int doctor_cgroup_mode_mountinfo(const char *mountinfo, const char *root);
+
+/* KVM's API version (12 on every kernel since 2.6.22) from the device DEV (normally
+ * /dev/kvm), or a negative errno: -ENOENT no device, -EACCES not allowed to open it. */
+int doctor_kvm_api(const char *dev);
+/* 0 if this process may create a user namespace (tried in a child, so we stay where we
+ * are), else the negative errno unshare(CLONE_NEWUSER) failed with. */
+int doctor_userns(void);
+/* 1 if we are the real root: effective uid 0 in the host's (initial) user namespace. */
+int doctor_is_root(void);
+
+/* `hako doctor`: print what this machine supports and what to do about what is missing.
+ * Returns 0. */
 int doctor_report(void);
 
 /* ---- lesson 01: processes (process.c) ---- */

@@ -6,12 +6,6 @@
 
 #include <errno.h>
 
-/* ---- lesson 00 ---- */
-int doctor_report(void)
-{
-	return -ENOSYS;
-}
-
 /* ---- lesson 04 ---- */
 int mount_check_rootfs(const char *rootfs, const char *cmd)
 {
