@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 /* The options of `hako run`, as data: one row each, in the order --help lists them. */
 enum opt_id {
@@ -30,7 +31,8 @@ static const struct run_option {
 } run_options[] = {
     {"hostname", "NAME", OPT_HOSTNAME, "02", "hostname inside the container (a UTS namespace)"},
     {"isolate", NULL, OPT_ISOLATE, "02", "new namespaces even without ROOTFS or --hostname"},
-    {"rootless", NULL, OPT_ROOTLESS, "05", "map root inside to your own user (user namespace)"},
+    {"rootless", NULL, OPT_ROOTLESS, "05",
+     "map root inside to your own user (automatic if not root)"},
     {"net", "MODE", OPT_NET, "06", "host (default), none (loopback only) or veth"},
     {"memory", "SIZE", OPT_MEMORY, "07", "memory limit: 512m, 1g, 64k or bytes"},
     {"cpus", "N", OPT_CPUS, "07", "CPU limit in CPUs: 0.5 is half of one CPU"},
@@ -172,6 +174,9 @@ static int cmd_run(int argc, char **argv)
 		return HAKO_EXIT_FAILED;
 	}
 	cfg.argv = &argv[optind];
+	/* Without root, namespaces other than a user namespace need one to own them (lesson 05). */
+	if (geteuid() != 0 && hako_config_isolated(&cfg))
+		cfg.rootless = true;
 
 	int code = hako_run(&cfg);
 	return code < 0 ? HAKO_EXIT_FAILED : code;

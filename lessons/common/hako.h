@@ -141,20 +141,42 @@ int mount_check_rootfs(const char *rootfs, const char *cmd);
 /* In the child: make mounts private, pivot_root into ROOTFS, mount /proc, /sys, /dev. */
 int mount_enter_rootfs(const char *rootfs);
 
-/* ---- lesson 05: user namespaces (userns.c) ---- */
+/* ---- lesson 05: user namespaces and the parent/child handshake (userns.c) ---- */
 
+/* hako makes a pipe GO before clone(); the child waits on it until the parent has done its
+ * part (maps, veth, cgroup). In the child: ask to be SIGKILLed when hako dies, close go[1],
+ * read one byte. 0 on the parent's "go", -ECANCELED if the parent closed its end without it
+ * (it failed or died). Closes both ends, setting them to -1. */
+int userns_sync_wait(int go[2]);
+/* In the parent: say "go" (one byte), then close go[1] and set it to -1. */
+int userns_sync_go(int go[2]);
 /* In the parent: map root in PID's user namespace to UID/GID outside (uid_map, "deny" to
- * setgroups, gid_map). */
+ * setgroups, gid_map). Prints the file and the kernel's reason when a write fails. */
 int userns_write_maps(pid_t pid, uid_t uid, gid_t gid);
 
 /* ---- lesson 06: IPC and network namespaces (net.c) ---- */
 
+/* The namespaces lesson 06 adds to a container's clone(): CLONE_NEWIPC, and CLONE_NEWNET
+ * unless CFG asks for the host's network. */
+int net_clone_flags(const struct hako_config *cfg);
+
+/* One route-netlink request each, in this process's network namespace: 0, or the kernel's
+ * negative errno (printed with the request and the kernel's reason). */
+int net_link_up(const char *ifname);
+int net_link_del(const char *ifname);
+/* A veth pair NAME <-> PEER; the PEER end is made in PID's network namespace (0: here). */
+int net_veth_add(const char *name, const char *peer, pid_t pid);
+/* Add the IPv4 address CIDR ("10.200.0.1/30") to IFNAME. */
+int net_addr_add(const char *ifname, const char *cidr);
+
 /* In the child: bring the loopback interface up. */
 int net_loopback_up(void);
-/* In the parent: make a veth pair, move one end into PID's network namespace; the host
- * end's name is written to HOST_IF (16 bytes). */
+/* In the parent: make a veth pair with the container end as eth0 in PID's network namespace,
+ * give both ends addresses (host 10.200.x.y+1/30, container +2) and bring them up. The host
+ * end's name (unique: "hako" and PID) is written to HOST_IF (16 bytes). */
 int net_veth_create(pid_t pid, char *host_if);
-/* Remove the veth pair whose host end is HOST_IF (removing one end removes both). */
+/* Remove the veth pair whose host end is HOST_IF (removing one end removes both). A pair
+ * already gone with its namespace is not an error. */
 int net_veth_destroy(const char *host_if);
 
 /* ---- lesson 07: cgroups (cgroup.c) ---- */

@@ -17,28 +17,6 @@ int mount_enter_rootfs(const char *rootfs)
 	return -ENOSYS;
 }
 
-/* ---- lesson 05 ---- */
-int userns_write_maps(pid_t pid, uid_t uid, gid_t gid)
-{
-	return -ENOSYS;
-}
-
-/* ---- lesson 06 ---- */
-int net_loopback_up(void)
-{
-	return -ENOSYS;
-}
-
-int net_veth_create(pid_t pid, char *host_if)
-{
-	return -ENOSYS;
-}
-
-int net_veth_destroy(const char *host_if)
-{
-	return -ENOSYS;
-}
-
 /* ---- lesson 07 ---- */
 int cgroup_parse_size(const char *text, long long *bytes)
 {

@@ -15,7 +15,7 @@
 /* What the child needs to know, and the pipe on which it waits for the parent's "go". */
 struct child_ctx {
 	const struct hako_config *cfg;
-	int go[2]; /* the parent closes go[1] when the child may continue */
+	int go[2]; /* the child waits on go[0] for the parent's "go" (lesson 05) */
 };
 
 bool hako_config_isolated(const struct hako_config *cfg)
@@ -36,20 +36,20 @@ static int report(const char *lesson, const char *what, int err)
 
 /*
  * The child's side. It runs in the new namespaces but must not change anything until the
- * parent has finished its part (uid maps, veth, cgroup): it blocks reading the "go" pipe,
- * which returns 0 (end of file) once the parent closes its end.
+ * parent has finished its part (uid maps, veth, cgroup): it blocks on the "go" pipe
+ * (userns_sync_wait, lesson 05), and gives up quietly if hako failed or died.
  */
 static int child_main(void *arg)
 {
 	struct child_ctx *ctx = arg;
 	const struct hako_config *cfg = ctx->cfg;
-	char byte;
 	int err;
 
-	close(ctx->go[1]);
-	if (read(ctx->go[0], &byte, 1) != 0)
-		_exit(1); /* the parent failed and wrote an abort byte */
-	close(ctx->go[0]);
+	if ((err = userns_sync_wait(ctx->go)) < 0) {
+		if (err != -ECANCELED) /* hako reports its own failure */
+			report("05", "wait for go", err);
+		_exit(HAKO_EXIT_FAILED);
+	}
 
 	if (cfg->hostname && (err = uts_enter(cfg->hostname)) < 0) {
 		report("02", "sethostname", err);
@@ -119,9 +119,7 @@ int hako_run(const struct hako_config *cfg)
 	/* 3. The child, in its new namespaces, waiting on the pipe. */
 	flags = SIGCHLD;
 	if (hako_config_isolated(cfg))
-		flags |= CLONE_NEWUTS | CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWIPC;
-	if (cfg->net != HAKO_NET_HOST)
-		flags |= CLONE_NEWNET;
+		flags |= CLONE_NEWUTS | CLONE_NEWPID | CLONE_NEWNS | net_clone_flags(cfg);
 	if (cfg->rootless)
 		flags |= CLONE_NEWUSER;
 	if (limits && hako_config_isolated(cfg))
@@ -153,9 +151,11 @@ int hako_run(const struct hako_config *cfg)
 		goto bad;
 	}
 
-	/* 5. Go: closing the write end gives the child end-of-file. */
-	close(ctx.go[1]);
-	ctx.go[1] = -1;
+	/* 5. Go. */
+	if ((err = userns_sync_go(ctx.go)) < 0) {
+		report("05", "go", err);
+		goto bad;
+	}
 	code = container_wait(pid);
 	pid = -1;
 	if (code < 0) {
@@ -171,9 +171,8 @@ int hako_run(const struct hako_config *cfg)
 	err = code;
 bad:
 	if (pid > 0) {
-		/* The child is still waiting: tell it to stop, and reap it. */
-		if (ctx.go[1] >= 0 && write(ctx.go[1], "x", 1) < 0)
-			kill(pid, SIGKILL);
+		/* The child never got "go" (or could not be waited for): stop it, and reap it. */
+		kill(pid, SIGKILL);
 		waitpid(pid, NULL, 0);
 	}
 	if (ctx.go[0] >= 0)

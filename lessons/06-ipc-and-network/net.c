@@ -1,0 +1,330 @@
+/* net.c: lesson 06 — IPC and network namespaces: loopback and a veth pair over rtnetlink. */
+#include "hako.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/if_link.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <linux/veth.h>
+#include <net/if.h>
+#include <sched.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+/* The starter does not call the helpers below yet; this keeps the compiler quiet about it. */
+#pragma GCC diagnostic ignored "-Wunused-function"
+
+/*
+ * The namespaces this lesson adds to the container's clone(). System V IPC objects (shared
+ * memory, message queues, semaphores) belong to an IPC namespace; interfaces, addresses,
+ * routes and sockets belong to a network namespace.
+ */
+int net_clone_flags(const struct hako_config *cfg)
+{
+	/// TODO(06): Always CLONE_NEWIPC; add CLONE_NEWNET unless cfg->net is HAKO_NET_HOST.
+	return 0;
+}
+
+/*
+ * A route-netlink request is one buffer that the kernel reads as:
+ *
+ *   +------------------+  struct nlmsghdr: total length, type (RTM_NEWLINK, ...), flags
+ *   | nlmsghdr         |  (NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE ...), sequence number
+ *   +------------------+
+ *   | ifinfomsg        |  the type's fixed header: struct ifinfomsg for links,
+ *   | (or ifaddrmsg)   |  struct ifaddrmsg for addresses
+ *   +------------------+
+ *   | rtattr           |  attributes: { length, type } then the value, padded to 4 bytes.
+ *   |   value ...      |  A nested attribute's value is more attributes:
+ *   +------------------+
+ *   | rtattr (nested)  |  IFLA_LINKINFO
+ *   |   rtattr         |    IFLA_INFO_KIND "veth"
+ *   |   rtattr (nest)  |    IFLA_INFO_DATA
+ *   |     ...          |      VETH_INFO_PEER: struct ifinfomsg, then the peer's attributes
+ *   +------------------+
+ *
+ * The helpers below build such a buffer; nl_talk() sends it and reads the kernel's answer.
+ */
+struct nl_msg {
+	union {
+		struct nlmsghdr hdr;
+		char buf[1024];
+	};
+	bool too_big; /* an attribute did not fit: nl_talk() refuses to send */
+	int quiet;    /* an error the caller expects, not to be printed (e.g. -ENODEV) */
+};
+
+/* Start a request of TYPE with FLAGS (NLM_F_REQUEST and NLM_F_ACK are added) whose fixed
+ * header is FIXED_LEN bytes; returns that header, zeroed, for the caller to fill in. */
+static void *nl_begin(struct nl_msg *m, int type, int flags, size_t fixed_len)
+{
+	memset(m, 0, sizeof(*m));
+	m->hdr.nlmsg_type = type;
+	m->hdr.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | flags;
+	m->hdr.nlmsg_len = NLMSG_LENGTH(fixed_len);
+	return NLMSG_DATA(&m->hdr);
+}
+
+/* Append attribute TYPE with LEN bytes of DATA (DATA may be NULL to leave them zero); returns
+ * it, so that it can be the start of a nested attribute (see nl_end). */
+static struct rtattr *nl_attr(struct nl_msg *m, int type, const void *data, size_t len)
+{
+	size_t at = NLMSG_ALIGN(m->hdr.nlmsg_len);
+	struct rtattr *rta = (struct rtattr *)(m->buf + at);
+
+	if (at + RTA_SPACE(len) > sizeof(m->buf)) {
+		m->too_big = true;
+		return (struct rtattr *)m->buf; /* harmless: the message will not be sent */
+	}
+	rta->rta_type = type;
+	rta->rta_len = RTA_LENGTH(len);
+	if (data)
+		memcpy(RTA_DATA(rta), data, len);
+	else
+		memset(RTA_DATA(rta), 0, len);
+	m->hdr.nlmsg_len = at + RTA_SPACE(len);
+	return rta;
+}
+
+/* A string attribute (the kernel wants the terminating NUL). */
+static struct rtattr *nl_attr_str(struct nl_msg *m, int type, const char *s)
+{
+	return nl_attr(m, type, s, strlen(s) + 1);
+}
+
+/* Close the nested attribute NEST: its length covers everything appended since it began. */
+static void nl_end(struct nl_msg *m, struct rtattr *nest)
+{
+	if (!m->too_big)
+		nest->rta_len = (unsigned short)(m->buf + m->hdr.nlmsg_len - (char *)nest);
+}
+
+/*
+ * Print that request WHAT failed with ERR: strerror, and the kernel's own sentence when it
+ * sent one (an "extended ack": attribute NLMSGERR_ATTR_MSG after the struct nlmsgerr).
+ * REPLY is the kernel's NLMSG_ERROR message, LEN its length, or NULL.
+ */
+static void nl_report(const char *what, int err, const struct nlmsghdr *reply, size_t len)
+{
+	const char *reason = NULL;
+
+	if (reply && (reply->nlmsg_flags & NLM_F_ACK_TLVS) &&
+	    len >= NLMSG_LENGTH(sizeof(struct nlmsgerr))) {
+		/* With NETLINK_CAP_ACK the kernel does not echo our request: the attributes
+		 * start right after struct nlmsgerr. */
+		size_t off = NLMSG_LENGTH(sizeof(struct nlmsgerr));
+		const struct rtattr *rta = (const struct rtattr *)((const char *)reply + off);
+		int left = (int)(len - off);
+
+		if (reply->nlmsg_flags & NLM_F_CAPPED)
+			for (; RTA_OK(rta, left); rta = RTA_NEXT(rta, left))
+				if (rta->rta_type == NLMSGERR_ATTR_MSG && RTA_PAYLOAD(rta) > 0 &&
+				    ((const char *)RTA_DATA(rta))[RTA_PAYLOAD(rta) - 1] == '\0')
+					reason = RTA_DATA(rta);
+	}
+	fprintf(stderr, "hako: netlink %s: %s%s%s%s\n", what, strerror(-err),
+	        reason ? " (kernel: " : "", reason ? reason : "", reason ? ")" : "");
+}
+
+/*
+ * Send request M to the kernel on a new NETLINK_ROUTE socket (in this process's network
+ * namespace) and wait for its answer. Returns 0 when the kernel acknowledged the request,
+ * else its negative errno, printed with WHAT unless it is M->quiet.
+ */
+static int nl_talk(struct nl_msg *m, const char *what)
+{
+	/// TODO(06): The exchange every netlink tool makes:
+	///   1. m->too_big: nl_report(what, -EMSGSIZE, NULL, 0) and return -EMSGSIZE.
+	///   2. fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE) (netlink(7)).
+	///   3. Ask for the kernel's reasons: setsockopt(fd, SOL_NETLINK, NETLINK_EXT_ACK, &one,
+	///      ...) and NETLINK_CAP_ACK the same way (failures here are harmless: ignore them).
+	///   4. sendto() the m->hdr.nlmsg_len bytes of m->buf to struct sockaddr_nl
+	///      {.nl_family = AF_NETLINK} (nl_pid 0 is the kernel).
+	///   5. recv() into an aligned buffer and walk it with NLMSG_OK / NLMSG_NEXT until a
+	///      message of type NLMSG_ERROR: its payload (NLMSG_DATA) is a struct nlmsgerr whose
+	///      .error is 0 (an ack) or the kernel's negative errno. Anything else: -EPROTO.
+	///   6. On an error other than m->quiet, nl_report(what, err, reply, reply_len).
+	///   Close the socket on every path.
+	return -ENOSYS;
+}
+
+/* Bring IFNAME up: RTM_NEWLINK for the link of that name, with IFF_UP set. */
+int net_link_up(const char *ifname)
+{
+	/// TODO(06): What `ip link set IFNAME up` sends:
+	///   ifi = nl_begin(&m, RTM_NEWLINK, 0, sizeof(struct ifinfomsg));
+	///   ifi->ifi_family = AF_UNSPEC; ifi->ifi_flags = IFF_UP; ifi->ifi_change = IFF_UP
+	///     (ifi_change is the mask of flags to change; ifi_index 0: "find it by name")
+	///   nl_attr_str(&m, IFLA_IFNAME, ifname)
+	///   return nl_talk(&m, what), WHAT naming the request and the interface,
+	///     e.g. `RTM_NEWLINK "lo" up`.
+	return -ENOSYS;
+}
+
+/* Delete IFNAME (RTM_DELLINK). Deleting either end of a veth pair deletes both. A link that
+ * does not exist gives -ENODEV without a message (it may have gone with its namespace). */
+int net_link_del(const char *ifname)
+{
+	/// TODO(06): RTM_DELLINK with a struct ifinfomsg (family AF_UNSPEC) and IFLA_IFNAME.
+	///           Set m.quiet = -ENODEV before nl_talk.
+	return -ENOSYS;
+}
+
+/*
+ * Make a veth pair: NAME here, PEER in the network namespace of process PID (0: here too).
+ * What `ip link add NAME type veth peer name PEER netns PID` sends. Making the peer directly
+ * in the container's namespace means no moment exists where both ends are on the host.
+ */
+int net_veth_add(const char *name, const char *peer, pid_t pid)
+{
+	/// TODO(06): RTM_NEWLINK with NLM_F_CREATE | NLM_F_EXCL (make it; fail if the name is
+	///           taken) and this attribute tree (nl_attr returns the start of a nest,
+	///           nl_end closes it):
+	///   IFLA_IFNAME        NAME
+	///   IFLA_LINKINFO      (nest)
+	///     IFLA_INFO_KIND     "veth"
+	///     IFLA_INFO_DATA     (nest)
+	///       VETH_INFO_PEER     (nest whose value starts with a struct ifinfomsg, family
+	///                           AF_UNSPEC: nl_attr(&m, VETH_INFO_PEER, &peer_ifi,
+	///                           sizeof(peer_ifi)), then the peer's own attributes:)
+	///         IFLA_IFNAME        PEER
+	///         IFLA_NET_NS_PID    PID as a uint32_t (only when PID > 0)
+	return -ENOSYS;
+}
+
+/* Parse "A.B.C.D/N" into ADDR (network byte order) and PREFIX. 0 or -EINVAL. */
+static int parse_cidr(const char *cidr, struct in_addr *addr, int *prefix)
+{
+	char ip[INET_ADDRSTRLEN];
+	const char *slash = strchr(cidr, '/');
+	char *end;
+
+	if (!slash || (size_t)(slash - cidr) >= sizeof(ip))
+		return -EINVAL;
+	memcpy(ip, cidr, (size_t)(slash - cidr));
+	ip[slash - cidr] = '\0';
+	if (inet_pton(AF_INET, ip, addr) != 1)
+		return -EINVAL;
+	errno = 0;
+	long n = strtol(slash + 1, &end, 10);
+	if (errno || end == slash + 1 || *end || n < 0 || n > 32)
+		return -EINVAL;
+	*prefix = (int)n;
+	return 0;
+}
+
+/* Add the IPv4 address CIDR to IFNAME: what `ip addr add CIDR dev IFNAME` sends. */
+int net_addr_add(const char *ifname, const char *cidr)
+{
+	struct in_addr addr;
+	int prefix;
+	unsigned idx;
+
+	if (parse_cidr(cidr, &addr, &prefix) < 0) {
+		fprintf(stderr, "hako: address \"%s\": not A.B.C.D/N\n", cidr);
+		return -EINVAL;
+	}
+	idx = if_nametoindex(ifname);
+	if (idx == 0) {
+		int err = -errno;
+		fprintf(stderr, "hako: interface \"%s\": %s\n", ifname, strerror(errno));
+		return err;
+	}
+	/// TODO(06): RTM_NEWADDR with NLM_F_CREATE | NLM_F_EXCL and a struct ifaddrmsg:
+	///   ifa_family AF_INET, ifa_prefixlen PREFIX, ifa_index IDX (addresses name their
+	///   interface by index, not by name), ifa_scope RT_SCOPE_UNIVERSE;
+	///   attributes IFA_LOCAL and IFA_ADDRESS, both the 4 bytes of ADDR.
+	///   WHAT e.g. `RTM_NEWADDR 10.200.0.1/30 dev "veth0"`.
+	return -ENOSYS;
+}
+
+int net_loopback_up(void)
+{
+	/// TODO(06): A new network namespace has one interface, "lo", and it is down.
+	return -ENOSYS;
+}
+
+/* Run FN(IFNAME, CIDR) inside the network namespace of process PID, then come back.
+ * The namespace is a property of the calling thread: setns(2) there, setns(2) home. */
+static int in_netns(pid_t pid, int (*fn)(const char *, const char *), const char *ifname,
+                    const char *cidr)
+{
+	char path[64];
+	int home = -1, there = -1, err;
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)pid);
+	home = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	there = open(path, O_RDONLY | O_CLOEXEC);
+	if (home < 0 || there < 0) {
+		err = -errno;
+		fprintf(stderr, "hako: open %s: %s\n", home < 0 ? "/proc/self/ns/net" : path,
+		        strerror(errno));
+		goto out;
+	}
+	if (setns(there, CLONE_NEWNET) < 0) {
+		err = -errno;
+		fprintf(stderr, "hako: setns %s: %s\n", path, strerror(errno));
+		goto out;
+	}
+	err = fn(ifname, cidr);
+	if (setns(home, CLONE_NEWNET) < 0) {
+		fprintf(stderr, "hako: setns back to our own network namespace: %s\n",
+		        strerror(errno));
+		abort(); /* every later step would act on the container's network */
+	}
+out:
+	if (there >= 0)
+		close(there);
+	if (home >= 0)
+		close(home);
+	return err;
+}
+
+/* net_addr_add, then net_link_up: one interface's whole setup, in the form in_netns() runs. */
+static int addr_and_up(const char *ifname, const char *cidr)
+{
+	int err = net_addr_add(ifname, cidr);
+
+	return err < 0 ? err : net_link_up(ifname);
+}
+
+/*
+ * The container's link to the host:
+ *
+ *   host network namespace               container network namespace (of PID)
+ *   hakoPID  10.200.x.y+1/30  <==veth==>  eth0  10.200.x.y+2/30
+ *
+ * Each container gets its own /30 (4 addresses: network, host end, container end,
+ * broadcast) in 10.200.0.0/16, chosen from PID, so containers running at the same time
+ * rarely collide; nothing is routed anywhere else and nothing is NATed.
+ */
+int net_veth_create(pid_t pid, char *host_if)
+{
+	uint32_t base = (10u << 24) | (200u << 16) | (((uint32_t)pid % 16384u) * 4u);
+	char name[16], host_cidr[32], cont_cidr[32];
+
+	snprintf(name, sizeof(name), "hako%d", (int)pid);
+	snprintf(host_cidr, sizeof(host_cidr), "%u.%u.%u.%u/30", base >> 24, (base >> 16) & 255,
+	         (base >> 8) & 255, (base & 255) + 1);
+	snprintf(cont_cidr, sizeof(cont_cidr), "%u.%u.%u.%u/30", base >> 24, (base >> 16) & 255,
+	         (base >> 8) & 255, (base & 255) + 2);
+	/// TODO(06): 1. net_veth_add(name, "eth0", pid): the pair, its peer already inside.
+	///           2. The host end: net_addr_add(name, host_cidr), then net_link_up(name).
+	///           3. The container end must be configured from inside its namespace:
+	///              in_netns(pid, addr_and_up, "eth0", cont_cidr).
+	///           4. Copy NAME to HOST_IF (so hako can delete it later) and return 0. If
+	///              step 2 or 3 fails, net_link_del(name) (both ends go) and return the error.
+	return -ENOSYS;
+}
+
+int net_veth_destroy(const char *host_if)
+{
+	/// TODO(06): net_link_del(host_if); -ENODEV means it is already gone: return 0.
+	return -ENOSYS;
+}
