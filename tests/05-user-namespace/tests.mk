@@ -1,6 +1,5 @@
 # tests.mk: lesson 05's test helpers (helpers/ keeps them out of the test binary).
 # lesson.mk includes this file before its `all` rule: keep `all` the default goal.
-.DEFAULT_GOAL := all
 EXTRA_PROGS += $(OUT)/hako-asuser
 
 $(OUT)/hako-asuser: tests/05-user-namespace/helpers/asuser.c

@@ -1,6 +1,5 @@
 # tests.mk: lesson 06's test helpers (helpers/ keeps them out of the test binary).
 # lesson.mk includes this file before its `all` rule: keep `all` the default goal.
-.DEFAULT_GOAL := all
 EXTRA_PROGS += $(OUT)/hako-echo
 
 $(OUT)/hako-echo: tests/06-ipc-and-network/helpers/echo.c

@@ -36,9 +36,12 @@ TEST_O := $(patsubst %.c,$(OUT)/obj/%.o,$(TEST_C))
 PROGS := $(OUT)/tests $(patsubst lessons/common/%.c,$(OUT)/%,$(MAIN_C))
 EXTRA_PROGS :=
 
--include $(TESTS_DIR)/tests.mk
+# The first rule is the default goal, so it comes before tests.mk's rules; its prerequisites
+# are expanded later (secondary expansion) to include what tests.mk adds to EXTRA_PROGS.
+.SECONDEXPANSION:
+all: $$(PROGS) $$(EXTRA_PROGS)
 
-all: $(PROGS) $(EXTRA_PROGS)
+-include $(TESTS_DIR)/tests.mk
 
 $(OUT)/obj/lesson/%.o: $(SRC_DIR)/%.c $(FLAGS_STAMP)
 	@mkdir -p $(@D)
