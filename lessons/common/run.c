@@ -15,7 +15,8 @@
 /* What the child needs to know, and the pipe on which it waits for the parent's "go". */
 struct child_ctx {
 	const struct hako_config *cfg;
-	int go[2]; /* the parent closes go[1] when the child may continue */
+	int go[2];     /* the parent closes go[1] when the child may continue */
+	bool cgroupns; /* a cgroup namespace, made once the parent attached the child (07) */
 };
 
 bool hako_config_isolated(const struct hako_config *cfg)
@@ -51,6 +52,10 @@ static int child_main(void *arg)
 		_exit(1); /* the parent failed and wrote an abort byte */
 	close(ctx->go[0]);
 
+	if (ctx->cgroupns && (err = cgroup_enter_ns()) < 0) {
+		report("07", "cgroup namespace", err);
+		goto bad;
+	}
 	if (cfg->hostname && (err = uts_enter(cfg->hostname)) < 0) {
 		report("02", "sethostname", err);
 		goto bad;
@@ -124,8 +129,9 @@ int hako_run(const struct hako_config *cfg)
 		flags |= CLONE_NEWNET;
 	if (cfg->rootless)
 		flags |= CLONE_NEWUSER;
-	if (limits && hako_config_isolated(cfg))
-		flags |= CLONE_NEWCGROUP;
+	/* Not CLONE_NEWCGROUP here: a cgroup namespace is rooted where the child is when it is
+	 * made, so the child unshares it after cgroup_attach (07). */
+	ctx.cgroupns = cg && hako_config_isolated(cfg);
 	if (pipe2(ctx.go, O_CLOEXEC) < 0) {
 		err = report("02", "pipe", -errno);
 		goto bad;
