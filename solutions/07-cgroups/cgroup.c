@@ -412,6 +412,7 @@ static int make_dir(const struct hako_cgroup *cg, int c)
 	/// STUB: return -ENOSYS;
 }
 
+/// BEGIN SOLUTION
 /* Say which limit cannot be set because ROOT has no such controller; returns -ENODEV. */
 static int missing(const struct cgroup_root *root, const char *what)
 {
@@ -422,6 +423,7 @@ static int missing(const struct cgroup_root *root, const char *what)
 	        what, root->path);
 	return -ENODEV;
 }
+/// END SOLUTION
 
 int cgroup_create_at(const struct cgroup_root *root, const struct hako_config *cfg,
                      const char *name, struct hako_cgroup **out)
@@ -434,10 +436,17 @@ int cgroup_create_at(const struct cgroup_root *root, const struct hako_config *c
 	err = layout(root, name, cg);
 	if (err < 0)
 		goto bad;
+	/// TODO(07): Fail before anything is made if a limit has no controller to serve it:
+	/// cfg->memory needs cg->dir[CGROUP_MEMORY], cfg->cpu_max needs CGROUP_CPU and
+	/// cfg->pids_limit needs CGROUP_PIDS. Print which (e.g. "hako: --memory needs the
+	/// memory controller, which /sys/fs/cgroup does not have"), set err = -ENODEV and
+	/// goto bad.
+	/// BEGIN SOLUTION
 	if ((cfg->memory && !cg->dir[CGROUP_MEMORY] && (err = missing(root, "memory"))) ||
 	    (cfg->cpu_max && !cg->dir[CGROUP_CPU] && (err = missing(root, "cpu"))) ||
 	    (cfg->pids_limit && !cg->dir[CGROUP_PIDS] && (err = missing(root, "pids"))))
 		goto bad;
+	/// END SOLUTION
 
 	/* Every folder once; cgroup_destroy removes the ones made, if a later step fails. */
 	cg->owned = true;

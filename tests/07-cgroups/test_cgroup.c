@@ -49,7 +49,7 @@ static const char *const v1_pids_files[] = {"cgroup.procs", "pids.max", NULL};
 /* Make the empty files FILES in BASE/REL (and the folders to it). */
 static void make_files(const char *base, const char *rel, const char *const *files)
 {
-	char path[PATH_MAX];
+	char path[2 * PATH_MAX];
 
 	for (int i = 0; files[i]; i++) {
 		snprintf(path, sizeof(path), "%s/%s/%s", base, rel, files[i]);
@@ -61,7 +61,7 @@ static void make_files(const char *base, const char *rel, const char *const *fil
  * parent and an (empty) cgroup NAME, as the kernel would show them. */
 static void fake_v2(const char *base, const char *sub, const char *controllers, const char *name)
 {
-	char path[PATH_MAX], rel[PATH_MAX];
+	char path[2 * PATH_MAX], rel[PATH_MAX];
 
 	snprintf(path, sizeof(path), "%s/%s/cgroup.controllers", base, sub);
 	hako_write_file(path, controllers);
@@ -81,7 +81,7 @@ static void fake_v1(const char *base, const char *name, bool memsw)
 	snprintf(rel, sizeof(rel), "memory/hako/%s", name);
 	make_files(base, rel, v1_memory_files);
 	if (!memsw) {
-		char path[PATH_MAX];
+		char path[2 * PATH_MAX];
 		snprintf(path, sizeof(path), "%s/%s/memory.memsw.limit_in_bytes", base, rel);
 		unlink(path);
 	}
@@ -99,7 +99,7 @@ static const char *slurp(const char *base, const char *rel)
 {
 	static char bufs[16][256];
 	static int next;
-	char path[PATH_MAX], *buf = bufs[next++ % 16];
+	char path[2 * PATH_MAX], *buf = bufs[next++ % 16];
 	FILE *f;
 
 	snprintf(path, sizeof(path), "%s/%s", base, rel);
@@ -115,7 +115,7 @@ static const char *slurp(const char *base, const char *rel)
 
 static bool exists(const char *base, const char *rel)
 {
-	char path[PATH_MAX];
+	char path[2 * PATH_MAX];
 
 	snprintf(path, sizeof(path), "%s/%s", base, rel);
 	return access(path, F_OK) == 0;
@@ -138,6 +138,17 @@ static void random_name(char *name)
 
 	hako_rand_name(r, 8);
 	sprintf(name, "hako-%d-%s", (int)getpid(), r);
+}
+
+/* A pid that is certainly not running: a child that has exited and been reaped. */
+static pid_t dead_pid(void)
+{
+	pid_t pid = fork();
+
+	if (pid == 0)
+		_exit(0);
+	waitpid(pid, NULL, 0);
+	return pid;
 }
 
 /* ---- Parsing ---- */
@@ -665,7 +676,7 @@ static void test_cgroup_hybrid_layout(void **state)
  * in it and the process joined. */
 static void test_cgroup_v1_comounted(void **state)
 {
-	char *base = hako_tmpdir(), name[40], rel[PATH_MAX], path[PATH_MAX], quota[32];
+	char *base = hako_tmpdir(), name[40], rel[PATH_MAX], path[2 * PATH_MAX], quota[32];
 	struct hako_config cfg = {.net = HAKO_NET_HOST, .cpu_max = hako_rand_range(1000, 300000)};
 	struct cgroup_root root = {.path = base, .mode = CGROUP_LEGACY};
 	struct hako_cgroup *cg = NULL;
@@ -684,11 +695,12 @@ static void test_cgroup_v1_comounted(void **state)
 	snprintf(rel, sizeof(rel), "cpu,cpuacct/hako/%s", name);
 	make_files(base, rel, v1_cpu_files);
 
+	pid_t target = dead_pid();
 	int err = cgroup_create_at(&root, &cfg, name, &cg);
 	const char *cpu_dir = cg ? cgroup_dir(cg, CGROUP_CPU, NULL) : NULL;
 	const char *acct_dir = cg ? cgroup_dir(cg, CGROUP_CPUACCT, NULL) : NULL;
 	bool same = cpu_dir && acct_dir && strcmp(cpu_dir, acct_dir) == 0;
-	int err_attach = cg ? cgroup_attach(cg, getpid()) : -1;
+	int err_attach = cg ? cgroup_attach(cg, target) : -1;
 	snprintf(rel, sizeof(rel), "cpu,cpuacct/hako/%s/cpu.cfs_quota_us", name);
 	const char *got_quota = slurp(base, rel);
 	snprintf(rel, sizeof(rel), "cpu,cpuacct/hako/%s/cgroup.procs", name);
@@ -698,7 +710,7 @@ static void test_cgroup_v1_comounted(void **state)
 	free(base);
 
 	char pid[16];
-	snprintf(pid, sizeof(pid), "%d", (int)getpid());
+	snprintf(pid, sizeof(pid), "%d", (int)target);
 	snprintf(quota, sizeof(quota), "%lld", cfg.cpu_max);
 	check_int(err, 0, "cgroup_create_at() with cpu and cpuacct mounted together");
 	check_int(err_attach, 0, "cgroup_attach()");
@@ -716,7 +728,7 @@ static void test_cgroup_attach(void **state)
 	struct hako_config cfg = random_limits();
 	struct cgroup_root r1 = {.path = base, .mode = CGROUP_LEGACY};
 	struct hako_cgroup *cg = NULL;
-	pid_t target = (pid_t)hako_rand_range(2, 4000000);
+	pid_t target = dead_pid(); /* a real pid that no process has: nothing to harm */
 	const char *got[5];
 
 	random_name(name);
@@ -760,7 +772,7 @@ static void test_cgroup_attach(void **state)
  * (v1: memory/hako/NAME/..., v2: hako/NAME/...), and return cgroup_oom_killed(). */
 static int oom_with(int mode, const char *file, const char *text, int *err)
 {
-	char *base = hako_tmpdir(), name[40], rel[PATH_MAX], path[PATH_MAX];
+	char *base = hako_tmpdir(), name[40], rel[PATH_MAX], path[2 * PATH_MAX];
 	struct hako_config cfg = {.net = HAKO_NET_HOST, .memory = 32 << 20};
 	struct cgroup_root root = {.path = base, .mode = mode};
 	struct hako_cgroup *cg = NULL;
@@ -817,22 +829,11 @@ static void test_cgroup_oom_killed_v1(void **state)
 	check_int(no, 0, "cgroup_oom_killed() with memory.oom_control: oom_kill 0");
 }
 
-/* A pid that is certainly not running: a child that has exited and been reaped. */
-static pid_t dead_pid(void)
-{
-	pid_t pid = fork();
-
-	if (pid == 0)
-		_exit(0);
-	waitpid(pid, NULL, 0);
-	return pid;
-}
-
 /* This test checks that making a cgroup first removes the empty cgroups of crashed runs
  * ("hako-PID..." whose PID is gone), and leaves alone those of live ones and other names. */
 static void test_cgroup_stale_removed(void **state)
 {
-	char *base = hako_tmpdir(), name[40], other[40], stale[64], live[64], path[PATH_MAX];
+	char *base = hako_tmpdir(), name[40], other[40], stale[64], live[64], path[2 * PATH_MAX];
 	struct hako_config cfg = {.net = HAKO_NET_HOST, .pids_limit = 50};
 	struct cgroup_root root = {.path = base, .mode = CGROUP_UNIFIED};
 	struct hako_cgroup *cg = NULL;
@@ -934,7 +935,7 @@ static void test_cgroup_missing_controller(void **state)
 /* The path of the workload program (a copy: hako_prog() reuses one buffer). */
 static const char *cgprog(void)
 {
-	static char path[PATH_MAX];
+	static char path[2 * PATH_MAX];
 
 	snprintf(path, sizeof(path), "%s", hako_prog("cgprog"));
 	return path;
@@ -960,7 +961,7 @@ static void hako_run_list(struct hako_run *r, const char *const *args)
 static void test_cgroup_kernel_memory_oom(void **state)
 {
 	struct hako_run r;
-	char limit[16], hog[16], expect[64], name[64] = "";
+	char limit[32], hog[32], expect[64], name[64] = "";
 	long mib = hako_rand_range(24, 48);
 
 	require_cgroups();
@@ -991,7 +992,7 @@ static void test_cgroup_kernel_memory_oom(void **state)
 static void test_cgroup_kernel_memory_within_limit(void **state)
 {
 	struct hako_run r;
-	char limit[16], hog[16], name[64] = "";
+	char limit[32], hog[32], name[64] = "";
 	long mib = hako_rand_range(8, 24);
 
 	require_cgroups();
@@ -1018,7 +1019,7 @@ static void test_cgroup_kernel_memory_within_limit(void **state)
 static void test_cgroup_kernel_pids_limit(void **state)
 {
 	struct hako_run r;
-	char limit[16];
+	char limit[32];
 	long n = hako_rand_range(12, 30);
 	int forked = -1, err = -1;
 
@@ -1128,7 +1129,7 @@ static void test_cgroup_kernel_cpu_quota(void **state)
  * include CTL ("" for v2's "0::PATH"), or NULL. */
 static const char *line_path(const char *text, const char *ctl)
 {
-	static char path[PATH_MAX];
+	static char path[2 * PATH_MAX];
 	char copy[4096], *save = NULL;
 
 	snprintf(copy, sizeof(copy), "%s", text);
