@@ -642,6 +642,7 @@ static void test_cgroup_hybrid_layout(void **state)
 
 	/* v2 serves memory and pids; cpu stays v1. */
 	base = hako_tmpdir();
+	root.path = base;
 	random_name(name);
 	fake_v1(base, name, true);
 	fake_v2(base, "unified", "memory pids", name);
