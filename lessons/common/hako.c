@@ -50,6 +50,8 @@ static void usage(FILE *f)
 	      "\n"
 	      "Commands:\n"
 	      "  run [OPTIONS] [ROOTFS] CMD [ARG...]   run CMD, isolated as the options ask\n"
+	      "  stats [--no-stream] PID               docker-stats view of a running container "
+	      "(lesson 08)\n"
 	      "  doctor                                what this machine supports (lesson 00)\n"
 	      "  help                                  show this help\n"
 	      "\n"
@@ -182,6 +184,40 @@ static int cmd_run(int argc, char **argv)
 	return code < 0 ? HAKO_EXIT_FAILED : code;
 }
 
+/* `hako stats [--no-stream] PID`: PID is a process in the container, or its `hako run`. */
+static int cmd_stats(int argc, char **argv)
+{
+	bool once = argc == 3 && strcmp(argv[1], "--no-stream") == 0;
+	const char *arg = argv[argc - 1];
+	char *end;
+	long pid;
+	int err;
+
+	if (argc != 2 + once || arg[0] == '-') {
+		fputs("usage: hako stats [--no-stream] PID\n", stderr);
+		return HAKO_EXIT_FAILED;
+	}
+	errno = 0;
+	pid = strtol(arg, &end, 10);
+	if (errno || end == arg || *end || pid <= 0 || pid > 0x3fffffff) {
+		fprintf(stderr, "hako stats: %s: not a process id\n", arg);
+		return HAKO_EXIT_FAILED;
+	}
+	err = stats_watch((pid_t)pid, once ? 1 : 0);
+	if (err == -ESRCH)
+		fprintf(stderr,
+		        "hako stats: no container for PID %ld: no such process, or not in a "
+		        "hako cgroup\n",
+		        pid);
+	else if (err == -ENOENT)
+		fprintf(stderr, "hako stats: container of PID %ld has exited\n", pid);
+	else if (err == -ENOSYS)
+		fputs("hako stats: not implemented yet (lesson 08)\n", stderr);
+	else if (err < 0)
+		fprintf(stderr, "hako stats: %s\n", strerror(-err));
+	return err < 0 ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
@@ -190,6 +226,8 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(argv[1], "run") == 0)
 		return cmd_run(argc - 1, argv + 1);
+	if (strcmp(argv[1], "stats") == 0)
+		return cmd_stats(argc - 1, argv + 1);
 	if (strcmp(argv[1], "doctor") == 0)
 		return doctor_report() < 0 ? 1 : 0;
 	if (strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0 ||

@@ -179,25 +179,89 @@ int net_veth_create(pid_t pid, char *host_if);
  * already gone with its namespace is not an error. */
 int net_veth_destroy(const char *host_if);
 
-/* ---- lesson 07: cgroups (cgroup.c) ---- */
+/* ---- lesson 07: cgroups (cgroup.c, cgroup_v1.c, cgroup_v2.c) ---- */
+
+/* How the cgroup filesystems are mounted (statfs on /sys/fs/cgroup tells). */
+enum cgroup_mode {
+	CGROUP_LEGACY = 1, /* v1 only: one hierarchy per controller, /sys/fs/cgroup/memory, ... */
+	CGROUP_HYBRID,     /* v1 hierarchies plus a v2 one at /sys/fs/cgroup/unified */
+	CGROUP_UNIFIED,    /* v2 only: one hierarchy at /sys/fs/cgroup */
+};
+
+/* Where the cgroup filesystems are: the real /sys/fs/cgroup, or a fake tree in a test. */
+struct cgroup_root {
+	const char *path;
+	enum cgroup_mode mode;
+};
+
+/* The controllers hako uses; cpuacct (CPU time) is its own v1 hierarchy, cpu.stat in v2. */
+enum cgroup_controller {
+	CGROUP_MEMORY,
+	CGROUP_CPU,
+	CGROUP_CPUACCT,
+	CGROUP_PIDS,
+	CGROUP_NCONTROLLERS,
+};
+
+#define CGROUP_MOUNT      "/sys/fs/cgroup"
+#define CGROUP_PARENT     "hako" /* every container's cgroup is CGROUP_PARENT/NAME */
+#define CGROUP_CPU_PERIOD 100000 /* microseconds: the CFS period hako's quotas refer to */
 
 struct hako_cgroup;
-/* Docker-style sizes: "512m", "1g", "64k", "4096". -EINVAL for anything else. */
+/* Docker-style sizes: "512m", "1g", "64k", "1.5g", "4096" (k, m, g, t are powers of 1024;
+ * a "b" or "ib" may follow). -EINVAL for anything else. */
 int cgroup_parse_size(const char *text, long long *bytes);
-/* Docker-style CPUs: "0.5" -> 50000 us of CPU time per 100000 us period. */
+/* Docker-style CPUs: "0.5" -> 50000 us of CPU time per 100000 us period. At least 0.01.
+ * -EINVAL for anything else. */
 int cgroup_parse_cpus(const char *text, long long *cpu_max);
-/* Make the container's cgroup NAME under the hako parent with CFG's limits. */
+/* The mode of the cgroup filesystems mounted at PATH, or a negative errno. */
+int cgroup_detect_mode(const char *path);
+/* Make the container's cgroup NAME under ROOT's hako parent, in every hierarchy it needs,
+ * with CFG's limits; removes stale cgroups of crashed runs first. */
+int cgroup_create_at(const struct cgroup_root *root, const struct hako_config *cfg,
+                     const char *name, struct hako_cgroup **out);
+/* cgroup_create_at() on the real /sys/fs/cgroup, in the mode it is mounted in. */
 int cgroup_create(const struct hako_config *cfg, const char *name, struct hako_cgroup **out);
 /* Move PID into the cgroup (every hierarchy, on cgroup v1). */
 int cgroup_attach(struct hako_cgroup *cg, pid_t pid);
+/* In the child, after the parent attached it: a new cgroup namespace, rooted at its cgroup. */
+int cgroup_enter_ns(void);
 /* 1 if the kernel's OOM killer killed something in the cgroup, 0 if not. */
 int cgroup_oom_killed(struct hako_cgroup *cg);
-/* Remove the cgroup and free CG. Safe with NULL. */
+/* The folder that holds controller C's files, and (in *VERSION, if not NULL) 1 or 2 for its
+ * cgroup version; NULL when C is not available. */
+const char *cgroup_dir(const struct hako_cgroup *cg, enum cgroup_controller c, int *version);
+/* The cgroup of a running container, found from PID: a process inside it, or the `hako run`
+ * that made it. -ESRCH if there is none. cgroup_destroy() frees it and removes nothing. */
+int cgroup_open_pid(pid_t pid, struct hako_cgroup **out);
+/* Remove the cgroup (if this process made it) and free CG. Safe with NULL. */
 void cgroup_destroy(struct hako_cgroup *cg);
 
 /* ---- lesson 08: resource statistics (stats.c) ---- */
 
+/* One reading of a container's accounting, as `docker stats` shows it. */
+struct stats_sample {
+	long long cpu_usec;    /* CPU time the container has used */
+	long long system_usec; /* CPU time of the whole machine, all CPUs (/proc/stat) */
+	long long mem_usage;   /* bytes in use, less inactive file cache (as docker) */
+	long long mem_peak;    /* the most bytes ever in use; -1 if the kernel does not say */
+	long long mem_limit;   /* bytes; the machine's memory when there is no limit */
+	long pids;             /* processes (and threads) now */
+	long pids_peak;        /* the most ever; -1 if the kernel does not say */
+};
+
+/* Read CG's accounting into S. -ENOENT if the cgroup is gone. */
+int stats_read(struct hako_cgroup *cg, struct stats_sample *s);
+/* docker stats' CPU %: the container's share of the machine's CPU time between two samples,
+ * times NCPUS, in percent (100% = one CPU busy). 0 if no time passed. */
+double stats_cpu_percent(const struct stats_sample *before, const struct stats_sample *after,
+                         int ncpus);
+/* BYTES as docker prints them: "%.4g" and the unit, B, KiB, MiB, GiB, TiB (steps of 1024). */
+void stats_format_size(long long bytes, char *buf, size_t len);
 /* Print the one-line summary of `hako run --stats` for the container that ran in CG. */
 int stats_print_summary(struct hako_cgroup *cg, long long wall_us);
+/* `hako stats PID`: a docker-stats line for PID's container every second, COUNT lines (or
+ * until it exits when COUNT is 0). -ESRCH: no such container; -ENOENT: it went away. */
+int stats_watch(pid_t pid, int count);
 
 #endif

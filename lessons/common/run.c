@@ -15,7 +15,8 @@
 /* What the child needs to know, and the pipe on which it waits for the parent's "go". */
 struct child_ctx {
 	const struct hako_config *cfg;
-	int go[2]; /* the child waits on go[0] for the parent's "go" (lesson 05) */
+	int go[2];     /* the child waits on go[0] for the parent's "go" (lesson 05) */
+	bool cgroupns; /* a cgroup namespace, made once the parent attached the child (07) */
 };
 
 bool hako_config_isolated(const struct hako_config *cfg)
@@ -51,6 +52,10 @@ static int child_main(void *arg)
 		_exit(HAKO_EXIT_FAILED);
 	}
 
+	if (ctx->cgroupns && (err = cgroup_enter_ns()) < 0) {
+		report("07", "cgroup namespace", err);
+		goto bad;
+	}
 	if (cfg->hostname && (err = uts_enter(cfg->hostname)) < 0) {
 		report("02", "sethostname", err);
 		goto bad;
@@ -122,8 +127,9 @@ int hako_run(const struct hako_config *cfg)
 		flags |= CLONE_NEWUTS | CLONE_NEWPID | CLONE_NEWNS | net_clone_flags(cfg);
 	if (cfg->rootless)
 		flags |= CLONE_NEWUSER;
-	if (limits && hako_config_isolated(cfg))
-		flags |= CLONE_NEWCGROUP;
+	/* Not CLONE_NEWCGROUP here: a cgroup namespace is rooted where the child is when it is
+	 * made, so the child unshares it after cgroup_attach (07). */
+	ctx.cgroupns = cg && hako_config_isolated(cfg);
 	if (pipe2(ctx.go, O_CLOEXEC) < 0) {
 		err = report("02", "pipe", -errno);
 		goto bad;

@@ -1,0 +1,209 @@
+/* stats.c: lesson 08 — read a container's cgroup accounting, as `docker stats` shows it. */
+#include "hako.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/*
+ * Where each number lives:
+ *
+ *   number          cgroup v1                                 cgroup v2
+ *   ------          ---------                                 ---------
+ *   CPU time        cpuacct/.../cpuacct.usage (nanoseconds)   cpu.stat: usage_usec
+ *   memory now      memory/.../memory.usage_in_bytes          memory.current
+ *   memory peak     memory/.../memory.max_usage_in_bytes      memory.peak (Linux 5.19+)
+ *   file cache      memory.stat: total_inactive_file          memory.stat: inactive_file
+ *   memory limit    memory/.../memory.limit_in_bytes          memory.max ("max": none)
+ *   processes       pids/.../pids.current                     pids.current
+ *   process peak    pids/.../pids.peak (recent kernels)       pids.peak (recent kernels)
+ */
+
+/* Read the number in DIR/FILE into *VALUE. "max" (v2's "no limit") reads as LLONG_MAX. */
+static int read_ll(const char *dir, const char *file, long long *value)
+{
+	char path[PATH_MAX], buf[64];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	if (!(f = fopen(path, "re")))
+		return -errno;
+	if (!fgets(buf, sizeof(buf), f)) {
+		fclose(f);
+		return -EIO;
+	}
+	fclose(f);
+	*value = strncmp(buf, "max", 3) == 0 ? LLONG_MAX : strtoll(buf, NULL, 10);
+	return 0;
+}
+
+/* Read the number after KEY in the "key value" lines of DIR/FILE. -ENOENT if absent. */
+static int read_key(const char *dir, const char *file, const char *key, long long *value)
+{
+	char path[PATH_MAX], line[256];
+	size_t klen = strlen(key);
+	int err = -ENOENT;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	if (!(f = fopen(path, "re")))
+		return -errno;
+	while (fgets(line, sizeof(line), f))
+		if (strncmp(line, key, klen) == 0 && line[klen] == ' ') {
+			*value = strtoll(line + klen + 1, NULL, 10);
+			err = 0;
+			break;
+		}
+	fclose(f);
+	return err;
+}
+
+/* The machine's CPU time so far, all CPUs, in microseconds: the first line of /proc/stat,
+ * "cpu  user nice system idle iowait irq softirq steal ..." in clock ticks. */
+static long long system_usec(void)
+{
+	unsigned long long t[8] = {0}, sum = 0;
+	FILE *f = fopen("/proc/stat", "re");
+
+	if (!f)
+		return 0;
+	if (fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &t[0], &t[1], &t[2], &t[3],
+	           &t[4], &t[5], &t[6], &t[7]) < 4)
+		t[0] = 0;
+	fclose(f);
+	for (int i = 0; i < 8; i++)
+		sum += t[i];
+	return (long long)(sum * 1000000ULL / (unsigned long long)sysconf(_SC_CLK_TCK));
+}
+
+/* The machine's memory in bytes (the line "MemTotal:   24684004 kB" of /proc/meminfo). */
+static long long host_memory(void)
+{
+	long long kib = 0;
+
+	read_key("/proc", "meminfo", "MemTotal:", &kib);
+	return kib * 1024;
+}
+
+int stats_read(struct hako_cgroup *cg, struct stats_sample *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->mem_peak = -1;
+	s->pids_peak = -1;
+	s->system_usec = system_usec();
+	s->mem_limit = host_memory();
+
+	/// TODO(08): Fill S from the files in the table above. Ask lesson 07 where each
+	/// controller's files are: dir = cgroup_dir(cg, CGROUP_CPUACCT, &version) gives the
+	/// folder and the version (skip a controller whose dir is NULL).
+	///   CPU:    v2: cpu.stat's usage_usec (read_key); v1: cpuacct.usage is in ns.
+	///   memory: v2: memory.current, memory.peak, memory.max; v1: memory.usage_in_bytes,
+	///           memory.max_usage_in_bytes, memory.limit_in_bytes (read_ll).
+	///           The peak may be missing (old kernel): leave -1. mem_usage is the current
+	///           value less the inactive file cache (memory.stat: "inactive_file" in v2,
+	///           "total_inactive_file" in v1), as docker computes it. A limit at or above
+	///           the machine's memory (v2 "max" reads as LLONG_MAX) stays s->mem_limit.
+	///   pids:   pids.current, and pids.peak if it exists (else -1).
+	/// A required file that cannot be read means the cgroup is gone: return its -errno
+	/// (-ENOENT). Return 0 when done.
+	(void)read_ll; /* for you */
+	return -ENOSYS;
+}
+
+double stats_cpu_percent(const struct stats_sample *before, const struct stats_sample *after,
+                         int ncpus)
+{
+	/// TODO(08): docker stats computes
+	///     cpu %  =  (container's CPU time delta / machine's CPU time delta) * ncpus * 100
+	/// The machine's delta counts every CPU, so the ratio is a share of the whole machine;
+	/// times ncpus makes 100% mean one CPU. Return 0.0 when either delta is not positive.
+	return -1.0;
+}
+
+void stats_format_size(long long bytes, char *buf, size_t len)
+{
+	/// TODO(08): Docker (go-units' BytesSize) divides by 1024 while the value is at least
+	/// 1024 and a bigger unit is left, then prints "%.4g%s": at most 4 significant digits
+	/// and the unit, no space. Units: B, KiB, MiB, GiB, TiB, PiB.
+	/// 1536 -> "1.5KiB", 1023 -> "1023B", 536870912 -> "512MiB", 12345678 -> "11.77MiB".
+	snprintf(buf, len, "?");
+}
+
+int stats_print_summary(struct hako_cgroup *cg, long long wall_us)
+{
+	struct stats_sample s;
+	int err = stats_read(cg, &s);
+
+	if (err < 0)
+		return err;
+	/// TODO(08): Print to stderr, in one line (a "-" for a peak the kernel does not keep):
+	///   hako: stats: wall 2.01s, cpu 1.00s (49.8%), peak memory 12.5MiB, peak pids 3
+	/// with times in seconds (two decimals), CPU % as CPU time / wall time * 100 (one
+	/// decimal), the peak from stats_format_size().
+	return -ENOSYS;
+}
+
+/* The container's name: the last part of its cgroup folder, hako/NAME. */
+static const char *container_name(struct hako_cgroup *cg)
+{
+	for (int c = 0; c < CGROUP_NCONTROLLERS; c++) {
+		const char *dir = cgroup_dir(cg, c, NULL);
+		if (dir)
+			return strrchr(dir, '/') + 1;
+	}
+	return "?";
+}
+
+/* The header of the table (on a terminal the screen is cleared first, so that it reads as
+ * a live view), then one row: NAME, CPU %, MEM USAGE / LIMIT, MEM %, PIDS. */
+static void print_row(const char *name, const struct stats_sample *before,
+                      const struct stats_sample *after, int ncpus, bool header)
+{
+	char cpu[16], memp[16], use[32], lim[32], mem[80];
+	bool tty = isatty(STDOUT_FILENO);
+
+	if (tty)
+		fputs("\033[2J\033[H", stdout);
+	if (tty || header)
+		printf("%-20s %-9s %-22s %-9s %s\n", "NAME", "CPU %", "MEM USAGE / LIMIT", "MEM %",
+		       "PIDS");
+	snprintf(cpu, sizeof(cpu), "%.2f%%", stats_cpu_percent(before, after, ncpus));
+	snprintf(memp, sizeof(memp), "%.2f%%",
+	         after->mem_limit > 0 ? 100.0 * (double)after->mem_usage / (double)after->mem_limit
+	                              : 0.0);
+	stats_format_size(after->mem_usage, use, sizeof(use));
+	stats_format_size(after->mem_limit, lim, sizeof(lim));
+	snprintf(mem, sizeof(mem), "%s / %s", use, lim);
+	printf("%-20s %-9s %-22s %-9s %ld\n", name, cpu, mem, memp, after->pids);
+	fflush(stdout);
+}
+
+int stats_watch(pid_t pid, int count)
+{
+	struct hako_cgroup *cg = NULL;
+	struct stats_sample before, after;
+	int ncpus = (int)sysconf(_SC_NPROCESSORS_ONLN);
+	int err;
+
+	/* Lesson 07 finds the cgroup: -ESRCH if PID is in no container and made none. */
+	if ((err = cgroup_open_pid(pid, &cg)) < 0)
+		return err;
+	const char *name = container_name(cg);
+
+	/// TODO(08): The `docker stats` loop. CPU % needs two samples, so:
+	///   1. stats_read() a first sample into BEFORE.
+	///   2. Then COUNT times (for ever when COUNT is 0): sleep(3) one second, stats_read()
+	///      AFTER, print_row() (header only for the first row), and make AFTER the new
+	///      BEFORE.
+	///   A stats_read() that fails means the container has gone: set err = -ENOENT and
+	///   goto out. After COUNT rows, err = 0.
+	err = -ENOSYS;
+	(void)print_row, (void)name, (void)before, (void)after, (void)ncpus;
+	goto out;
+out:
+	cgroup_destroy(cg);
+	return err;
+}

@@ -1,0 +1,118 @@
+/* cgprog.c: workloads for the cgroup tests of lessons 07 and 08 (built by their tests.mk).
+ *
+ *   cgprog cgroup            print /proc/self/cgroup
+ *   cgprog hog MIB           print /proc/self/cgroup, allocate and touch MIB MiB, print "done"
+ *   cgprog forker            fork children (held on a pipe) until fork fails, at most 1000;
+ *                            print "forked N errno E", release and reap them
+ *   cgprog spawn K SECONDS   start K children that sleep SECONDS, wait for them
+ *   cgprog burn-wall SEC     spin for SEC seconds of wall-clock time; print "wall W"
+ *   cgprog burn-cpu SEC      spin until this process used SEC seconds of CPU time
+ *   cgprog wait SEC          print /proc/self/cgroup, then sleep SEC seconds
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static void print_cgroup(void)
+{
+	char buf[4096];
+	FILE *f = fopen("/proc/self/cgroup", "r");
+	size_t n = f ? fread(buf, 1, sizeof(buf), f) : 0;
+
+	fwrite(buf, 1, n, stdout);
+	fflush(stdout);
+	if (f)
+		fclose(f);
+}
+
+static double now(clockid_t clock)
+{
+	struct timespec ts;
+
+	clock_gettime(clock, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+int main(int argc, char **argv)
+{
+	const char *cmd = argc > 1 ? argv[1] : "";
+
+	if (strcmp(cmd, "cgroup") == 0) {
+		print_cgroup();
+		return 0;
+	}
+	if (strcmp(cmd, "wait") == 0 && argc == 3) {
+		print_cgroup();
+		sleep((unsigned)atoi(argv[2]));
+		return 0;
+	}
+	if (strcmp(cmd, "hog") == 0 && argc == 3) {
+		size_t len = (size_t)atol(argv[2]) << 20;
+		print_cgroup();
+		char *p = malloc(len);
+		if (!p)
+			return 1;
+		for (size_t i = 0; i < len; i += 4096)
+			p[i] = (char)i;
+		printf("done\n");
+		return 0;
+	}
+	if (strcmp(cmd, "forker") == 0) {
+		int hold[2], n = 0, err = 0;
+		if (pipe(hold) < 0)
+			return 1;
+		while (n < 1000) {
+			pid_t pid = fork();
+			if (pid < 0) {
+				err = errno;
+				break;
+			}
+			if (pid == 0) {
+				char c;
+				close(hold[1]);
+				while (read(hold[0], &c, 1) > 0)
+					;
+				_exit(0);
+			}
+			n++;
+		}
+		close(hold[1]); /* end of file for every child: they exit */
+		while (wait(NULL) > 0)
+			;
+		printf("forked %d errno %d\n", n, err);
+		return 0;
+	}
+	if (strcmp(cmd, "spawn") == 0 && argc == 4) {
+		int k = atoi(argv[2]);
+		for (int i = 0; i < k; i++)
+			if (fork() == 0) {
+				sleep((unsigned)atoi(argv[3]));
+				_exit(0);
+			}
+		while (wait(NULL) > 0)
+			;
+		return 0;
+	}
+	if (strcmp(cmd, "burn-wall") == 0 && argc == 3) {
+		double t0 = now(CLOCK_MONOTONIC), sec = atof(argv[2]);
+		volatile unsigned long x = 0;
+		while (now(CLOCK_MONOTONIC) - t0 < sec)
+			x++;
+		printf("wall %.3f\n", now(CLOCK_MONOTONIC) - t0);
+		return 0;
+	}
+	if (strcmp(cmd, "burn-cpu") == 0 && argc == 3) {
+		double sec = atof(argv[2]);
+		volatile unsigned long x = 0;
+		while (now(CLOCK_PROCESS_CPUTIME_ID) < sec)
+			x++;
+		return 0;
+	}
+	fprintf(stderr, "usage: see the comment at the top of cgprog.c\n");
+	return 2;
+}

@@ -1,0 +1,541 @@
+/* test_stats.c: graded tests for lesson 08 — reading cgroup accounting as `docker stats`. */
+#include "hako_test.h"
+#include "hako.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+/* ---- Fake trees (the cgroup comes from lesson 07's reference code) ---- */
+
+static void put(const char *base, const char *rel, const char *text)
+{
+	char path[2 * PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/%s", base, rel);
+	hako_write_file(path, text);
+}
+
+static void random_name(char *name)
+{
+	char r[12];
+
+	hako_rand_name(r, 8);
+	sprintf(name, "hako-%d-%s", (int)getpid(), r);
+}
+
+static long long host_memory(void)
+{
+	char line[256];
+	long long kib = 0;
+	FILE *f = fopen("/proc/meminfo", "r");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "MemTotal: %lld kB", &kib) == 1)
+			break;
+	if (f)
+		fclose(f);
+	return kib * 1024;
+}
+
+/* Make a cgroup NAME in a fake tree at BASE in MODE (v2 unified or v1 legacy). */
+static struct hako_cgroup *fake_cgroup(const char *base, int mode, const char *name)
+{
+	struct cgroup_root root = {.path = base, .mode = mode};
+	struct hako_config cfg = {.net = HAKO_NET_HOST, .stats = true};
+	struct hako_cgroup *cg = NULL;
+	char rel[PATH_MAX];
+
+	if (mode == CGROUP_UNIFIED) {
+		put(base, "cgroup.controllers", "cpu memory pids");
+		put(base, "cgroup.subtree_control", "");
+		put(base, "hako/cgroup.subtree_control", "");
+		snprintf(rel, sizeof(rel), "hako/%s/cgroup.procs", name);
+		put(base, rel, "");
+	} else {
+		static const char *const h[] = {"memory", "cpu", "cpuacct", "pids"};
+		for (int i = 0; i < 4; i++) {
+			snprintf(rel, sizeof(rel), "%s/hako/%s/cgroup.procs", h[i], name);
+			put(base, rel, "");
+		}
+	}
+	check_int(cgroup_create_at(&root, &cfg, name, &cg), 0, "cgroup_create_at (lesson 07)");
+	return cg;
+}
+
+/* This test checks that stats_read() takes each number from the right cgroup v2 file:
+ * cpu.stat usage_usec, memory.current less inactive_file, memory.peak, memory.max,
+ * pids.current, pids.peak. */
+static void test_stats_read_v2(void **state)
+{
+	char *base = hako_tmpdir(), name[40], rel[PATH_MAX], text[256];
+	long long usec = hako_rand_range(1, 2000000000), cur = hako_rand_range(1, 400000) * 4096;
+	long long inactive = hako_rand_range(0, cur / 4096 - 1) * 4096;
+	long long peak = cur + hako_rand_range(0, 100000) * 4096;
+	long long limit = hako_rand_range(64, 1024) * 1048576LL;
+	long pids = hako_rand_range(1, 500), pids_peak = pids + hako_rand_range(0, 50);
+	struct stats_sample s;
+
+	random_name(name);
+	struct hako_cgroup *cg = fake_cgroup(base, CGROUP_UNIFIED, name);
+#define PUT(file, ...)                                                                             \
+	snprintf(rel, sizeof(rel), "hako/%s/" file, name);                                         \
+	snprintf(text, sizeof(text), __VA_ARGS__);                                                 \
+	put(base, rel, text)
+	PUT("cpu.stat", "usage_usec %lld\nuser_usec %lld\nsystem_usec %lld\nnr_periods 0\n", usec,
+	    usec / 2, usec - usec / 2);
+	PUT("memory.current", "%lld\n", cur);
+	PUT("memory.peak", "%lld\n", peak);
+	PUT("memory.max", "%lld\n", limit);
+	PUT("memory.stat", "anon %lld\nfile 0\nactive_file 0\ninactive_file %lld\nslab 0\n",
+	    cur - inactive, inactive);
+	PUT("pids.current", "%ld\n", pids);
+	PUT("pids.peak", "%ld\n", pids_peak);
+	int err = stats_read(cg, &s);
+	cgroup_destroy(cg);
+	hako_rm_rf(base);
+	free(base);
+
+	check_int(err, 0, "stats_read() on a fake v2 cgroup");
+	check_int(s.cpu_usec, usec, "cpu_usec (cpu.stat: usage_usec)");
+	check_int(s.mem_usage, cur - inactive, "mem_usage (memory.current - inactive_file)");
+	check_int(s.mem_peak, peak, "mem_peak (memory.peak)");
+	check_int(s.mem_limit, limit, "mem_limit (memory.max)");
+	check_int(s.pids, pids, "pids (pids.current)");
+	check_int(s.pids_peak, pids_peak, "pids_peak (pids.peak)");
+}
+
+/* This test checks that stats_read() takes each number from the right cgroup v1 file:
+ * cpuacct.usage (ns), memory.usage_in_bytes less total_inactive_file,
+ * memory.max_usage_in_bytes, memory.limit_in_bytes, pids.current, pids.peak. */
+static void test_stats_read_v1(void **state)
+{
+	char *base = hako_tmpdir(), name[40], rel[PATH_MAX], text[256];
+	long long nsec = hako_rand_range(1, 2000000000) * 1000LL + hako_rand_range(0, 999);
+	long long cur = hako_rand_range(1, 400000) * 4096;
+	long long inactive = hako_rand_range(0, cur / 4096 - 1) * 4096;
+	long long peak = cur + hako_rand_range(0, 100000) * 4096;
+	long long limit = hako_rand_range(64, 1024) * 1048576LL;
+	long pids = hako_rand_range(1, 500), pids_peak = pids + hako_rand_range(0, 50);
+	struct stats_sample s;
+
+	random_name(name);
+	struct hako_cgroup *cg = fake_cgroup(base, CGROUP_LEGACY, name);
+#define PUT1(file, ...)                                                                            \
+	snprintf(rel, sizeof(rel), file, name);                                                    \
+	snprintf(text, sizeof(text), __VA_ARGS__);                                                 \
+	put(base, rel, text)
+	PUT1("cpuacct/hako/%s/cpuacct.usage", "%lld\n", nsec);
+	PUT1("memory/hako/%s/memory.usage_in_bytes", "%lld\n", cur);
+	PUT1("memory/hako/%s/memory.max_usage_in_bytes", "%lld\n", peak);
+	PUT1("memory/hako/%s/memory.limit_in_bytes", "%lld\n", limit);
+	PUT1("memory/hako/%s/memory.stat",
+	     "cache 0\nrss %lld\ninactive_file 7\ntotal_cache 0\ntotal_inactive_file %lld\n", cur,
+	     inactive);
+	PUT1("pids/hako/%s/pids.current", "%ld\n", pids);
+	PUT1("pids/hako/%s/pids.peak", "%ld\n", pids_peak);
+	int err = stats_read(cg, &s);
+	cgroup_destroy(cg);
+	hako_rm_rf(base);
+	free(base);
+
+	check_int(err, 0, "stats_read() on a fake v1 cgroup");
+	check_int(s.cpu_usec, nsec / 1000, "cpu_usec (cpuacct.usage is in nanoseconds)");
+	check_int(s.mem_usage, cur - inactive,
+	          "mem_usage (memory.usage_in_bytes - total_inactive_file)");
+	check_int(s.mem_peak, peak, "mem_peak (memory.max_usage_in_bytes)");
+	check_int(s.mem_limit, limit, "mem_limit (memory.limit_in_bytes)");
+	check_int(s.pids, pids, "pids (pids.current)");
+	check_int(s.pids_peak, pids_peak, "pids_peak (pids.peak)");
+}
+
+/* This test checks that without a limit the limit is the machine's memory, and that a peak
+ * the kernel does not keep (no memory.peak, no pids.peak) reads as -1. */
+static void test_stats_read_no_limit_no_peak(void **state)
+{
+	char *base = hako_tmpdir(), name[40], rel[PATH_MAX], text[64];
+	long long cur = hako_rand_range(1, 4000) * 4096;
+	struct stats_sample s;
+
+	random_name(name);
+	struct hako_cgroup *cg = fake_cgroup(base, CGROUP_UNIFIED, name);
+	PUT("cpu.stat", "usage_usec 5\n");
+	PUT("memory.current", "%lld\n", cur);
+	PUT("memory.max", "max\n");
+	PUT("memory.stat", "inactive_file 0\n");
+	PUT("pids.current", "1\n");
+	int err = stats_read(cg, &s);
+	cgroup_destroy(cg);
+	hako_rm_rf(base);
+	free(base);
+
+	check_int(err, 0, "stats_read() on a fake v2 cgroup");
+	check_int(s.mem_limit, host_memory(), "mem_limit when memory.max is \"max\" (MemTotal)");
+	check_int(s.mem_peak, -1, "mem_peak without memory.peak");
+	check_int(s.pids_peak, -1, "pids_peak without pids.peak");
+	check_int(s.mem_usage, cur, "mem_usage");
+}
+
+/* This test checks that stats_read() on a cgroup that has gone returns -ENOENT. */
+static void test_stats_read_vanished(void **state)
+{
+	char *base = hako_tmpdir(), name[40], rel[2 * PATH_MAX];
+	struct stats_sample s;
+
+	random_name(name);
+	struct hako_cgroup *cg =
+	    fake_cgroup(base, hako_rand() % 2 ? CGROUP_UNIFIED : CGROUP_LEGACY, name);
+	snprintf(rel, sizeof(rel), "%s/hako", base);
+	hako_rm_rf(rel);
+	snprintf(rel, sizeof(rel), "%s/memory/hako", base);
+	hako_rm_rf(rel);
+	snprintf(rel, sizeof(rel), "%s/cpuacct/hako", base);
+	hako_rm_rf(rel);
+	snprintf(rel, sizeof(rel), "%s/pids/hako", base);
+	hako_rm_rf(rel);
+	int err = stats_read(cg, &s);
+	cgroup_destroy(cg);
+	hako_rm_rf(base);
+	free(base);
+
+	check_int(err, -ENOENT, "stats_read() after the cgroup's folders are gone");
+}
+
+/* ---- Formulas ---- */
+
+/* The reference: go-units' BytesSize, written out. */
+static void ref_size(long long bytes, char *buf, size_t len)
+{
+	static const char *const units[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
+	double v = (double)bytes;
+	int i = 0;
+
+	for (; v >= 1024 && i < 5; i++)
+		v /= 1024;
+	snprintf(buf, len, "%.4g%s", v, units[i]);
+}
+
+/* This test checks that stats_format_size() prints sizes as docker does: four significant
+ * digits and a binary unit (1.5KiB, 512MiB, 11.77MiB, 1023B). */
+static void test_stats_format_size(void **state)
+{
+	static const struct {
+		long long bytes;
+		const char *text;
+	} fixed[] = {{0, "0B"},
+	             {1023, "1023B"},
+	             {1024, "1KiB"},
+	             {1536, "1.5KiB"},
+	             {536870912, "512MiB"},
+	             {12345678, "11.77MiB"},
+	             {1048575, "1024KiB"},
+	             {3LL << 30, "3GiB"},
+	             {5LL << 40, "5TiB"}};
+	char got[64], want[64], what[64];
+
+	for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++) {
+		stats_format_size(fixed[i].bytes, got, sizeof(got));
+		snprintf(what, sizeof(what), "stats_format_size(%lld)", fixed[i].bytes);
+		check_str(got, fixed[i].text, what);
+	}
+	for (int i = 0; i < 50; i++) {
+		long long b = (long long)hako_rand() << hako_rand_range(0, 20);
+		ref_size(b, want, sizeof(want));
+		stats_format_size(b, got, sizeof(got));
+		snprintf(what, sizeof(what), "stats_format_size(%lld)", b);
+		check_str(got, want, what);
+	}
+}
+
+/* This test checks that stats_cpu_percent() computes docker's CPU %: container delta over
+ * machine delta, times the number of CPUs, times 100. */
+static void test_stats_cpu_percent(void **state)
+{
+	for (int i = 0; i < 20; i++) {
+		struct stats_sample a = {0}, b = {0};
+		int ncpus = (int)hako_rand_range(1, 64);
+		a.cpu_usec = hako_rand_range(0, 1000000000);
+		a.system_usec = hako_rand_range(0, 1000000000);
+		b.system_usec = a.system_usec + hako_rand_range(1, 10000000);
+		b.cpu_usec = a.cpu_usec + hako_rand_range(0, b.system_usec - a.system_usec);
+		double want = b.cpu_usec == a.cpu_usec
+		                  ? 0.0
+		                  : (double)(b.cpu_usec - a.cpu_usec) /
+		                        (double)(b.system_usec - a.system_usec) * ncpus * 100.0;
+		double got = stats_cpu_percent(&a, &b, ncpus);
+		check_that(
+		    got > want - 1e-6 && got < want + 1e-6,
+		    "stats_cpu_percent: container +%lld us, machine +%lld us, %d CPUs: expected "
+		    "%.4f, got %.4f",
+		    b.cpu_usec - a.cpu_usec, b.system_usec - a.system_usec, ncpus, want, got);
+	}
+	struct stats_sample same = {.cpu_usec = 5, .system_usec = 9};
+	check_that(stats_cpu_percent(&same, &same, 2) == 0.0,
+	           "stats_cpu_percent with no time passed should be 0");
+}
+
+/* ---- Kernel tests ---- */
+
+static int mounts_mode(void)
+{
+	char dev[256], dir[256], type[64];
+	int mode = 0;
+	FILE *f = fopen("/proc/self/mounts", "r");
+
+	while (f && fscanf(f, "%255s %255s %63s %*[^\n]", dev, dir, type) == 3) {
+		if (strcmp(dir, "/sys/fs/cgroup") == 0 && strcmp(type, "cgroup2") == 0)
+			mode = CGROUP_UNIFIED;
+		else if (!mode && strncmp(dir, "/sys/fs/cgroup/", 15) == 0 &&
+		         strcmp(type, "cgroup") == 0)
+			mode = CGROUP_LEGACY;
+	}
+	if (f)
+		fclose(f);
+	return mode;
+}
+
+static void require_cgroups(void)
+{
+	hako_require_root();
+	if (!mounts_mode())
+		hako_skip("needs cgroups mounted at /sys/fs/cgroup: run `make doctor`");
+}
+
+/* Copies of the programs' paths (hako_prog() reuses one buffer). */
+static const char *hako_path(void)
+{
+	static char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s", hako_prog("hako"));
+	return path;
+}
+
+static const char *cgprog(void)
+{
+	static char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s", hako_prog("cgprog"));
+	return path;
+}
+
+/* The summary line's numbers. */
+struct summary {
+	double wall, cpu, pct;
+	char peak[32], pids[32];
+};
+
+static bool parse_summary(const char *err, struct summary *s)
+{
+	const char *p = err ? strstr(err, "hako: stats: ") : NULL;
+
+	return p && sscanf(p,
+	                   "hako: stats: wall %lfs, cpu %lfs (%lf%%), peak memory %31[^,], "
+	                   "peak pids %31s",
+	                   &s->wall, &s->cpu, &s->pct, s->peak, s->pids) == 5;
+}
+
+/* "12.5MiB" -> bytes. */
+static double size_bytes(const char *text)
+{
+	static const char *const units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+	char unit[8] = "";
+	double v = -1;
+
+	if (sscanf(text, "%lf%7s", &v, unit) != 2)
+		return -1;
+	for (int i = 0; i < 5; i++)
+		if (strcmp(unit, units[i]) == 0)
+			return v * (double)(1LL << (10 * i));
+	return -1;
+}
+
+static void run_hako(struct hako_run *r, const char *const *args)
+{
+	char *argv[24];
+	int n = 0;
+
+	argv[n++] = (char *)hako_prog("hako");
+	for (int i = 0; args[i] && n < 23; i++)
+		argv[n++] = (char *)args[i];
+	argv[n] = NULL;
+	check_that(hako_run_argv(argv, NULL, 60000, r) == 0, "could not start hako");
+	check_that(!r->timed_out, "hako did not finish within 60 s");
+}
+
+/* This test checks that `hako run --stats` reports a peak memory at least as large as what
+ * the workload touched, and not far above it. */
+static void test_stats_kernel_memory_peak(void **state)
+{
+	struct hako_run r;
+	struct summary s;
+	char mib[16];
+	long n = hako_rand_range(24, 64);
+
+	require_cgroups();
+	snprintf(mib, sizeof(mib), "%ld", n);
+	const char *args[] = {"run", "--stats", "--memory", "512m", cgprog(), "hog", mib, NULL};
+	run_hako(&r, args);
+	check_int(r.exit_code, 0, "exit code of `hako run --stats ... hog N`");
+	check_that(
+	    parse_summary(r.err, &s),
+	    "no summary line like \"hako: stats: wall 2.01s, cpu 1.00s (49.8%%), peak memory "
+	    "12.5MiB, peak pids 3\" in stderr: %s",
+	    r.err);
+	double peak = size_bytes(s.peak);
+	check_that(peak >= n * 1048576.0, "peak memory %s for a workload that touched %ld MiB",
+	           s.peak, n);
+	check_that(peak <= (n + 48) * 1048576.0,
+	           "peak memory %s is far above the %ld MiB the workload touched", s.peak, n);
+	hako_run_free(&r);
+}
+
+/* This test checks that `hako run --stats` reports the CPU time a workload burned. */
+static void test_stats_kernel_cpu_time(void **state)
+{
+	struct hako_run r;
+	struct summary s;
+	char sec[16];
+	double want = hako_rand_range(3, 8) / 10.0;
+
+	require_cgroups();
+	snprintf(sec, sizeof(sec), "%.1f", want);
+	const char *args[] = {"run", "--stats", cgprog(), "burn-cpu", sec, NULL};
+	run_hako(&r, args);
+	check_int(r.exit_code, 0, "exit code of `hako run --stats ... burn-cpu S`");
+	check_that(parse_summary(r.err, &s), "no summary line in stderr: %s", r.err);
+	check_that(s.cpu >= want - 0.02 && s.cpu <= want + 0.5,
+	           "cpu %.2fs for a workload that burned %.1f s of CPU time", s.cpu, want);
+	check_that(s.wall >= s.cpu * 0.5, "wall %.2fs is implausibly short for cpu %.2fs", s.wall,
+	           s.cpu);
+	hako_run_free(&r);
+}
+
+/* This test checks that `hako run --stats` reports the peak number of processes: a workload
+ * with K children at once shows at least K + 1. */
+static void test_stats_kernel_pids_peak(void **state)
+{
+	struct hako_run r;
+	struct summary s;
+	char k[16];
+	long n = hako_rand_range(3, 12);
+
+	require_cgroups();
+	snprintf(k, sizeof(k), "%ld", n);
+	const char *args[] = {"run", "--stats", "--pids-limit", "100", cgprog(), "spawn", k,
+	                      "1",   NULL};
+	run_hako(&r, args);
+	check_int(r.exit_code, 0, "exit code");
+	check_that(parse_summary(r.err, &s), "no summary line in stderr: %s", r.err);
+	/* The hako parent stays after the run: does this kernel have pids.peak at all? */
+	const char *parent_peak = mounts_mode() == CGROUP_UNIFIED
+	                              ? "/sys/fs/cgroup/hako/pids.peak"
+	                              : "/sys/fs/cgroup/pids/hako/pids.peak";
+	if (access(parent_peak, F_OK) != 0)
+		hako_skip("this kernel keeps no pids.peak (%s is missing)", parent_peak);
+	long got = atol(s.pids);
+	check_that(got >= n + 1 && got <= n + 4, "peak pids %ld for a workload with %ld children",
+	           got, n);
+	hako_run_free(&r);
+}
+
+/* This test checks that `hako stats --no-stream PID` prints docker's columns for a running
+ * container: its name, CPU %, MEM USAGE / LIMIT, MEM %, PIDS. */
+static void test_stats_watch_row(void **state)
+{
+	struct hako_run r;
+	char limit[16], pidtext[16], expect[64];
+	long mib = hako_rand_range(64, 256);
+
+	require_cgroups();
+	snprintf(limit, sizeof(limit), "%ldm", mib);
+	char *argv[] = {(char *)hako_path(), "run",  "--memory", limit,
+	                (char *)cgprog(),    "wait", "6",        NULL};
+	fflush(NULL);
+	pid_t hako = fork();
+	if (hako == 0) {
+		int null = open("/dev/null", O_WRONLY);
+		dup2(null, 1);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	usleep(1000000); /* let it make the cgroup and start */
+	snprintf(pidtext, sizeof(pidtext), "%d", (int)hako);
+	const char *args[] = {"stats", "--no-stream", pidtext, NULL};
+	run_hako(&r, args);
+	kill(hako, SIGTERM);
+	waitpid(hako, NULL, 0);
+
+	check_int(r.exit_code, 0, "exit code of `hako stats --no-stream PID`");
+	check_contains(r.out, "NAME", "the header");
+	check_contains(r.out, "MEM USAGE / LIMIT", "the header");
+	snprintf(expect, sizeof(expect), "hako-%d ", (int)hako);
+	check_contains(r.out, expect, "the row's NAME");
+	snprintf(expect, sizeof(expect), " / %ldMiB ", mib);
+	check_contains(r.out, expect, "the row's MEM USAGE / LIMIT");
+	const char *row = strstr(r.out, "hako-");
+	double cpu = -1, memp = -1;
+	long pids = -1;
+	char use[32], lim[32];
+	check_that(row && sscanf(row, "%*s %lf%% %31s / %31s %lf%% %ld", &cpu, use, lim, &memp,
+	                         &pids) == 5,
+	           "the row does not read NAME CPU%% USE / LIMIT MEM%% PIDS: %s", r.out);
+	check_that(cpu >= 0 && cpu < 50, "CPU %% of a sleeping container: %.2f", cpu);
+	check_that(pids >= 2 && pids <= 4, "PIDS of a container with init and one process: %ld",
+	           pids);
+	double want_memp = 100.0 * size_bytes(use) / (mib * 1048576.0);
+	check_that(memp > want_memp - 0.1 && memp < want_memp + 0.1,
+	           "MEM %% %.2f for %s of %ld MiB", memp, use, mib);
+	hako_run_free(&r);
+}
+
+/* This test checks that `hako stats` says clearly when a container ends while it watches,
+ * and when there is no container for the PID at all. */
+static void test_stats_watch_vanished(void **state)
+{
+	struct hako_run r;
+	char pidtext[16];
+
+	require_cgroups();
+	char *argv[] = {(char *)hako_path(), "run",  "--memory", "64m",
+	                (char *)cgprog(),    "wait", "3",        NULL};
+	fflush(NULL);
+	pid_t hako = fork();
+	if (hako == 0) {
+		int null = open("/dev/null", O_WRONLY);
+		dup2(null, 1);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	usleep(800000);
+	snprintf(pidtext, sizeof(pidtext), "%d", (int)hako);
+	const char *args[] = {"stats", pidtext, NULL};
+	run_hako(&r, args);
+	waitpid(hako, NULL, 0);
+	check_contains(r.out, "hako-", "rows printed while the container ran");
+	check_contains(r.err, "has exited", "stderr when the container ends");
+	check_that(r.exit_code != 0, "`hako stats` exited 0 after its container went away");
+	hako_run_free(&r);
+
+	snprintf(pidtext, sizeof(pidtext), "%d", (int)hako); /* reaped: no such process now */
+	const char *args2[] = {"stats", "--no-stream", pidtext, NULL};
+	run_hako(&r, args2);
+	check_contains(r.err, "no container", "stderr for a PID with no container");
+	check_that(r.exit_code != 0, "`hako stats` of a vanished PID exited 0");
+	check_that(strstr(r.out, "MiB") == NULL, "`hako stats` printed numbers for nothing: %s",
+	           r.out);
+	hako_run_free(&r);
+}
+
+HAKO_TEST_MAIN(HAKO_TEST(test_stats_read_v2), HAKO_TEST(test_stats_read_v1),
+               HAKO_TEST(test_stats_read_no_limit_no_peak), HAKO_TEST(test_stats_read_vanished),
+               HAKO_TEST(test_stats_format_size), HAKO_TEST(test_stats_cpu_percent),
+               HAKO_TEST(test_stats_kernel_memory_peak), HAKO_TEST(test_stats_kernel_cpu_time),
+               HAKO_TEST(test_stats_kernel_pids_peak), HAKO_TEST(test_stats_watch_row),
+               HAKO_TEST(test_stats_watch_vanished))
