@@ -183,6 +183,24 @@ static int stop_code(struct vm *vm)
 	}
 }
 
+/* While lesson 16 is not done: read PATH (at most LIMIT bytes) without its checks. */
+static int read_lesson15(const char *path, size_t limit, uint8_t **data, size_t *size)
+{
+	FILE *f = fopen(path, "rb");
+
+	if (!f)
+		return -errno;
+	*data = malloc(limit + 1);
+	*size = *data ? fread(*data, 1, limit + 1, f) : 0;
+	fclose(f);
+	if (*size == 0 || *size > limit) {
+		free(*data);
+		*data = NULL;
+		return *size ? -EFBIG : -ENODATA;
+	}
+	return 0;
+}
+
 /* While lesson 16 is not done, run a 16-bit guest with lesson 15's smallest loop. */
 static int run_lesson15(struct vm *vm)
 {
@@ -255,6 +273,8 @@ int main(int argc, char **argv)
 	uint8_t *image = NULL;
 	size_t image_size = 0, limit = mem_size - REAL_MODE_ENTRY;
 	err = guest_image_read(guest, limit, &image, &image_size);
+	if (err == -ENOSYS)
+		err = read_lesson15(guest, limit, &image, &image_size);
 	if (err < 0)
 		return fail_image(guest, limit, err);
 	bool is_elf = image_size >= 4 && memcmp(image, "\x7f" "ELF", 4) == 0;
