@@ -66,8 +66,7 @@ static void uart_transmit(struct uart *uart, uint8_t byte)
 	while (n < 0 && errno == EINTR);
 }
 
-int uart_handle(struct device *dev, uint64_t offset, bool is_write, uint8_t *data,
-                uint32_t size)
+int uart_handle(struct device *dev, uint64_t offset, bool is_write, uint8_t *data, uint32_t size)
 {
 	struct uart *uart = dev->state;
 	bool dlab = uart->lcr & LCR_DLAB;

@@ -29,8 +29,10 @@ static void report_unknown(struct vm *vm, const char *space, uint64_t addr, bool
 
 	if (ioctl(vm->vcpu_fd, KVM_GET_REGS, &regs) == 0)
 		rip = regs.rip;
-	fprintf(stderr, "hakovm: guest %s unknown %s 0x%" PRIx64 " (%u bytes) at rip 0x%" PRIx64
-	        ": ignored\n", is_write ? "wrote to" : "read from", space, addr, size, rip);
+	fprintf(stderr,
+	        "hakovm: guest %s unknown %s 0x%" PRIx64 " (%u bytes) at rip 0x%" PRIx64
+	        ": ignored\n",
+	        is_write ? "wrote to" : "read from", space, addr, size, rip);
 }
 
 /* An I/O exit: SIZE bytes, COUNT times (rep outsb/insb), at io.data_offset in kvm_run. */

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 
-#define CR0_PE   (1ULL << 0)  /* protected mode */
+#define CR0_PE   (1ULL << 0) /* protected mode */
 #define CR0_MP   (1ULL << 1)
 #define CR0_ET   (1ULL << 4)
 #define CR0_NE   (1ULL << 5)  /* report FPU errors as exceptions */
@@ -27,12 +27,28 @@
  * (type 11: code, execute/read, accessed; type 3: data, read/write, accessed.)
  */
 static const struct kvm_segment code_segment = {
-    .base = 0, .limit = 0xffffffff, .selector = LM_SEL_CODE, .type = 11,
-    .present = 1, .dpl = 0, .db = 0, .s = 1, .l = 1, .g = 1,
+    .base = 0,
+    .limit = 0xffffffff,
+    .selector = LM_SEL_CODE,
+    .type = 11,
+    .present = 1,
+    .dpl = 0,
+    .db = 0,
+    .s = 1,
+    .l = 1,
+    .g = 1,
 };
 static const struct kvm_segment data_segment = {
-    .base = 0, .limit = 0xffffffff, .selector = LM_SEL_DATA, .type = 3,
-    .present = 1, .dpl = 0, .db = 1, .s = 1, .l = 0, .g = 1,
+    .base = 0,
+    .limit = 0xffffffff,
+    .selector = LM_SEL_DATA,
+    .type = 3,
+    .present = 1,
+    .dpl = 0,
+    .db = 1,
+    .s = 1,
+    .l = 0,
+    .g = 1,
 };
 
 /*
@@ -45,11 +61,11 @@ static uint64_t gdt_entry(const struct kvm_segment *s)
 {
 	uint64_t limit = s->g ? s->limit >> 12 : s->limit;
 
-	return (limit & 0xffff) | ((uint64_t)s->base & 0xffffff) << 16 |
-	       (uint64_t)s->type << 40 | (uint64_t)s->s << 44 | (uint64_t)s->dpl << 45 |
-	       (uint64_t)s->present << 47 | ((limit >> 16) & 0xf) << 48 |
-	       (uint64_t)s->avl << 52 | (uint64_t)s->l << 53 | (uint64_t)s->db << 54 |
-	       (uint64_t)s->g << 55 | (((uint64_t)s->base >> 24) & 0xff) << 56;
+	return (limit & 0xffff) | ((uint64_t)s->base & 0xffffff) << 16 | (uint64_t)s->type << 40 |
+	       (uint64_t)s->s << 44 | (uint64_t)s->dpl << 45 | (uint64_t)s->present << 47 |
+	       ((limit >> 16) & 0xf) << 48 | (uint64_t)s->avl << 52 | (uint64_t)s->l << 53 |
+	       (uint64_t)s->db << 54 | (uint64_t)s->g << 55 |
+	       (((uint64_t)s->base >> 24) & 0xff) << 56;
 }
 
 /*

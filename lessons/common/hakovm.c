@@ -54,9 +54,21 @@ static int parse_size(const char *text, size_t *out)
 		return -EINVAL;
 	unsigned shift = 0;
 	switch (*end) {
-	case 'k': case 'K': shift = 10; end++; break;
-	case 'm': case 'M': shift = 20; end++; break;
-	case 'g': case 'G': shift = 30; end++; break;
+	case 'k':
+	case 'K':
+		shift = 10;
+		end++;
+		break;
+	case 'm':
+	case 'M':
+		shift = 20;
+		end++;
+		break;
+	case 'g':
+	case 'G':
+		shift = 30;
+		end++;
+		break;
 	}
 	if (*end || v > (1ULL << 30) >> shift)
 		return -EINVAL;
@@ -88,13 +100,14 @@ static int fail_kvm_open(const char *path, int err)
 {
 	switch (err) {
 	case -ENOENT:
-		fprintf(stderr,
-		        "hakovm: %s: no such device: this machine has no KVM.\n"
-		        "  Turn on hardware virtualisation (Intel VT-x or AMD-V, called \"SVM\" or\n"
-		        "  \"Virtualization Technology\") in the BIOS/UEFI setup, then load the kvm\n"
-		        "  module: `sudo modprobe kvm_intel` (or kvm_amd). Inside a VM, enable\n"
-		        "  nested virtualisation on the host.\n",
-		        path);
+		fprintf(
+		    stderr,
+		    "hakovm: %s: no such device: this machine has no KVM.\n"
+		    "  Turn on hardware virtualisation (Intel VT-x or AMD-V, called \"SVM\" or\n"
+		    "  \"Virtualization Technology\") in the BIOS/UEFI setup, then load the kvm\n"
+		    "  module: `sudo modprobe kvm_intel` (or kvm_amd). Inside a VM, enable\n"
+		    "  nested virtualisation on the host.\n",
+		    path);
 		break;
 	case -EACCES:
 	case -EPERM:
@@ -104,7 +117,8 @@ static int fail_kvm_open(const char *path, int err)
 		        path);
 		break;
 	case -ENOTTY:
-		fprintf(stderr, "hakovm: %s: not a KVM device (KVM_GET_API_VERSION failed)\n", path);
+		fprintf(stderr, "hakovm: %s: not a KVM device (KVM_GET_API_VERSION failed)\n",
+		        path);
 		break;
 	case -EPROTO:
 		fprintf(stderr, "hakovm: %s: KVM_GET_API_VERSION is not %d: an unknown KVM\n", path,
@@ -154,7 +168,8 @@ static int fail_elf(const char *path, size_t mem_size, int err)
 		break;
 	case -EBUSY:
 		fprintf(stderr,
-		        "hakovm: %s: a segment overlaps hakovm's GDT, page tables and stack at 0x0-0x%x: "
+		        "hakovm: %s: a segment overlaps hakovm's GDT, page tables and stack at "
+		        "0x0-0x%x: "
 		        "link the guest at 0x%x or above\n",
 		        path, LM_RESERVED - 1, LM_RESERVED);
 		break;
@@ -244,7 +259,8 @@ int main(int argc, char **argv)
 			break;
 		case 'a':
 			if (nargs == VM_MAX_ARGS || parse_u64(optarg, &args[nargs]) < 0) {
-				fprintf(stderr, "hakovm: --arg %s: invalid (a number; at most %d)\n",
+				fprintf(stderr,
+				        "hakovm: --arg %s: invalid (a number; at most %d)\n",
 				        optarg, VM_MAX_ARGS);
 				return HAKOVM_EXIT_FAILED;
 			}
@@ -277,7 +293,10 @@ int main(int argc, char **argv)
 		err = read_lesson15(guest, limit, &image, &image_size);
 	if (err < 0)
 		return fail_image(guest, limit, err);
-	bool is_elf = image_size >= 4 && memcmp(image, "\x7f" "ELF", 4) == 0;
+	bool is_elf = image_size >= 4 && memcmp(image,
+	                                        "\x7f"
+	                                        "ELF",
+	                                        4) == 0;
 
 	/* 2. The VM, its memory and its vCPU (lesson 15). */
 	struct vm vm;

@@ -69,13 +69,13 @@ struct kvm_run;
  */
 struct vm {
 	/* Made by lesson 15, in this order; vm_destroy() frees them in reverse. */
-	int kvm_fd;           /* /dev/kvm */
-	int vm_fd;            /* KVM_CREATE_VM */
-	uint8_t *mem;         /* guest physical address 0 .. mem_size - 1, mapped in hakovm */
-	size_t mem_size;      /* bytes, a multiple of 4096 */
-	int vcpu_fd;          /* KVM_CREATE_VCPU */
-	struct kvm_run *run;  /* the vCPU's shared page: why the guest exited, I/O data */
-	size_t run_size;      /* KVM_GET_VCPU_MMAP_SIZE */
+	int kvm_fd;          /* /dev/kvm */
+	int vm_fd;           /* KVM_CREATE_VM */
+	uint8_t *mem;        /* guest physical address 0 .. mem_size - 1, mapped in hakovm */
+	size_t mem_size;     /* bytes, a multiple of 4096 */
+	int vcpu_fd;         /* KVM_CREATE_VCPU */
+	struct kvm_run *run; /* the vCPU's shared page: why the guest exited, I/O data */
+	size_t run_size;     /* KVM_GET_VCPU_MMAP_SIZE */
 
 	/* The devices (lesson 16): hakovm.c registers them, vcpu_run() dispatches to them. */
 	struct bus pio;  /* I/O ports: in/out instructions */
@@ -83,8 +83,8 @@ struct vm {
 
 	/* Set when the guest stops (lesson 16). */
 	enum vm_stop stop;
-	int exit_status;     /* VM_STOP_EXIT: the byte the guest wrote to the debug-exit port */
-	uint64_t stop_info;  /* the exit reason, suberror or hardware reason, for the report */
+	int exit_status;    /* VM_STOP_EXIT: the byte the guest wrote to the debug-exit port */
+	uint64_t stop_info; /* the exit reason, suberror or hardware reason, for the report */
 };
 
 /* The guest's inputs (hakovm --arg) go into these registers, in this order: the x86-64
@@ -150,19 +150,18 @@ int debug_exit_handle(struct device *dev, uint64_t offset, bool is_write, uint8_
 /* uart.c: a 16550 UART, the subset a console needs. */
 #define UART_COM1_PORT 0x3f8
 struct uart {
-	int out_fd;   /* where transmitted bytes go (hakovm: 1, its stdout) */
-	uint8_t ier;  /* interrupt enable */
-	uint8_t lcr;  /* line control; bit 7 is DLAB */
-	uint8_t mcr;  /* modem control; bit 4 is loopback */
-	uint8_t scr;  /* scratch */
-	uint8_t fcr;  /* FIFO control, as last written */
+	int out_fd;       /* where transmitted bytes go (hakovm: 1, its stdout) */
+	uint8_t ier;      /* interrupt enable */
+	uint8_t lcr;      /* line control; bit 7 is DLAB */
+	uint8_t mcr;      /* modem control; bit 4 is loopback */
+	uint8_t scr;      /* scratch */
+	uint8_t fcr;      /* FIFO control, as last written */
 	uint8_t dll, dlm; /* the baud-rate divisor, reached while DLAB is set */
 };
 /* Reset UART and send what the guest transmits to OUT_FD. */
 void uart_init(struct uart *uart, int out_fd);
 /* The device handler: STATE is a struct uart; eight registers from the base port. */
-int uart_handle(struct device *dev, uint64_t offset, bool is_write, uint8_t *data,
-                uint32_t size);
+int uart_handle(struct device *dev, uint64_t offset, bool is_write, uint8_t *data, uint32_t size);
 
 /* vcpu.c */
 /* Run the vCPU until the guest stops: returns 0 with vm->stop saying why, or a negative errno
@@ -185,15 +184,15 @@ int vcpu_report(struct vm *vm, FILE *f);
  *   0x5000 - 0x7fff   the guest's stack; rsp starts at 0x8000
  *   0x8000 - ...      free for the guest's ELF segments (our guests link at 1 MiB)
  */
-#define LM_GDT        0x1000
-#define LM_PML4       0x2000
-#define LM_PDPT       0x3000
-#define LM_PD         0x4000
-#define LM_STACK_TOP  0x8000
-#define LM_RESERVED   0x8000 /* 0 .. LM_RESERVED - 1 belong to hakovm, not the ELF */
-#define LM_MAX_MEM    (1ULL << 30) /* one page directory maps 1 GiB */
-#define LM_SEL_CODE   0x08
-#define LM_SEL_DATA   0x10
+#define LM_GDT       0x1000
+#define LM_PML4      0x2000
+#define LM_PDPT      0x3000
+#define LM_PD        0x4000
+#define LM_STACK_TOP 0x8000
+#define LM_RESERVED  0x8000       /* 0 .. LM_RESERVED - 1 belong to hakovm, not the ELF */
+#define LM_MAX_MEM   (1ULL << 30) /* one page directory maps 1 GiB */
+#define LM_SEL_CODE  0x08
+#define LM_SEL_DATA  0x10
 
 /* Write the GDT and the page tables into guest memory and switch the vCPU to 64-bit long
  * mode (segments, CR0, CR3, CR4, EFER). -E2BIG when guest memory is larger than LM_MAX_MEM. */

@@ -29,8 +29,10 @@ static void report_unknown(struct vm *vm, const char *space, uint64_t addr, bool
 
 	if (ioctl(vm->vcpu_fd, KVM_GET_REGS, &regs) == 0)
 		rip = regs.rip;
-	fprintf(stderr, "hakovm: guest %s unknown %s 0x%" PRIx64 " (%u bytes) at rip 0x%" PRIx64
-	        ": ignored\n", is_write ? "wrote to" : "read from", space, addr, size, rip);
+	fprintf(stderr,
+	        "hakovm: guest %s unknown %s 0x%" PRIx64 " (%u bytes) at rip 0x%" PRIx64
+	        ": ignored\n",
+	        is_write ? "wrote to" : "read from", space, addr, size, rip);
 }
 
 /* An I/O exit: SIZE bytes, COUNT times (rep outsb/insb), at io.data_offset in kvm_run. */
@@ -204,7 +206,8 @@ int vcpu_report(struct vm *vm, FILE *f)
 	print_segment(f, "cs", &s.cs);
 	print_segment(f, "ds", &s.ds);
 	print_segment(f, "ss", &s.ss);
-	fprintf(f, "  cr0 0x%" PRIx64 " cr2 0x%" PRIx64 " cr3 0x%" PRIx64 " cr4 0x%" PRIx64
+	fprintf(f,
+	        "  cr0 0x%" PRIx64 " cr2 0x%" PRIx64 " cr3 0x%" PRIx64 " cr4 0x%" PRIx64
 	        " efer 0x%" PRIx64 "\n",
 	        (uint64_t)s.cr0, (uint64_t)s.cr2, (uint64_t)s.cr3, (uint64_t)s.cr4,
 	        (uint64_t)s.efer);

@@ -170,16 +170,25 @@ static void test_kvm_open_permission(void **state)
 		int ws;
 		waitpid(pid, &ws, 0);
 		got = WIFEXITED(ws) ? -WEXITSTATUS(ws) : -255;
-		const char *args[] = {"/usr/bin/setpriv", "--reuid=65534", "--regid=65534",
-		                      "--clear-groups", vm, "--kvm", dev, guest, NULL};
+		const char *args[] = {"/usr/bin/setpriv",
+		                      "--reuid=65534",
+		                      "--regid=65534",
+		                      "--clear-groups",
+		                      vm,
+		                      "--kvm",
+		                      dev,
+		                      guest,
+		                      NULL};
 		check_that(access(args[0], X_OK) == 0, "this test needs setpriv (util-linux)");
-		check_that(hako_run_argv((char **)args, NULL, 10000, &r) == 0, "could not run setpriv");
+		check_that(hako_run_argv((char **)args, NULL, 10000, &r) == 0,
+		           "could not run setpriv");
 	} else {
 		got = kvm_open(dev);
 		if (got >= 0)
 			close(got);
 		const char *args[] = {vm, "--kvm", dev, guest, NULL};
-		check_that(hako_run_argv((char **)args, NULL, 10000, &r) == 0, "could not run hakovm");
+		check_that(hako_run_argv((char **)args, NULL, 10000, &r) == 0,
+		           "could not run hakovm");
 	}
 	hako_rm_rf(dir);
 	free(dir);

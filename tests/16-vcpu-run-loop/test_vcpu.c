@@ -73,7 +73,8 @@ static void test_guestmem_bounds(void **state)
 	vm.mem_size = size;
 	check_that(guest_mem(&vm, gpa, size - gpa) == vm.mem + gpa,
 	           "guest_mem(0x%llx, 0x%llx) should be vm->mem + gpa (the range ends at the "
-	           "last byte)", (unsigned long long)gpa, (unsigned long long)(size - gpa));
+	           "last byte)",
+	           (unsigned long long)gpa, (unsigned long long)(size - gpa));
 	check_that(guest_mem(&vm, 0, size) == vm.mem, "guest_mem(0, all of memory) is NULL");
 	check_that(guest_mem(&vm, gpa, size - gpa + 1) == NULL,
 	           "guest_mem() of a range one byte too long is not NULL");
@@ -204,8 +205,10 @@ static void test_bus_dispatch(void **state)
 	struct probe pa = {0}, pb = {0};
 	uint64_t base_a = (uint64_t)hako_rand_range(0x10, 0x7000);
 	uint64_t base_b = base_a + (uint64_t)hako_rand_range(0x10, 0x7000);
-	struct device a = {.name = "a", .base = base_a, .len = 8, .handle = probe_handle, .state = &pa};
-	struct device b = {.name = "b", .base = base_b, .len = 4, .handle = probe_handle, .state = &pb};
+	struct device a = {
+	    .name = "a", .base = base_a, .len = 8, .handle = probe_handle, .state = &pa};
+	struct device b = {
+	    .name = "b", .base = base_b, .len = 4, .handle = probe_handle, .state = &pb};
 	uint8_t byte = (uint8_t)hako_rand(), data[4] = {byte};
 
 	check_int(bus_register(&bus, &a), 0, "bus_register() of the first device");
@@ -231,12 +234,12 @@ static void test_bus_register_refuses(void **state)
 	struct bus bus = {0};
 	struct probe p = {0};
 	uint64_t base = (uint64_t)hako_rand_range(0x100, 0x8000);
-	struct device first = {.name = "first", .base = base, .len = 8, .handle = probe_handle,
-	                       .state = &p};
-	struct device over = {.name = "over", .base = base + 7, .len = 2, .handle = probe_handle,
-	                      .state = &p};
-	struct device under = {.name = "under", .base = base - 1, .len = 2, .handle = probe_handle,
-	                       .state = &p};
+	struct device first = {
+	    .name = "first", .base = base, .len = 8, .handle = probe_handle, .state = &p};
+	struct device over = {
+	    .name = "over", .base = base + 7, .len = 2, .handle = probe_handle, .state = &p};
+	struct device under = {
+	    .name = "under", .base = base - 1, .len = 2, .handle = probe_handle, .state = &p};
 	struct device empty = {.name = "empty", .base = 0x10, .len = 0, .handle = probe_handle};
 	struct device many[BUS_MAX_DEVICES];
 
@@ -246,12 +249,15 @@ static void test_bus_register_refuses(void **state)
 	check_int(bus_register(&bus, &empty), -EINVAL, "a device of length 0");
 	int i;
 	for (i = 0; i < BUS_MAX_DEVICES - 1; i++) {
-		many[i] = (struct device){.name = "many", .base = 0x10000 + i * 4, .len = 4,
-		                          .handle = probe_handle, .state = &p};
+		many[i] = (struct device){.name = "many",
+		                          .base = 0x10000 + i * 4,
+		                          .len = 4,
+		                          .handle = probe_handle,
+		                          .state = &p};
 		check_int(bus_register(&bus, &many[i]), 0, "bus_register() of another device");
 	}
-	many[i] = (struct device){.name = "too many", .base = 0x20000, .len = 4,
-	                          .handle = probe_handle, .state = &p};
+	many[i] = (struct device){
+	    .name = "too many", .base = 0x20000, .len = 4, .handle = probe_handle, .state = &p};
 	check_int(bus_register(&bus, &many[i]), -ENOSPC, "a device on a full bus");
 }
 
@@ -261,7 +267,8 @@ static void test_bus_unknown_reads_ones(void **state)
 	struct bus bus = {0};
 	struct probe p = {0};
 	uint64_t base = (uint64_t)hako_rand_range(0x100, 0x8000);
-	struct device d = {.name = "d", .base = base, .len = 8, .handle = probe_handle, .state = &p};
+	struct device d = {
+	    .name = "d", .base = base, .len = 8, .handle = probe_handle, .state = &p};
 	uint8_t data[4] = {0x12, 0x34, 0x56, 0x78};
 
 	check_int(bus_register(&bus, &d), 0, "bus_register()");
@@ -285,8 +292,11 @@ static void uart_rig_up(struct uart_rig *r)
 {
 	check_that(pipe2(r->pipe, O_NONBLOCK | O_CLOEXEC) == 0, "pipe failed");
 	uart_init(&r->uart, r->pipe[1]);
-	r->dev = (struct device){.name = "uart", .base = UART_COM1_PORT, .len = 8,
-	                         .handle = uart_handle, .state = &r->uart};
+	r->dev = (struct device){.name = "uart",
+	                         .base = UART_COM1_PORT,
+	                         .len = 8,
+	                         .handle = uart_handle,
+	                         .state = &r->uart};
 }
 
 static void uart_rig_down(struct uart_rig *r)
@@ -397,8 +407,11 @@ static void test_uart_modem_status(void **state)
 static void test_debug_exit_status(void **state)
 {
 	struct vm vm = {.kvm_fd = -1, .vm_fd = -1, .vcpu_fd = -1};
-	struct device d = {.name = "debug-exit", .base = DEBUG_EXIT_PORT, .len = 1,
-	                   .handle = debug_exit_handle, .state = &vm};
+	struct device d = {.name = "debug-exit",
+	                   .base = DEBUG_EXIT_PORT,
+	                   .len = 1,
+	                   .handle = debug_exit_handle,
+	                   .state = &vm};
 	uint8_t status = (uint8_t)hako_rand();
 
 	check_int(debug_exit_handle(&d, 0, true, &status, 1), 0, "debug_exit_handle() write");
@@ -503,8 +516,10 @@ static void test_vcpu_unknown_access(void **state)
 	snprintf(status, sizeof(status), "%ld", hako_rand_range(1, 100));
 	snprintf(want_port, sizeof(want_port), "0x%x", p);
 	snprintf(want_mmio, sizeof(want_mmio), "0x%x", s * 16);
-	const char *args[] = {"--mem", "64k", "--arg", port, "--arg", seg, "--arg", status,
-	                      guest_path("guest-unknown.bin"), NULL};
+	const char *args[] = {"--mem", "64k",   "--arg",
+	                      port,    "--arg", seg,
+	                      "--arg", status,  guest_path("guest-unknown.bin"),
+	                      NULL};
 	run_hakovm(&r, args);
 	check_contains(r.err, want_port, "hakovm's report of the unknown port");
 	check_contains(r.err, want_mmio, "hakovm's report of the MMIO address");

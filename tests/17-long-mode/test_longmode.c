@@ -347,8 +347,8 @@ static void test_longmode_guest_reports_64bit(void **state)
 	struct hako_run r;
 
 	require_kvm();
-	const char *args[] = {"--arg", "1", "--arg", "2", "--arg", "3",
-	                      write_image(dir, image, size), NULL};
+	const char *args[] = {
+	    "--arg", "1", "--arg", "2", "--arg", "3", write_image(dir, image, size), NULL};
 	run_hakovm(&r, args);
 	hako_rm_rf(dir);
 	free(dir);
@@ -404,7 +404,6 @@ static void test_longmode_guest_computes(void **state)
 HAKO_TEST_MAIN(HAKO_TEST(test_longmode_tables), HAKO_TEST(test_longmode_sregs),
                HAKO_TEST(test_longmode_entry_regs), HAKO_TEST(test_elf_load_segments),
                HAKO_TEST(test_elf_bad_magic), HAKO_TEST(test_elf_not_x86_64),
-               HAKO_TEST(test_elf_segment_outside_memory),
-               HAKO_TEST(test_elf_overlaps_page_tables),
+               HAKO_TEST(test_elf_segment_outside_memory), HAKO_TEST(test_elf_overlaps_page_tables),
                HAKO_TEST(test_longmode_guest_reports_64bit),
                HAKO_TEST(test_longmode_guest_computes))

@@ -3,7 +3,7 @@
 #include "guest.h"
 
 static volatile uint64_t mix = 0x9e3779b97f4a7c15; /* .data: copied from the file */
-static uint64_t squares[32];               /* .bss: zeroed by the loader */
+static uint64_t squares[32];                       /* .bss: zeroed by the loader */
 
 /* The same computation is repeated by the test on the host. */
 static uint64_t compute(uint64_t a, uint64_t b, uint64_t c)
