@@ -158,6 +158,11 @@ static void test_kvm_open_permission(void **state)
 	copy_file(guest_path("guest-hello.bin"), guest, 0644);
 
 	int got;
+	if (geteuid() == 0 && access("/usr/bin/setpriv", X_OK) != 0) {
+		hako_rm_rf(dir);
+		hako_skip("needs setpriv (util-linux) to run hakovm as nobody: `apt-get install "
+		          "util-linux`");
+	}
 	if (geteuid() == 0) {
 		/* Root may open anything: ask as nobody, in a child. */
 		pid_t pid = fork();
@@ -179,7 +184,6 @@ static void test_kvm_open_permission(void **state)
 		                      dev,
 		                      guest,
 		                      NULL};
-		check_that(access(args[0], X_OK) == 0, "this test needs setpriv (util-linux)");
 		check_that(hako_run_argv((char **)args, NULL, 10000, &r) == 0,
 		           "could not run setpriv");
 	} else {
