@@ -56,6 +56,9 @@ starters: ## regenerate every lessons/NN-*/ starter from solutions/ (overwrites 
 	@test -d solutions || { echo "no solutions/ here (a handout?)"; exit 2; }
 	@for l in $(LESSONS); do tests/tools/mkstarter.sh solutions/$$l lessons/$$l && echo "lessons/$$l"; done
 
+bench: ## hakovm's start-to-halt time and memory next to a minimal KVM program and QEMU (microvm)
+	@tests/bench/bench.sh
+
 handout: ## build/hako-handout.tar.gz: the course without solutions/, reference code as a library
 	@tests/tools/handout.sh
 
@@ -68,4 +71,4 @@ clean: ## remove build/ and results.json
 build/ref-hako:
 	@$(MAKE) -s -f tests/tools/program.mk SRC=solutions OUT=build/ref-hako
 
-.PHONY: help grade progress doctor hako rootfs setup check starters handout format clean build/ref-hako
+.PHONY: help grade progress doctor hako rootfs setup check starters bench handout format clean build/ref-hako

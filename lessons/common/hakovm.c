@@ -1,0 +1,391 @@
+/* hakovm.c: the `hakovm` command line — reads a guest, builds the VM from the lessons, runs it. */
+#include "hakovm.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define DEFAULT_MEM (2u << 20)
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+	        "usage: hakovm [OPTIONS] GUEST\n"
+	        "\n"
+	        "Run GUEST in a KVM virtual machine with one vCPU. GUEST is a 16-bit flat image,\n"
+	        "loaded at 0x%x and started in real mode (lesson 15), or an ELF64 x86-64\n"
+	        "executable, started in 64-bit long mode (lesson 17). The guest prints on a\n"
+	        "16550 UART at port 0x%x (hakovm's stdout) and ends the VM by writing its\n"
+	        "status to the debug-exit port 0x%x (lesson 16).\n"
+	        "\n"
+	        "Options:\n"
+	        "  --mem SIZE    guest memory: bytes, or with k, m or g (default 2m; 64k .. 1g,\n"
+	        "                a multiple of 4k)\n"
+	        "  --arg N       an input for the guest (decimal or 0x hex, up to 4 times): in\n"
+	        "                rdi, rsi, rdx and rcx when it starts\n"
+	        "  --kvm PATH    the KVM device (default /dev/kvm)\n"
+	        "  --help        show this help\n"
+	        "\n"
+	        "Exit status:\n"
+	        "  N    the guest wrote N to the debug-exit port\n"
+	        "  0    the guest halted (hlt)\n"
+	        "  %d  the guest triple-faulted (KVM_EXIT_SHUTDOWN)\n"
+	        "  %d  KVM could not run an instruction (KVM_EXIT_INTERNAL_ERROR)\n"
+	        "  %d  the CPU refused to enter the guest (KVM_EXIT_FAIL_ENTRY)\n"
+	        "  %d  an exit reason hakovm does not handle\n"
+	        "  %d  hakovm could not start the VM (options, guest image, /dev/kvm)\n",
+	        REAL_MODE_ENTRY, UART_COM1_PORT, DEBUG_EXIT_PORT, HAKOVM_EXIT_SHUTDOWN,
+	        HAKOVM_EXIT_INTERNAL, HAKOVM_EXIT_FAIL_ENTRY, HAKOVM_EXIT_UNKNOWN,
+	        HAKOVM_EXIT_FAILED);
+}
+
+/* "64k", "2m", "1g" or bytes; 0 on success, -EINVAL for anything else. */
+static int parse_size(const char *text, size_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	v = strtoull(text, &end, 10);
+	if (errno || end == text || text[0] == '-')
+		return -EINVAL;
+	unsigned shift = 0;
+	switch (*end) {
+	case 'k':
+	case 'K':
+		shift = 10;
+		end++;
+		break;
+	case 'm':
+	case 'M':
+		shift = 20;
+		end++;
+		break;
+	case 'g':
+	case 'G':
+		shift = 30;
+		end++;
+		break;
+	}
+	if (*end || v > (1ULL << 30) >> shift)
+		return -EINVAL;
+	*out = (size_t)(v << shift);
+	return 0;
+}
+
+static int parse_u64(const char *text, uint64_t *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtoull(text, &end, 0);
+	return errno || end == text || *end || text[0] == '-' ? -EINVAL : 0;
+}
+
+/* Report ERR from a step of lesson LESSON as "hakovm: WHAT: reason". */
+static int fail(const char *lesson, const char *what, int err)
+{
+	if (err == -ENOSYS)
+		fprintf(stderr, "hakovm: %s: not implemented yet (lesson %s)\n", what, lesson);
+	else
+		fprintf(stderr, "hakovm: %s: %s\n", what, strerror(-err));
+	return HAKOVM_EXIT_FAILED;
+}
+
+/* The advice for each way opening the KVM device can fail (lesson 15). */
+static int fail_kvm_open(const char *path, int err)
+{
+	switch (err) {
+	case -ENOENT:
+		fprintf(
+		    stderr,
+		    "hakovm: %s: no such device: this machine has no KVM.\n"
+		    "  Turn on hardware virtualisation (Intel VT-x or AMD-V, called \"SVM\" or\n"
+		    "  \"Virtualization Technology\") in the BIOS/UEFI setup, then load the kvm\n"
+		    "  module: `sudo modprobe kvm_intel` (or kvm_amd). Inside a VM, enable\n"
+		    "  nested virtualisation on the host.\n",
+		    path);
+		break;
+	case -EACCES:
+	case -EPERM:
+		fprintf(stderr,
+		        "hakovm: %s: permission denied: add yourself to the kvm group\n"
+		        "  (`sudo usermod -aG kvm $USER`, then log in again) or run as root.\n",
+		        path);
+		break;
+	case -ENOTTY:
+		fprintf(stderr, "hakovm: %s: not a KVM device (KVM_GET_API_VERSION failed)\n",
+		        path);
+		break;
+	case -EPROTO:
+		fprintf(stderr, "hakovm: %s: KVM_GET_API_VERSION is not %d: an unknown KVM\n", path,
+		        KVM_API_VERSION_EXPECTED);
+		break;
+	default:
+		return fail("15", path, err);
+	}
+	return HAKOVM_EXIT_FAILED;
+}
+
+static int fail_image(const char *path, size_t limit, int err)
+{
+	switch (err) {
+	case -ENODATA:
+		fprintf(stderr, "hakovm: %s: the guest image is empty\n", path);
+		break;
+	case -EFBIG:
+		fprintf(stderr,
+		        "hakovm: %s: the guest image is larger than guest memory allows (%zu bytes "
+		        "from 0x%x): give more with --mem\n",
+		        path, limit, REAL_MODE_ENTRY);
+		break;
+	case -EINVAL:
+		fprintf(stderr, "hakovm: %s: not a regular file\n", path);
+		break;
+	default:
+		return fail("16", path, err);
+	}
+	return HAKOVM_EXIT_FAILED;
+}
+
+static int fail_elf(const char *path, size_t mem_size, int err)
+{
+	switch (err) {
+	case -ENOEXEC:
+		fprintf(stderr,
+		        "hakovm: %s: not a valid ELF64 x86-64 executable (bad header, or a part "
+		        "outside the file)\n",
+		        path);
+		break;
+	case -ERANGE:
+		fprintf(stderr,
+		        "hakovm: %s: a segment or the entry point lies outside guest memory (%zu "
+		        "bytes): give more with --mem, or link the guest lower\n",
+		        path, mem_size);
+		break;
+	case -EBUSY:
+		fprintf(stderr,
+		        "hakovm: %s: a segment overlaps hakovm's GDT, page tables and stack at "
+		        "0x0-0x%x: "
+		        "link the guest at 0x%x or above\n",
+		        path, LM_RESERVED - 1, LM_RESERVED);
+		break;
+	default:
+		return fail("17", path, err);
+	}
+	return HAKOVM_EXIT_FAILED;
+}
+
+/* The code hakovm exits with for a VM that stopped as vm->stop says. */
+static int stop_code(struct vm *vm)
+{
+	switch (vm->stop) {
+	case VM_STOP_EXIT:
+		return vm->exit_status;
+	case VM_STOP_HALT:
+		return 0;
+	case VM_STOP_SHUTDOWN:
+		return HAKOVM_EXIT_SHUTDOWN;
+	case VM_STOP_INTERNAL:
+		return HAKOVM_EXIT_INTERNAL;
+	case VM_STOP_FAIL_ENTRY:
+		return HAKOVM_EXIT_FAIL_ENTRY;
+	default:
+		return HAKOVM_EXIT_UNKNOWN;
+	}
+}
+
+/* While lesson 16 is not done: read PATH (at most LIMIT bytes) without its checks. */
+static int read_lesson15(const char *path, size_t limit, uint8_t **data, size_t *size)
+{
+	FILE *f = fopen(path, "rb");
+
+	if (!f)
+		return -errno;
+	*data = malloc(limit + 1);
+	*size = *data ? fread(*data, 1, limit + 1, f) : 0;
+	fclose(f);
+	if (*size == 0 || *size > limit) {
+		free(*data);
+		*data = NULL;
+		return *size ? -EFBIG : -ENODATA;
+	}
+	return 0;
+}
+
+/* While lesson 16 is not done, run a 16-bit guest with lesson 15's smallest loop. */
+static int run_lesson15(struct vm *vm)
+{
+	char out[4096];
+
+	fputs("hakovm: note: lesson 16's run loop is not written yet: using kvm_hello_run\n",
+	      stderr);
+	int n = kvm_hello_run(vm, out, sizeof(out));
+	if (n < 0)
+		return fail("15", "kvm_hello_run", n);
+	fwrite(out, 1, (size_t)n < sizeof(out) ? (size_t)n : sizeof(out), stdout);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+	    {"mem", required_argument, NULL, 'm'},
+	    {"arg", required_argument, NULL, 'a'},
+	    {"kvm", required_argument, NULL, 'k'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	const char *kvm_path = "/dev/kvm";
+	size_t mem_size = DEFAULT_MEM;
+	uint64_t args[VM_MAX_ARGS];
+	int nargs = 0, c, err, code = HAKOVM_EXIT_FAILED;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'm':
+			if (parse_size(optarg, &mem_size) < 0 || mem_size % 4096 ||
+			    mem_size < (64u << 10)) {
+				fprintf(stderr,
+				        "hakovm: --mem %s: invalid size (64k .. 1g, a multiple "
+				        "of 4k)\n",
+				        optarg);
+				return HAKOVM_EXIT_FAILED;
+			}
+			break;
+		case 'a':
+			if (nargs == VM_MAX_ARGS || parse_u64(optarg, &args[nargs]) < 0) {
+				fprintf(stderr,
+				        "hakovm: --arg %s: invalid (a number; at most %d)\n",
+				        optarg, VM_MAX_ARGS);
+				return HAKOVM_EXIT_FAILED;
+			}
+			nargs++;
+			break;
+		case 'k':
+			kvm_path = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			fprintf(stderr, "hakovm: unknown option or missing value: %s\n",
+			        argv[optind - 1]);
+			fputs("Try `hakovm --help`.\n", stderr);
+			return HAKOVM_EXIT_FAILED;
+		}
+	}
+	if (optind != argc - 1) {
+		fputs("hakovm: give one GUEST image\nTry `hakovm --help`.\n", stderr);
+		return HAKOVM_EXIT_FAILED;
+	}
+	const char *guest = argv[optind];
+
+	/* 1. The image, checked before any VM exists (lesson 16). */
+	uint8_t *image = NULL;
+	size_t image_size = 0, limit = mem_size - REAL_MODE_ENTRY;
+	err = guest_image_read(guest, limit, &image, &image_size);
+	if (err == -ENOSYS)
+		err = read_lesson15(guest, limit, &image, &image_size);
+	if (err < 0)
+		return fail_image(guest, limit, err);
+	bool is_elf = image_size >= 4 && memcmp(image,
+	                                        "\x7f"
+	                                        "ELF",
+	                                        4) == 0;
+
+	/* 2. The VM, its memory and its vCPU (lesson 15). */
+	struct vm vm;
+	err = vm_create(&vm, kvm_path, mem_size);
+	if (err < 0) {
+		free(image);
+		if (err == -ENOENT || err == -EACCES || err == -EPERM || err == -ENOTTY ||
+		    err == -EPROTO)
+			return fail_kvm_open(kvm_path, err);
+		return fail("15", "making the VM (KVM_CREATE_VM, KVM_SET_USER_MEMORY_REGION)", err);
+	}
+	err = vcpu_create(&vm);
+	if (err < 0) {
+		code = fail("15", "making the vCPU (KVM_CREATE_VCPU, mmap of kvm_run)", err);
+		goto out;
+	}
+
+	/* 3. The guest in memory and the vCPU's first state (15 or 17). */
+	if (is_elf) {
+		uint64_t entry;
+		err = longmode_setup(&vm);
+		if (err < 0) {
+			code = fail("17", "long mode (GDT, page tables, KVM_SET_SREGS)", err);
+			goto out;
+		}
+		err = elf_load(&vm, image, image_size, &entry);
+		if (err < 0) {
+			code = fail_elf(guest, mem_size, err);
+			goto out;
+		}
+		err = longmode_set_entry(&vm, entry, args, nargs);
+		if (err < 0) {
+			code = fail("17", "entry point (KVM_SET_REGS)", err);
+			goto out;
+		}
+	} else {
+		memcpy(vm.mem + REAL_MODE_ENTRY, image, image_size);
+		err = vcpu_init_real_mode(&vm, REAL_MODE_ENTRY, args, nargs);
+		if (err < 0) {
+			code = fail("15", "real mode (KVM_SET_SREGS, KVM_SET_REGS)", err);
+			goto out;
+		}
+	}
+	free(image);
+	image = NULL;
+
+	/* 4. The devices, registered explicitly: this is the whole machine (lesson 16). */
+	struct uart com1;
+	uart_init(&com1, 1);
+	struct device uart_dev = {
+	    .name = "uart",
+	    .base = UART_COM1_PORT,
+	    .len = 8,
+	    .handle = uart_handle,
+	    .state = &com1,
+	};
+	struct device exit_dev = {
+	    .name = "debug-exit",
+	    .base = DEBUG_EXIT_PORT,
+	    .len = 1,
+	    .handle = debug_exit_handle,
+	    .state = &vm,
+	};
+	if ((err = bus_register(&vm.pio, &uart_dev)) < 0 ||
+	    (err = bus_register(&vm.pio, &exit_dev)) < 0) {
+		if (err == -ENOSYS && !is_elf) {
+			code = run_lesson15(&vm);
+			goto out;
+		}
+		code = fail("16", "registering the devices", err);
+		goto out;
+	}
+
+	/* 5. Run until the guest stops (lesson 16). */
+	err = vcpu_run(&vm);
+	if (err < 0) {
+		code = fail("16", "running the vCPU (KVM_RUN)", err);
+		goto out;
+	}
+	code = stop_code(&vm);
+	if (vm.stop != VM_STOP_EXIT && vm.stop != VM_STOP_HALT) {
+		fflush(stdout);
+		err = vcpu_report(&vm, stderr);
+		if (err < 0)
+			fail("16", "the failure report", err);
+	}
+out:
+	fflush(stdout);
+	free(image);
+	vm_destroy(&vm);
+	return code;
+}

@@ -1,0 +1,269 @@
+/* kvm.c: lesson 15 — open KVM, make a VM with memory and one vCPU, run a 16-bit guest. */
+#include "hakovm.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/kvm.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+/*
+ * Open the KVM device and make sure it speaks the API we know. Three ioctls on three kinds of
+ * file descriptor make a VM:
+ *
+ *   /dev/kvm fd  --KVM_CREATE_VM-->  VM fd  --KVM_CREATE_VCPU-->  vCPU fd
+ *   (the system)                     (memory, devices)            (registers, KVM_RUN)
+ */
+int kvm_open(const char *path)
+{
+	/// TODO(15): open(2) PATH read-write with O_CLOEXEC. On failure return -errno: ENOENT
+	/// means no KVM here, EACCES means no permission; hakovm turns each into advice.
+	/// Then ask ioctl(fd, KVM_GET_API_VERSION, 0):
+	///   it fails (ENOTTY or EINVAL: PATH is some other file) -> close fd, return -ENOTTY
+	///   it answers anything but KVM_API_VERSION_EXPECTED (12) -> close fd, return -EPROTO
+	/// and return the fd.
+	/// BEGIN SOLUTION
+	int fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+
+	int version = ioctl(fd, KVM_GET_API_VERSION, 0);
+	if (version < 0) {
+		close(fd);
+		return -ENOTTY;
+	}
+	if (version != KVM_API_VERSION_EXPECTED) {
+		close(fd);
+		return -EPROTO;
+	}
+	return fd;
+	/// END SOLUTION
+	/// STUB: return -ENOSYS;
+}
+
+/* Mark every resource of VM as "not made", so vm_destroy() knows what to free. */
+static void vm_clear(struct vm *vm)
+{
+	memset(vm, 0, sizeof(*vm));
+	vm->kvm_fd = vm->vm_fd = vm->vcpu_fd = -1;
+}
+
+int vm_create(struct vm *vm, const char *kvm_path, size_t mem_size)
+{
+	int err;
+
+	vm_clear(vm);
+	if (mem_size == 0 || mem_size % 4096 != 0)
+		return -EINVAL;
+
+	vm->kvm_fd = kvm_open(kvm_path);
+	if (vm->kvm_fd < 0) {
+		err = vm->kvm_fd;
+		vm->kvm_fd = -1;
+		goto bad;
+	}
+
+	/// TODO(15): Make the VM and give it memory:
+	///   1. vm->vm_fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, 0); on failure err = -errno, goto bad.
+	///   2. mmap(2) MEM_SIZE bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS |
+	///      MAP_NORESERVE: ordinary memory of this process. Store it in vm->mem and
+	///      vm->mem_size (on MAP_FAILED: err = -errno, goto bad, and leave vm->mem NULL).
+	///   3. Tell KVM that this memory is guest physical address 0 .. MEM_SIZE - 1:
+	///      a struct kvm_userspace_memory_region with slot 0, guest_phys_addr 0,
+	///      memory_size, userspace_addr = (uint64_t)(uintptr_t)vm->mem, and
+	///      ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &region).
+	/// BEGIN SOLUTION
+	vm->vm_fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, 0);
+	if (vm->vm_fd < 0) {
+		err = -errno; /* KVM_CREATE_VM */
+		goto bad;
+	}
+
+	void *mem = mmap(NULL, mem_size, PROT_READ | PROT_WRITE,
+	                 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (mem == MAP_FAILED) {
+		err = -errno; /* mmap of the guest memory */
+		goto bad;
+	}
+	vm->mem = mem;
+	vm->mem_size = mem_size;
+
+	struct kvm_userspace_memory_region region = {
+	    .slot = 0,
+	    .guest_phys_addr = 0,
+	    .memory_size = mem_size,
+	    .userspace_addr = (uint64_t)(uintptr_t)vm->mem,
+	};
+	if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &region) < 0) {
+		err = -errno; /* KVM_SET_USER_MEMORY_REGION */
+		goto bad;
+	}
+	/// END SOLUTION
+	/// STUB: err = -ENOSYS;
+	/// STUB: goto bad;
+	return 0;
+bad:
+	vm_destroy(vm);
+	return err;
+}
+
+int vcpu_create(struct vm *vm)
+{
+	/// TODO(15): Make vCPU 0 and map the page it shares with the kernel:
+	///   1. vm->vcpu_fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, 0); on failure return -errno.
+	///   2. ioctl(vm->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0) says how big struct kvm_run is
+	///      (bigger than sizeof(struct kvm_run): I/O data follows it).
+	///   3. mmap(2) that size, PROT_READ | PROT_WRITE, MAP_SHARED, on vm->vcpu_fd, offset
+	///      0, into vm->run and vm->run_size. (vm_destroy() frees what was made if you fail.)
+	/// BEGIN SOLUTION
+	vm->vcpu_fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, 0);
+	if (vm->vcpu_fd < 0) {
+		vm->vcpu_fd = -1;
+		return -errno; /* KVM_CREATE_VCPU */
+	}
+
+	int size = ioctl(vm->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
+	if (size < 0)
+		return -errno; /* KVM_GET_VCPU_MMAP_SIZE */
+	if ((size_t)size < sizeof(struct kvm_run))
+		return -EPROTO;
+
+	void *run = mmap(NULL, (size_t)size, PROT_READ | PROT_WRITE, MAP_SHARED, vm->vcpu_fd, 0);
+	if (run == MAP_FAILED)
+		return -errno; /* mmap of kvm_run */
+	vm->run = run;
+	vm->run_size = (size_t)size;
+	return 0;
+	/// END SOLUTION
+	/// STUB: return -ENOSYS;
+}
+
+/* Put ARGS into the argument registers, in the order of hakovm.h's VM_MAX_ARGS. */
+static void set_args(struct kvm_regs *regs, const uint64_t *args, int nargs)
+{
+	__u64 *slot[VM_MAX_ARGS] = {&regs->rdi, &regs->rsi, &regs->rdx, &regs->rcx};
+
+	for (int i = 0; i < nargs && i < VM_MAX_ARGS; i++)
+		*slot[i] = args[i];
+}
+
+/*
+ * Real mode: the state an x86 CPU starts in. An address is segment * 16 + offset, and the
+ * CPU uses the "hidden" base KVM keeps for each segment register; with selector 0 and base 0
+ * everywhere, CS:IP = 0:ENTRY is guest physical address ENTRY.
+ */
+int vcpu_init_real_mode(struct vm *vm, uint16_t entry, const uint64_t *args, int nargs)
+{
+	struct kvm_sregs sregs;
+	struct kvm_regs regs;
+
+	if (nargs < 0 || nargs > VM_MAX_ARGS)
+		return -EINVAL;
+	/// TODO(15): Segments first, then the general registers:
+	///   1. ioctl(vm->vcpu_fd, KVM_GET_SREGS, &sregs) (start from what KVM has);
+	///      set base 0 and selector 0 in sregs.cs, ds, es, fs, gs and ss;
+	///      ioctl(vm->vcpu_fd, KVM_SET_SREGS, &sregs).
+	///   2. Zero a struct kvm_regs; rip = ENTRY; rflags = 2 (bit 1 of RFLAGS is always 1);
+	///      set_args(&regs, args, nargs); ioctl(vm->vcpu_fd, KVM_SET_REGS, &regs).
+	/// Each failing ioctl: return -errno.
+	/// BEGIN SOLUTION
+	if (ioctl(vm->vcpu_fd, KVM_GET_SREGS, &sregs) < 0)
+		return -errno; /* KVM_GET_SREGS */
+	struct kvm_segment *segs[] = {&sregs.cs, &sregs.ds, &sregs.es,
+	                              &sregs.fs, &sregs.gs, &sregs.ss};
+	for (size_t i = 0; i < sizeof(segs) / sizeof(segs[0]); i++) {
+		segs[i]->base = 0;
+		segs[i]->selector = 0;
+	}
+	if (ioctl(vm->vcpu_fd, KVM_SET_SREGS, &sregs) < 0)
+		return -errno; /* KVM_SET_SREGS */
+
+	memset(&regs, 0, sizeof(regs));
+	regs.rip = entry;
+	regs.rflags = 2;
+	set_args(&regs, args, nargs);
+	if (ioctl(vm->vcpu_fd, KVM_SET_REGS, &regs) < 0)
+		return -errno; /* KVM_SET_REGS */
+	return 0;
+	/// END SOLUTION
+	/// STUB: (void)sregs;
+	/// STUB: (void)regs;
+	/// STUB: set_args(&regs, args, 0);
+	/// STUB: return -ENOSYS;
+}
+
+int kvm_hello_run(struct vm *vm, char *out, size_t size)
+{
+	size_t written = 0;
+
+	/// TODO(15): Loop: ioctl(vm->vcpu_fd, KVM_RUN, 0) runs the guest until it needs us.
+	///   KVM_RUN fails with EINTR (a signal): run again; any other failure: return -errno.
+	///   Then look at vm->run->exit_reason:
+	///   KVM_EXIT_HLT -> return written.
+	///   KVM_EXIT_IO with io.direction == KVM_EXIT_IO_OUT and io.port == UART_COM1_PORT:
+	///     the io.size * io.count bytes are at (char *)vm->run + vm->run->io.data_offset;
+	///     copy each into OUT while written < SIZE, and count them all in written.
+	///   anything else -> return -EIO.
+	/// BEGIN SOLUTION
+	for (;;) {
+		if (ioctl(vm->vcpu_fd, KVM_RUN, 0) < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno; /* KVM_RUN */
+		}
+		struct kvm_run *run = vm->run;
+		switch (run->exit_reason) {
+		case KVM_EXIT_HLT:
+			return (int)written;
+		case KVM_EXIT_IO: {
+			if (run->io.direction != KVM_EXIT_IO_OUT || run->io.port != UART_COM1_PORT)
+				return -EIO;
+			const char *data = (const char *)run + run->io.data_offset;
+			size_t n = (size_t)run->io.size * run->io.count;
+			if (run->io.data_offset + n > vm->run_size)
+				return -EIO;
+			for (size_t i = 0; i < n; i++, written++)
+				if (written < size)
+					out[written] = data[i];
+			break;
+		}
+		default:
+			return -EIO;
+		}
+	}
+	/// END SOLUTION
+	/// STUB: (void)written;
+	/// STUB: return -ENOSYS;
+}
+
+void vm_destroy(struct vm *vm)
+{
+	/// TODO(15): Free in reverse order of vm_create()/vcpu_create(), skipping what was
+	/// never made (fd -1, pointer NULL), and mark each freed: munmap(2) vm->run, close
+	/// vm->vcpu_fd, munmap vm->mem, close vm->vm_fd, close vm->kvm_fd. An fd left open here
+	/// is a VM left alive in the kernel: the tests count this process's fds.
+	/// BEGIN SOLUTION
+	if (vm->run) {
+		munmap(vm->run, vm->run_size);
+		vm->run = NULL;
+	}
+	if (vm->vcpu_fd >= 0) {
+		close(vm->vcpu_fd);
+		vm->vcpu_fd = -1;
+	}
+	if (vm->mem) {
+		munmap(vm->mem, vm->mem_size);
+		vm->mem = NULL;
+	}
+	if (vm->vm_fd >= 0) {
+		close(vm->vm_fd);
+		vm->vm_fd = -1;
+	}
+	if (vm->kvm_fd >= 0) {
+		close(vm->kvm_fd);
+		vm->kvm_fd = -1;
+	}
+	/// END SOLUTION
+}

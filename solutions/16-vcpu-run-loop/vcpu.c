@@ -1,0 +1,220 @@
+/* vcpu.c: lesson 16 — the vCPU run loop: one switch over why the guest exited. */
+#include "hakovm.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <linux/kvm.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+
+/*
+ * KVM_RUN runs guest code on this thread until the guest does something the kernel leaves
+ * to us; then it returns and vm->run->exit_reason says what:
+ *
+ *          +-----------------------------------------------+
+ *          v                                               |
+ *   ioctl(KVM_RUN) --> exit_reason --+-- IO    --> port bus  --+ (stop set? return)
+ *                                    +-- MMIO  --> MMIO bus  --+
+ *                                    +-- HLT, SHUTDOWN, FAIL_ENTRY, INTERNAL_ERROR,
+ *                                    |   anything else  --> set vm->stop, return
+ */
+
+/* Report an access no device answered. The guest goes on: a read got all ones. */
+static void report_unknown(struct vm *vm, const char *space, uint64_t addr, bool is_write,
+                           uint32_t size)
+{
+	struct kvm_regs regs;
+	uint64_t rip = 0;
+
+	if (ioctl(vm->vcpu_fd, KVM_GET_REGS, &regs) == 0)
+		rip = regs.rip;
+	fprintf(stderr,
+	        "hakovm: guest %s unknown %s 0x%" PRIx64 " (%u bytes) at rip 0x%" PRIx64
+	        ": ignored\n",
+	        is_write ? "wrote to" : "read from", space, addr, size, rip);
+}
+
+/* An I/O exit: SIZE bytes, COUNT times (rep outsb/insb), at io.data_offset in kvm_run. */
+static int handle_io(struct vm *vm)
+{
+	struct kvm_run *run = vm->run;
+	bool is_write = run->io.direction == KVM_EXIT_IO_OUT;
+	uint64_t bytes = (uint64_t)run->io.size * run->io.count, end;
+
+	/// TODO(16): Check that data_offset + bytes fits in vm->run_size (overflow-safe:
+	/// __builtin_add_overflow; -EFAULT if not). Then, for each of the io.count items, call
+	/// bus_access(&vm->pio, run->io.port, is_write, data + i * io.size, io.size); when it
+	/// returns -ENODEV, report_unknown(vm, "port", ...) and go on. Return 0.
+	/// BEGIN SOLUTION
+	if (__builtin_add_overflow(run->io.data_offset, bytes, &end) || end > vm->run_size)
+		return -EFAULT;
+	uint8_t *data = (uint8_t *)run + run->io.data_offset;
+	for (uint32_t i = 0; i < run->io.count; i++) {
+		int err = bus_access(&vm->pio, run->io.port, is_write, data + i * run->io.size,
+		                     run->io.size);
+		if (err == -ENODEV)
+			report_unknown(vm, "port", run->io.port, is_write, run->io.size);
+	}
+	return 0;
+	/// END SOLUTION
+	/// STUB: (void)is_write;
+	/// STUB: (void)bytes;
+	/// STUB: (void)end;
+	/// STUB: return -ENOSYS;
+}
+
+/* An MMIO exit: a guest access to a physical address that is not guest memory. */
+static int handle_mmio(struct vm *vm)
+{
+	struct kvm_run *run = vm->run;
+
+	if (run->mmio.len > sizeof(run->mmio.data))
+		return -EFAULT;
+	int err = bus_access(&vm->mmio, run->mmio.phys_addr, run->mmio.is_write, run->mmio.data,
+	                     run->mmio.len);
+	if (err == -ENODEV)
+		report_unknown(vm, "MMIO address", run->mmio.phys_addr, run->mmio.is_write,
+		               run->mmio.len);
+	return 0;
+}
+
+int vcpu_run(struct vm *vm)
+{
+	vm->stop = VM_RUNNING;
+	/// TODO(16): The run loop, one flat switch. Loop while vm->stop == VM_RUNNING:
+	///   ioctl(vm->vcpu_fd, KVM_RUN, 0); on EINTR or EAGAIN run again, on other errors
+	///   return -errno. Then switch (vm->run->exit_reason):
+	///   KVM_EXIT_IO              -> handle_io(vm) (a device may set vm->stop)
+	///   KVM_EXIT_MMIO            -> handle_mmio(vm)
+	///   KVM_EXIT_HLT             -> vm->stop = VM_STOP_HALT
+	///   KVM_EXIT_SHUTDOWN        -> VM_STOP_SHUTDOWN (a triple fault)
+	///   KVM_EXIT_FAIL_ENTRY      -> VM_STOP_FAIL_ENTRY,
+	///                               stop_info = fail_entry.hardware_entry_failure_reason
+	///   KVM_EXIT_INTERNAL_ERROR  -> VM_STOP_INTERNAL, stop_info = internal.suberror
+	///   default                  -> VM_STOP_UNKNOWN, stop_info = the exit reason
+	/// A handler's negative errno is returned at once. Return 0 when the loop ends.
+	/// Never `continue` on an exit you do not understand: that is how VMMs spin forever.
+	/// BEGIN SOLUTION
+	while (vm->stop == VM_RUNNING) {
+		if (ioctl(vm->vcpu_fd, KVM_RUN, 0) < 0) {
+			if (errno == EINTR || errno == EAGAIN)
+				continue;
+			return -errno; /* KVM_RUN */
+		}
+		struct kvm_run *run = vm->run;
+		int err = 0;
+		switch (run->exit_reason) {
+		case KVM_EXIT_IO:
+			err = handle_io(vm);
+			break;
+		case KVM_EXIT_MMIO:
+			err = handle_mmio(vm);
+			break;
+		case KVM_EXIT_HLT:
+			vm->stop = VM_STOP_HALT;
+			break;
+		case KVM_EXIT_SHUTDOWN:
+			vm->stop = VM_STOP_SHUTDOWN;
+			break;
+		case KVM_EXIT_FAIL_ENTRY:
+			vm->stop = VM_STOP_FAIL_ENTRY;
+			vm->stop_info = run->fail_entry.hardware_entry_failure_reason;
+			break;
+		case KVM_EXIT_INTERNAL_ERROR:
+			vm->stop = VM_STOP_INTERNAL;
+			vm->stop_info = run->internal.suberror;
+			break;
+		default:
+			vm->stop = VM_STOP_UNKNOWN;
+			vm->stop_info = run->exit_reason;
+			break;
+		}
+		if (err < 0)
+			return err;
+	}
+	return 0;
+	/// END SOLUTION
+	/// STUB: (void)handle_mmio;
+	/// STUB: (void)handle_io;
+	/// STUB: return -ENOSYS;
+}
+
+static const char *stop_name(const struct vm *vm)
+{
+	switch (vm->stop) {
+	case VM_RUNNING:
+		return "still running";
+	case VM_STOP_EXIT:
+		return "the guest wrote to the debug-exit port";
+	case VM_STOP_HALT:
+		return "the guest halted (hlt)";
+	case VM_STOP_SHUTDOWN:
+		return "triple fault (KVM_EXIT_SHUTDOWN): the guest hit an exception it could not "
+		       "handle, twice";
+	case VM_STOP_FAIL_ENTRY:
+		return "KVM_EXIT_FAIL_ENTRY: the CPU refused the guest's state";
+	case VM_STOP_INTERNAL:
+		return "KVM_EXIT_INTERNAL_ERROR: KVM could not emulate an instruction";
+	case VM_STOP_UNKNOWN:
+		return "an exit reason hakovm does not handle";
+	}
+	return "?";
+}
+
+static void print_segment(FILE *f, const char *name, const struct kvm_segment *s)
+{
+	fprintf(f, "  %-3s selector 0x%04x base 0x%016" PRIx64 " limit 0x%08x type %u l %u db %u\n",
+	        name, s->selector, (uint64_t)s->base, s->limit, s->type, s->l, s->db);
+}
+
+int vcpu_report(struct vm *vm, FILE *f)
+{
+	struct kvm_regs r;
+	struct kvm_sregs s;
+
+	fprintf(f, "hakovm: the VM stopped: %s", stop_name(vm));
+	if (vm->stop == VM_STOP_FAIL_ENTRY || vm->stop == VM_STOP_INTERNAL ||
+	    vm->stop == VM_STOP_UNKNOWN)
+		fprintf(f, " [%" PRIu64 "]", vm->stop_info);
+	fputc('\n', f);
+	/// TODO(16): Read the registers (KVM_GET_REGS into r, KVM_GET_SREGS into s; return
+	/// -errno if either fails) and print them to F: a line "  rip 0x... rflags 0x...", then
+	/// rax rbx rcx rdx rsi rdi rsp rbp and r8..r15 (name and 0x%016llx value), then the
+	/// segments with print_segment() and cr0, cr2, cr3, cr4, efer. A student reading this
+	/// report after a crash should need nothing else.
+	/// BEGIN SOLUTION
+	if (ioctl(vm->vcpu_fd, KVM_GET_REGS, &r) < 0)
+		return -errno; /* KVM_GET_REGS */
+	if (ioctl(vm->vcpu_fd, KVM_GET_SREGS, &s) < 0)
+		return -errno; /* KVM_GET_SREGS */
+
+	const struct {
+		const char *name;
+		uint64_t value;
+	} gprs[] = {
+	    {"rax", r.rax}, {"rbx", r.rbx}, {"rcx", r.rcx}, {"rdx", r.rdx},
+	    {"rsi", r.rsi}, {"rdi", r.rdi}, {"rsp", r.rsp}, {"rbp", r.rbp},
+	    {"r8", r.r8},   {"r9", r.r9},   {"r10", r.r10}, {"r11", r.r11},
+	    {"r12", r.r12}, {"r13", r.r13}, {"r14", r.r14}, {"r15", r.r15},
+	};
+	fprintf(f, "  rip 0x%016" PRIx64 " rflags 0x%08" PRIx64 "\n", (uint64_t)r.rip,
+	        (uint64_t)r.rflags);
+	for (size_t i = 0; i < sizeof(gprs) / sizeof(gprs[0]); i++)
+		fprintf(f, "  %-3s 0x%016" PRIx64 "%s", gprs[i].name, gprs[i].value,
+		        i % 4 == 3 ? "\n" : "");
+	print_segment(f, "cs", &s.cs);
+	print_segment(f, "ds", &s.ds);
+	print_segment(f, "ss", &s.ss);
+	fprintf(f,
+	        "  cr0 0x%" PRIx64 " cr2 0x%" PRIx64 " cr3 0x%" PRIx64 " cr4 0x%" PRIx64
+	        " efer 0x%" PRIx64 "\n",
+	        (uint64_t)s.cr0, (uint64_t)s.cr2, (uint64_t)s.cr3, (uint64_t)s.cr4,
+	        (uint64_t)s.efer);
+	return 0;
+	/// END SOLUTION
+	/// STUB: (void)r;
+	/// STUB: (void)s;
+	/// STUB: (void)print_segment;
+	/// STUB: return -ENOSYS;
+}

@@ -1,0 +1,540 @@
+/* test_vcpu.c: graded tests for lesson 16 — the run loop, buses, the UART, guest memory. */
+#include "hako_test.h"
+#include "hakovm.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static void require_kvm(void)
+{
+	hako_require_path("/dev/kvm", "KVM (/dev/kvm: hardware virtualisation and the kvm module)");
+}
+
+/* The path of a guest image this lesson's tests.mk built. */
+static const char *guest_path(const char *name)
+{
+	static char path[4096];
+
+	snprintf(path, sizeof(path), "%s/%s", hako_out_dir(), name);
+	check_that(access(path, R_OK) == 0, "guest %s was not built", path);
+	return path;
+}
+
+/* Run hakovm with ARGS (NULL-terminated, without the program) and check it ends in 10 s. */
+static void run_hakovm(struct hako_run *r, const char *const *args)
+{
+	char *argv[16] = {(char *)hako_prog("hakovm")};
+	int n = 1;
+
+	for (; args[n - 1] && n < 15; n++)
+		argv[n] = (char *)args[n - 1];
+	argv[n] = NULL;
+	check_that(hako_run_argv(argv, NULL, 10000, r) == 0, "could not start %s", argv[0]);
+	check_that(!r->timed_out, "hakovm did not finish within 10 s (a run loop that spins?)");
+}
+
+/* Write LEN bytes of DATA to a new file PATH. */
+static void write_bytes(const char *path, const void *data, size_t len)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	check_that(fd >= 0 && write(fd, data, len) == (ssize_t)len, "write %s", path);
+	close(fd);
+}
+
+/* Write the UART guest followed by TEXT (LEN bytes, length first) to PATH. */
+static void uart_guest_with_text(const char *path, const uint8_t *text, uint16_t len)
+{
+	FILE *f = fopen(guest_path("guest-uart.bin"), "rb");
+	uint8_t buf[4096 + 2 + 65536];
+	size_t n = fread(buf, 1, 4096, f);
+
+	fclose(f);
+	buf[n] = (uint8_t)len;
+	buf[n + 1] = (uint8_t)(len >> 8);
+	memcpy(buf + n + 2, text, len);
+	write_bytes(path, buf, n + 2 + len);
+}
+
+/* ---- guest memory ---- */
+
+/* This test checks that guest_mem() gives a pointer for ranges inside guest memory and NULL
+ * for anything reaching outside, including ranges whose end wraps around 2^64. */
+static void test_guestmem_bounds(void **state)
+{
+	struct vm vm = {.kvm_fd = -1, .vm_fd = -1, .vcpu_fd = -1};
+	size_t size = (size_t)hako_rand_range(1, 64) * 4096;
+	uint64_t gpa = (uint64_t)hako_rand_range(0, (long)size - 1);
+
+	vm.mem = malloc(size);
+	vm.mem_size = size;
+	check_that(guest_mem(&vm, gpa, size - gpa) == vm.mem + gpa,
+	           "guest_mem(0x%llx, 0x%llx) should be vm->mem + gpa (the range ends at the "
+	           "last byte)",
+	           (unsigned long long)gpa, (unsigned long long)(size - gpa));
+	check_that(guest_mem(&vm, 0, size) == vm.mem, "guest_mem(0, all of memory) is NULL");
+	check_that(guest_mem(&vm, gpa, size - gpa + 1) == NULL,
+	           "guest_mem() of a range one byte too long is not NULL");
+	check_that(guest_mem(&vm, size, 1) == NULL, "guest_mem(mem_size, 1) is not NULL");
+	check_that(guest_mem(&vm, UINT64_MAX - 0xff, 0x200) == NULL,
+	           "guest_mem(0xffffffffffffff00, 0x200) is not NULL: gpa + len wrapped around");
+	check_that(guest_mem(&vm, gpa, UINT64_MAX) == NULL,
+	           "guest_mem(gpa, 0xffffffffffffffff) is not NULL: gpa + len wrapped around");
+	free(vm.mem);
+}
+
+/* This test checks that guest_image_read() reads a whole image, byte for byte. */
+static void test_guestmem_image_read(void **state)
+{
+	char *dir = hako_tmpdir(), path[512];
+	size_t len = (size_t)hako_rand_range(1, 20000), size = 0;
+	uint8_t *want = malloc(len), *got = NULL;
+
+	for (size_t i = 0; i < len; i++)
+		want[i] = (uint8_t)hako_rand();
+	snprintf(path, sizeof(path), "%s/guest.bin", dir);
+	write_bytes(path, want, len);
+	int err = guest_image_read(path, len, &got, &size);
+	hako_rm_rf(dir);
+	free(dir);
+	check_that(err == 0, "guest_image_read() returned %d (%s)", err, strerror(-err));
+	check_int(size, len, "the size guest_image_read() returned");
+	check_that(got && memcmp(got, want, len) == 0, "the bytes read differ from the file's");
+	free(got);
+	free(want);
+}
+
+/* Check that hakovm refuses the image PATH with exit 125 and MESSAGE, before it opens KVM:
+ * it is given a KVM device that does not exist. */
+static void check_refused(const char *path, const char *mem, const char *message)
+{
+	struct hako_run r;
+	const char *args[] = {"--mem", mem, "--kvm", "/dev/hako-no-such-kvm", path, NULL};
+
+	run_hakovm(&r, args);
+	check_int(r.exit_code, HAKOVM_EXIT_FAILED, "hakovm's exit code for a bad image");
+	check_contains(r.err, message, "hakovm's message (the image is checked before KVM)");
+	hako_run_free(&r);
+}
+
+/* This test checks that a missing guest image is refused (-ENOENT) before the VM is made. */
+static void test_guestmem_image_missing(void **state)
+{
+	char path[64], name[16];
+	uint8_t *data = NULL;
+	size_t size;
+
+	hako_rand_name(name, 10);
+	snprintf(path, sizeof(path), "/tmp/hako-no-guest-%s.bin", name);
+	check_int(guest_image_read(path, 1 << 20, &data, &size), -ENOENT,
+	          "guest_image_read() of a missing file");
+	check_refused(path, "64k", "No such file");
+}
+
+/* This test checks that an empty guest image is refused (-ENODATA) before the VM is made. */
+static void test_guestmem_image_empty(void **state)
+{
+	char *dir = hako_tmpdir(), path[512];
+	uint8_t *data = NULL;
+	size_t size;
+
+	snprintf(path, sizeof(path), "%s/empty.bin", dir);
+	write_bytes(path, "", 0);
+	int err = guest_image_read(path, 1 << 20, &data, &size);
+	check_int(err, -ENODATA, "guest_image_read() of an empty file");
+	check_refused(path, "64k", "empty");
+	hako_rm_rf(dir);
+	free(dir);
+}
+
+/* This test checks that an image larger than guest memory is refused (-EFBIG) before the VM is
+ * made. */
+static void test_guestmem_image_too_large(void **state)
+{
+	char *dir = hako_tmpdir(), path[512], mem[16];
+	size_t kib = 4 * (size_t)hako_rand_range(16, 64), len = kib * 1024 - REAL_MODE_ENTRY + 1;
+	uint8_t *data = calloc(1, len), *got = NULL;
+	size_t size;
+
+	snprintf(path, sizeof(path), "%s/big.bin", dir);
+	snprintf(mem, sizeof(mem), "%zuk", kib);
+	write_bytes(path, data, len);
+	free(data);
+	check_int(guest_image_read(path, len - 1, &got, &size), -EFBIG,
+	          "guest_image_read() of a file one byte over the limit");
+	check_that(got == NULL, "guest_image_read() refused the image but set *data");
+	check_refused(path, mem, "larger than guest memory");
+	hako_rm_rf(dir);
+	free(dir);
+}
+
+/* ---- the bus ---- */
+
+struct probe {
+	int calls;
+	uint64_t offset;
+	bool is_write;
+	uint32_t size;
+	uint8_t byte;
+};
+
+static int probe_handle(struct device *dev, uint64_t offset, bool is_write, uint8_t *data,
+                        uint32_t size)
+{
+	struct probe *p = dev->state;
+
+	p->calls++;
+	p->offset = offset;
+	p->is_write = is_write;
+	p->size = size;
+	if (is_write)
+		p->byte = data[0];
+	else
+		memset(data, p->byte, size);
+	return 0;
+}
+
+/* This test checks that bus_access() calls the handler of the device that owns the address,
+ * with the offset from its base, the direction and the size. */
+static void test_bus_dispatch(void **state)
+{
+	struct bus bus = {0};
+	struct probe pa = {0}, pb = {0};
+	uint64_t base_a = (uint64_t)hako_rand_range(0x10, 0x7000);
+	uint64_t base_b = base_a + (uint64_t)hako_rand_range(0x10, 0x7000);
+	struct device a = {
+	    .name = "a", .base = base_a, .len = 8, .handle = probe_handle, .state = &pa};
+	struct device b = {
+	    .name = "b", .base = base_b, .len = 4, .handle = probe_handle, .state = &pb};
+	uint8_t byte = (uint8_t)hako_rand(), data[4] = {byte};
+
+	check_int(bus_register(&bus, &a), 0, "bus_register() of the first device");
+	check_int(bus_register(&bus, &b), 0, "bus_register() of a second device elsewhere");
+	check_int(bus_access(&bus, base_b + 3, true, data, 1), 0, "bus_access() write");
+	check_int(pb.calls, 1, "calls to the second device's handler");
+	check_int(pa.calls, 0, "calls to the first device's handler");
+	check_int(pb.offset, 3, "the offset the handler got (address - base)");
+	check_int(pb.is_write, 1, "is_write");
+	check_int(pb.byte, byte, "the byte the handler got");
+	memset(data, 0, sizeof(data));
+	check_int(bus_access(&bus, base_a + 7, false, data, 2), 0, "bus_access() read");
+	check_int(pa.calls, 1, "calls to the first device's handler");
+	check_int(pa.offset, 7, "the offset the handler got");
+	check_int(pa.size, 2, "the size the handler got");
+	check_int(pa.is_write, 0, "is_write of a read");
+}
+
+/* This test checks that bus_register() refuses a device overlapping another (-EBUSY), an empty
+ * one (-EINVAL) and one too many (-ENOSPC). */
+static void test_bus_register_refuses(void **state)
+{
+	struct bus bus = {0};
+	struct probe p = {0};
+	uint64_t base = (uint64_t)hako_rand_range(0x100, 0x8000);
+	struct device first = {
+	    .name = "first", .base = base, .len = 8, .handle = probe_handle, .state = &p};
+	struct device over = {
+	    .name = "over", .base = base + 7, .len = 2, .handle = probe_handle, .state = &p};
+	struct device under = {
+	    .name = "under", .base = base - 1, .len = 2, .handle = probe_handle, .state = &p};
+	struct device empty = {.name = "empty", .base = 0x10, .len = 0, .handle = probe_handle};
+	struct device many[BUS_MAX_DEVICES];
+
+	check_int(bus_register(&bus, &first), 0, "bus_register() of the first device");
+	check_int(bus_register(&bus, &over), -EBUSY, "a device over the first one's last port");
+	check_int(bus_register(&bus, &under), -EBUSY, "a device over the first one's first port");
+	check_int(bus_register(&bus, &empty), -EINVAL, "a device of length 0");
+	int i;
+	for (i = 0; i < BUS_MAX_DEVICES - 1; i++) {
+		many[i] = (struct device){.name = "many",
+		                          .base = 0x10000 + i * 4,
+		                          .len = 4,
+		                          .handle = probe_handle,
+		                          .state = &p};
+		check_int(bus_register(&bus, &many[i]), 0, "bus_register() of another device");
+	}
+	many[i] = (struct device){
+	    .name = "too many", .base = 0x20000, .len = 4, .handle = probe_handle, .state = &p};
+	check_int(bus_register(&bus, &many[i]), -ENOSPC, "a device on a full bus");
+}
+
+/* This test checks that an access no device owns returns -ENODEV, and a read gets 0xff bytes. */
+static void test_bus_unknown_reads_ones(void **state)
+{
+	struct bus bus = {0};
+	struct probe p = {0};
+	uint64_t base = (uint64_t)hako_rand_range(0x100, 0x8000);
+	struct device d = {
+	    .name = "d", .base = base, .len = 8, .handle = probe_handle, .state = &p};
+	uint8_t data[4] = {0x12, 0x34, 0x56, 0x78};
+
+	check_int(bus_register(&bus, &d), 0, "bus_register()");
+	check_int(bus_access(&bus, base + 8, false, data, 4), -ENODEV,
+	          "bus_access() just past the device");
+	check_that(data[0] == 0xff && data[1] == 0xff && data[2] == 0xff && data[3] == 0xff,
+	           "a read from nothing gave %02x %02x %02x %02x, not ff ff ff ff", data[0],
+	           data[1], data[2], data[3]);
+	check_int(p.calls, 0, "calls to the device's handler");
+}
+
+/* ---- the UART ---- */
+
+struct uart_rig {
+	struct uart uart;
+	struct device dev;
+	int pipe[2];
+};
+
+static void uart_rig_up(struct uart_rig *r)
+{
+	check_that(pipe2(r->pipe, O_NONBLOCK | O_CLOEXEC) == 0, "pipe failed");
+	uart_init(&r->uart, r->pipe[1]);
+	r->dev = (struct device){.name = "uart",
+	                         .base = UART_COM1_PORT,
+	                         .len = 8,
+	                         .handle = uart_handle,
+	                         .state = &r->uart};
+}
+
+static void uart_rig_down(struct uart_rig *r)
+{
+	close(r->pipe[0]);
+	close(r->pipe[1]);
+}
+
+static void uart_out(struct uart_rig *r, int offset, uint8_t v)
+{
+	check_int(uart_handle(&r->dev, offset, true, &v, 1), 0, "uart_handle() write");
+}
+
+static uint8_t uart_in(struct uart_rig *r, int offset)
+{
+	uint8_t v = 0x99;
+	check_int(uart_handle(&r->dev, offset, false, &v, 1), 0, "uart_handle() read");
+	return v;
+}
+
+/* This test checks that bytes written to THR (offset 0) are sent to the output, in order. */
+static void test_uart_thr_output(void **state)
+{
+	struct uart_rig r;
+	uint8_t want[64], got[128];
+	int n = (int)hako_rand_range(1, 64);
+
+	uart_rig_up(&r);
+	for (int i = 0; i < n; i++) {
+		want[i] = (uint8_t)hako_rand();
+		uart_out(&r, 0, want[i]);
+	}
+	ssize_t len = read(r.pipe[0], got, sizeof(got));
+	uart_rig_down(&r);
+	check_int(len, n, "bytes the UART sent");
+	check_that(memcmp(got, want, (size_t)n) == 0, "the bytes sent differ from those written");
+}
+
+/* This test checks that LSR reports the transmitter ready (0x60) and IIR no interrupt (0x01). */
+static void test_uart_lsr_ready(void **state)
+{
+	struct uart_rig r;
+
+	uart_rig_up(&r);
+	uart_out(&r, 0, 'x');
+	uint8_t lsr = uart_in(&r, 5), iir = uart_in(&r, 2);
+	uart_rig_down(&r);
+	check_int(lsr, 0x60, "LSR (offset 5): THRE | TEMT");
+	check_int(iir, 0x01, "IIR (offset 2) with no interrupt pending");
+}
+
+/* This test checks that with DLAB set offsets 0 and 1 are the divisor (DLL, DLM) — nothing is
+ * sent — and with DLAB clear they are THR and IER again. */
+static void test_uart_dlab_divisor(void **state)
+{
+	struct uart_rig r;
+	uint8_t dll = (uint8_t)hako_rand_range(1, 255), dlm = (uint8_t)hako_rand(), buf[8];
+	uint8_t ier = (uint8_t)hako_rand_range(1, 15);
+
+	uart_rig_up(&r);
+	uart_out(&r, 1, ier);
+	uart_out(&r, 3, 0x83); /* DLAB, 8 bits */
+	uart_out(&r, 0, dll);
+	uart_out(&r, 1, dlm);
+	check_int(uart_in(&r, 3), 0x83, "LCR read back");
+	check_int(uart_in(&r, 0), dll, "DLL read back under DLAB");
+	check_int(uart_in(&r, 1), dlm, "DLM read back under DLAB");
+	uart_out(&r, 3, 0x03);
+	check_int(uart_in(&r, 1), ier, "IER after DLAB is cleared");
+	ssize_t sent = read(r.pipe[0], buf, sizeof(buf));
+	uart_rig_down(&r);
+	check_int(sent < 0 ? 0 : sent, 0, "bytes sent while writing the divisor");
+}
+
+/* This test checks that SCR keeps what is written and MCR reads back. */
+static void test_uart_scratch(void **state)
+{
+	struct uart_rig r;
+	uint8_t v = (uint8_t)hako_rand(), mcr = (uint8_t)hako_rand_range(0, 15);
+
+	uart_rig_up(&r);
+	uart_out(&r, 7, v);
+	uart_out(&r, 4, mcr);
+	uint8_t got = uart_in(&r, 7), got_mcr = uart_in(&r, 4);
+	uart_rig_down(&r);
+	check_int(got, v, "SCR (offset 7) read back");
+	check_int(got_mcr, mcr, "MCR (offset 4) read back");
+}
+
+/* This test checks that MSR reports a connected line (0xb0), and in loopback mode the MCR
+ * outputs fed back (MCR 0x1a gives 0x90, what Linux checks). */
+static void test_uart_modem_status(void **state)
+{
+	struct uart_rig r;
+
+	uart_rig_up(&r);
+	uint8_t normal = uart_in(&r, 6);
+	uart_out(&r, 4, 0x1a); /* loopback, RTS, OUT2 */
+	uint8_t loop = uart_in(&r, 6);
+	uart_rig_down(&r);
+	check_int(normal, 0xb0, "MSR (offset 6): DCD | DSR | CTS");
+	check_int(loop & 0xf0, 0x90, "MSR in loopback with RTS and OUT2 set");
+}
+
+/* ---- the debug-exit port and the run loop ---- */
+
+/* This test checks that a write to the debug-exit device stops the VM with that status. */
+static void test_debug_exit_status(void **state)
+{
+	struct vm vm = {.kvm_fd = -1, .vm_fd = -1, .vcpu_fd = -1};
+	struct device d = {.name = "debug-exit",
+	                   .base = DEBUG_EXIT_PORT,
+	                   .len = 1,
+	                   .handle = debug_exit_handle,
+	                   .state = &vm};
+	uint8_t status = (uint8_t)hako_rand();
+
+	check_int(debug_exit_handle(&d, 0, true, &status, 1), 0, "debug_exit_handle() write");
+	check_int(vm.stop, VM_STOP_EXIT, "vm->stop after a debug-exit write");
+	check_int(vm.exit_status, status, "vm->exit_status");
+}
+
+/* This test checks that the text a guest writes to the UART reaches hakovm's stdout byte for
+ * byte (random bytes, all 256 values possible), and that hakovm then exits 0. */
+static void test_vcpu_uart_text(void **state)
+{
+	char *dir = hako_tmpdir(), path[512];
+	uint16_t len = (uint16_t)hako_rand_range(1, 300);
+	uint8_t text[300];
+	struct hako_run r;
+
+	require_kvm();
+	for (int i = 0; i < len; i++)
+		text[i] = (uint8_t)hako_rand();
+	snprintf(path, sizeof(path), "%s/guest.bin", dir);
+	uart_guest_with_text(path, text, len);
+	const char *args[] = {"--arg", "0", path, NULL};
+	run_hakovm(&r, args);
+	hako_rm_rf(dir);
+	free(dir);
+	check_that(r.exit_code != 0x55, "the guest gave up: LSR never said THRE (0x20)");
+	check_int(r.out_len, len, "bytes on hakovm's stdout");
+	for (int i = 0; i < len; i++)
+		check_that((uint8_t)r.out[i] == text[i], "byte %d: expected 0x%02x, got 0x%02x", i,
+		           text[i], (uint8_t)r.out[i]);
+	check_int(r.exit_code, 0, "hakovm's exit code");
+	hako_run_free(&r);
+}
+
+/* This test checks that the status a guest writes to the debug-exit port is hakovm's exit code. */
+static void test_vcpu_exit_status(void **state)
+{
+	char *dir = hako_tmpdir(), path[512], arg[16];
+	int status = (int)hako_rand_range(1, 120);
+	struct hako_run r;
+
+	require_kvm();
+	snprintf(path, sizeof(path), "%s/guest.bin", dir);
+	uart_guest_with_text(path, (const uint8_t *)"bye\n", 4);
+	snprintf(arg, sizeof(arg), "%d", status);
+	const char *args[] = {"--arg", arg, path, NULL};
+	run_hakovm(&r, args);
+	hako_rm_rf(dir);
+	free(dir);
+	check_str(r.out, "bye\n", "hakovm's stdout");
+	check_int(r.exit_code, status, "hakovm's exit code (the guest's debug-exit status)");
+	hako_run_free(&r);
+}
+
+/* This test checks that a guest that halts ends hakovm with exit code 0. */
+static void test_vcpu_halt(void **state)
+{
+	char *dir = hako_tmpdir(), path[512];
+	struct hako_run r;
+
+	require_kvm();
+	snprintf(path, sizeof(path), "%s/guest.bin", dir);
+	uart_guest_with_text(path, (const uint8_t *)"zz", 2);
+	const char *args[] = {"--arg", "0xffff", path, NULL};
+	run_hakovm(&r, args);
+	hako_rm_rf(dir);
+	free(dir);
+	check_str(r.out, "zz", "hakovm's stdout");
+	check_int(r.exit_code, 0, "hakovm's exit code after hlt");
+	hako_run_free(&r);
+}
+
+/* This test checks that a triple fault ends hakovm at once with exit code 121 and a report
+ * of the reason, rip and the registers. */
+static void test_vcpu_triple_fault(void **state)
+{
+	struct hako_run r;
+
+	require_kvm();
+	const char *args[] = {guest_path("guest-triple.bin"), NULL};
+	run_hakovm(&r, args);
+	check_int(r.exit_code, HAKOVM_EXIT_SHUTDOWN, "hakovm's exit code after a triple fault");
+	check_contains(r.err, "triple fault", "the report");
+	check_contains(r.err, "rip 0x", "the report");
+	check_contains(r.err, "1234", "the report shows rax (0x1234)");
+	check_contains(r.err, "cr0", "the report shows the control registers");
+	hako_run_free(&r);
+}
+
+/* This test checks that guest accesses to an unknown port and an address outside memory are
+ * reported on stderr, read as all ones, and survived: the guest goes on to finish. */
+static void test_vcpu_unknown_access(void **state)
+{
+	struct hako_run r;
+	char port[16], seg[16], status[16], want_port[32], want_mmio[32];
+	unsigned p = (unsigned)hako_rand_range(0x200, 0x3f0);
+	unsigned s = (unsigned)hako_rand_range(0x1000, 0x9000);
+
+	require_kvm();
+	snprintf(port, sizeof(port), "0x%x", p);
+	snprintf(seg, sizeof(seg), "0x%x", s);
+	snprintf(status, sizeof(status), "%ld", hako_rand_range(1, 100));
+	snprintf(want_port, sizeof(want_port), "0x%x", p);
+	snprintf(want_mmio, sizeof(want_mmio), "0x%x", s * 16);
+	const char *args[] = {"--mem", "64k",   "--arg",
+	                      port,    "--arg", seg,
+	                      "--arg", status,  guest_path("guest-unknown.bin"),
+	                      NULL};
+	run_hakovm(&r, args);
+	check_contains(r.err, want_port, "hakovm's report of the unknown port");
+	check_contains(r.err, want_mmio, "hakovm's report of the MMIO address");
+	check_str(r.out, "ok\n", "the guest's output (\"bad\": a read did not give 0xff)");
+	check_int(r.exit_code, atoi(status), "hakovm's exit code (the guest went on to finish)");
+	hako_run_free(&r);
+}
+
+HAKO_TEST_MAIN(HAKO_TEST(test_guestmem_bounds), HAKO_TEST(test_guestmem_image_read),
+               HAKO_TEST(test_guestmem_image_missing), HAKO_TEST(test_guestmem_image_empty),
+               HAKO_TEST(test_guestmem_image_too_large), HAKO_TEST(test_bus_dispatch),
+               HAKO_TEST(test_bus_register_refuses), HAKO_TEST(test_bus_unknown_reads_ones),
+               HAKO_TEST(test_uart_thr_output), HAKO_TEST(test_uart_lsr_ready),
+               HAKO_TEST(test_uart_dlab_divisor), HAKO_TEST(test_uart_scratch),
+               HAKO_TEST(test_uart_modem_status), HAKO_TEST(test_debug_exit_status),
+               HAKO_TEST(test_vcpu_uart_text), HAKO_TEST(test_vcpu_exit_status),
+               HAKO_TEST(test_vcpu_halt), HAKO_TEST(test_vcpu_triple_fault),
+               HAKO_TEST(test_vcpu_unknown_access))
