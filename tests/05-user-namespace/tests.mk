@@ -1,5 +1,4 @@
 # tests.mk: lesson 05's test helpers (helpers/ keeps them out of the test binary).
-# lesson.mk includes this file before its `all` rule: keep `all` the default goal.
 EXTRA_PROGS += $(OUT)/hako-asuser
 
 $(OUT)/hako-asuser: tests/05-user-namespace/helpers/asuser.c

@@ -1,5 +1,4 @@
 # tests.mk: lesson 06's test helpers (helpers/ keeps them out of the test binary).
-# lesson.mk includes this file before its `all` rule: keep `all` the default goal.
 EXTRA_PROGS += $(OUT)/hako-echo
 
 $(OUT)/hako-echo: tests/06-ipc-and-network/helpers/echo.c

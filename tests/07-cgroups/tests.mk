@@ -1,7 +1,6 @@
 # tests.mk: lesson 07's helper program (workloads to limit), built without sanitizers so that
 # their memory use is what the tests expect.
 EXTRA_PROGS += $(OUT)/cgprog
-# lesson.mk includes this file before its `all` rule: keep `all` the default goal.
 
 $(OUT)/cgprog: tests/07-cgroups/progs/cgprog.c
 	@mkdir -p $(@D)

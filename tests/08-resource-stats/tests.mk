@@ -1,6 +1,5 @@
 # tests.mk: lesson 08 uses lesson 07's workload program (allocate, burn CPU, fork).
 EXTRA_PROGS += $(OUT)/cgprog
-# lesson.mk includes this file before its `all` rule: keep `all` the default goal.
 
 $(OUT)/cgprog: tests/07-cgroups/progs/cgprog.c
 	@mkdir -p $(@D)

@@ -1,8 +1,6 @@
 # tests.mk: lesson 15's guest, a 16-bit flat image: assembled for real mode (.code16),
 # linked to run at 0x1000 and stripped to raw bytes.
 EXTRA_PROGS += $(OUT)/guest-hello.bin
-# (lesson.mk includes this file before its own "all" rule: keep "all" the default goal)
-.DEFAULT_GOAL := all
 
 $(OUT)/guest-hello.o: tests/15-kvm-hello/guests/hello.S
 	@mkdir -p $(@D)

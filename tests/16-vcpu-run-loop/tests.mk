@@ -2,8 +2,6 @@
 # linked to run at 0x1000 and stripped to raw bytes.
 GUESTS_16 := uart triple unknown
 EXTRA_PROGS += $(patsubst %,$(OUT)/guest-%.bin,$(GUESTS_16))
-# (lesson.mk includes this file before its own "all" rule: keep "all" the default goal)
-.DEFAULT_GOAL := all
 
 $(OUT)/guest-%.o: tests/16-vcpu-run-loop/guests/%.S
 	@mkdir -p $(@D)

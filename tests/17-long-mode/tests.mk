@@ -2,8 +2,6 @@
 # interrupt would overwrite it), no position-independent code, no SSE (the guest does not
 # enable it), linked at 1 MiB by guest/guest.ld.
 EXTRA_PROGS += $(OUT)/guest-long.elf
-# (lesson.mk includes this file before its own "all" rule: keep "all" the default goal)
-.DEFAULT_GOAL := all
 
 GUEST_DIR := tests/17-long-mode/guest
 GUEST_CFLAGS := -std=gnu11 -O2 -g -Wall -ffreestanding -nostdlib -mno-red-zone -fno-pic \
