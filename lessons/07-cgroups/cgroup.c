@@ -281,7 +281,6 @@ static int make_dir(const struct hako_cgroup *cg, int c)
 	return -ENOSYS;
 }
 
-
 int cgroup_create_at(const struct cgroup_root *root, const struct hako_config *cfg,
                      const char *name, struct hako_cgroup **out)
 {

@@ -12,7 +12,8 @@
 #	/// END SOLUTION                           <- this one are dropped from the starter
 #	/// STUB: return -ENOSYS;                  <- becomes `return -ENOSYS;` in the starter
 #
-# Markers nest nowhere; an unclosed region is an error.
+# Markers nest nowhere; an unclosed region is an error. Runs of blank lines left where a
+# region was removed are squeezed to one, as clang-format wants.
 set -eu
 src=${1:?usage: mkstarter.sh SOLUTION_DIR OUTDIR}
 dst=${2:?usage: mkstarter.sh SOLUTION_DIR OUTDIR}
@@ -31,8 +32,9 @@ for f in "$src"/*; do
 			inside = 0; next
 		}
 		inside { next }
-		/^[ \t]*\/\/\/ STUB: / { sub(/\/\/\/ STUB: /, ""); print; next }
-		{ print }
+		/^[ \t]*\/\/\/ STUB: / { sub(/\/\/\/ STUB: /, ""); print; blank = 0; next }
+		/^[ \t]*$/ { if (blank++) next; print; next }
+		{ blank = 0; print }
 		END { if (inside) { print file ": BEGIN SOLUTION is never closed" > "/dev/stderr"; exit 1 } }
 	' "$f" >"$dst/$base"
 	[ -x "$f" ] && chmod +x "$dst/$base"
