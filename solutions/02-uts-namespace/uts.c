@@ -68,7 +68,7 @@ pid_t container_clone(int (*fn)(void *), void *arg, int flags)
 	pid_t pid = -1;
 	int err = 0;
 	char *stack = mmap(NULL, GUARD_SIZE + STACK_SIZE, PROT_READ | PROT_WRITE,
-	             MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+	                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
 	if (stack == MAP_FAILED)
 		return -errno;
 	if (mprotect(stack, GUARD_SIZE, PROT_NONE) < 0) {

@@ -125,7 +125,7 @@ int init_main(char **argv)
 		process_exec(argv);
 	}
 	/// END SOLUTION
-	/// STUB: return -ENOSYS;
+	/// STUB: return -ENOSYS; /* delete this line once the workload starts */
 	return supervise(pid, &set, true);
 }
 

@@ -120,8 +120,8 @@ static const char *my_hostname(char *buf, size_t len)
 /* ---- `hako run ...` in the background, so a test can look at it while it runs ---- */
 
 struct bg {
-	pid_t pid;      /* hako, leader of its own process group (and so of the container's) */
-	int in, out;    /* our ends of its stdin and stdout */
+	pid_t pid;       /* hako, leader of its own process group (and so of the container's) */
+	int in, out;     /* our ends of its stdin and stdout */
 	char text[4096]; /* its stdout so far */
 	size_t len;
 };
@@ -239,6 +239,26 @@ static void test_uts_check_hostname_rejects(void **state)
 
 /* ---- container_clone ---- */
 
+/*
+ * container_clone() with the default action for crash signals. The child is a copy of this
+ * test program, cmocka's handlers included: if a wrong stack pointer made it fault, those
+ * handlers would run in the child and confuse the result. With SIG_DFL it just dies, and the
+ * test reports how.
+ */
+static pid_t clone_plainly(int (*fn)(void *), void *arg, int flags)
+{
+	static const int sigs[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT};
+	struct sigaction dfl = {.sa_handler = SIG_DFL}, old[5];
+	pid_t pid;
+
+	for (int i = 0; i < 5; i++)
+		sigaction(sigs[i], &dfl, &old[i]);
+	pid = container_clone(fn, arg, flags);
+	for (int i = 0; i < 5; i++)
+		sigaction(sigs[i], &old[i], NULL);
+	return pid;
+}
+
 struct clone_arg {
 	int fd;         /* where the child writes what it saw */
 	unsigned token; /* a random value it must get through ARG */
@@ -275,7 +295,7 @@ static void test_uts_clone_runs_fn(void **state)
 
 	check_that(pipe2(p, O_CLOEXEC) == 0, "pipe: %s", strerror(errno));
 	a.fd = p[1];
-	pid_t pid = container_clone(clone_fn, &a, 0);
+	pid_t pid = clone_plainly(clone_fn, &a, 0);
 	close(p[1]);
 	ssize_t n = pid > 0 ? read(p[0], got, sizeof(got) - 1) : -1;
 	got[n > 0 ? n : 0] = '\0';
@@ -288,11 +308,13 @@ static void test_uts_clone_runs_fn(void **state)
 		expect_sum += (unsigned char)(char)(a.token + i);
 	snprintf(expect, sizeof(expect), "%u %d %d %u", a.token, (int)pid, (int)getpid(),
 	         expect_sum);
-	check_str(got, expect, "what the child wrote: ARG's token, its pid, its parent, a checksum");
+	check_str(got, expect,
+	          "what the child wrote: ARG's token, its pid, its parent, a checksum");
 	check_that(w == pid, "waitpid(pid, &status, 0) failed: %s (is SIGCHLD in clone's flags?)",
 	           strerror(werr));
-	check_that(WIFEXITED(wstatus), "the child did not exit normally (%s): is clone() given the "
-	                               "top of the stack?",
+	check_that(WIFEXITED(wstatus),
+	           "the child did not exit normally (%s): is clone() given the "
+	           "top of the stack?",
 	           WIFSIGNALED(wstatus) ? strsignal(WTERMSIG(wstatus)) : "stopped");
 	check_int(WEXITSTATUS(wstatus), a.code, "the child's exit status (FN's return value)");
 }
@@ -325,13 +347,13 @@ static void test_uts_clone_frees_stack(void **state)
 	long before = vm_size_kib();
 
 	for (int i = 0; i < rounds; i++) {
-		pid_t pid = container_clone(return_zero, NULL, 0);
+		pid_t pid = clone_plainly(return_zero, NULL, 0);
 		if (pid > 0)
 			waitpid(pid, NULL, 0);
 		else
 			bad++;
 		/* CLONE_SIGHAND without CLONE_VM is invalid: clone() fails with EINVAL. */
-		int err = container_clone(return_zero, NULL, CLONE_SIGHAND);
+		int err = clone_plainly(return_zero, NULL, CLONE_SIGHAND);
 		if (err != -EINVAL)
 			failed_with = err;
 	}
@@ -375,6 +397,8 @@ static void test_uts_clone_new_namespace(void **state)
 	hako_require_root();
 	for (int round = 0; round < 3; round++) {
 		unsigned mask = (unsigned)hako_rand_range(1, (1 << N) - 1);
+		if (round == 0)
+			mask |= 1u << 2; /* CLONE_NEWPID at least once */
 		char mine[N][64], child[N][64];
 		int flags = 0, p[2];
 
@@ -382,7 +406,7 @@ static void test_uts_clone_new_namespace(void **state)
 			if (mask & (1u << k))
 				flags |= kinds[k].flag;
 		check_that(pipe2(p, O_CLOEXEC) == 0, "pipe: %s", strerror(errno));
-		pid_t pid = container_clone(wait_on_pipe, p, flags);
+		pid_t pid = clone_plainly(wait_on_pipe, p, flags);
 		for (int k = 0; k < N; k++) {
 			ns_link(getpid(), kinds[k].name, mine[k], sizeof(mine[k]));
 			if (pid > 0)
@@ -400,11 +424,12 @@ static void test_uts_clone_new_namespace(void **state)
 			bool asked = mask & (1u << k);
 			check_that(child[k][0] != '\0', "could not read /proc/%d/ns/%s", (int)pid,
 			           kinds[k].name);
-			check_that(asked == (strcmp(mine[k], child[k]) != 0),
-			           "%s namespace: %s asked for, yet the child's /proc/PID/ns/%s is %s "
-			           "and ours is %s",
-			           kinds[k].name, asked ? "a new one" : "none", kinds[k].name, child[k],
-			           mine[k]);
+			check_that(
+			    asked == (strcmp(mine[k], child[k]) != 0),
+			    "%s namespace: %s asked for, yet the child's /proc/PID/ns/%s is %s "
+			    "and ours is %s",
+			    kinds[k].name, asked ? "a new one" : "none", kinds[k].name, child[k],
+			    mine[k]);
 		}
 	}
 }
@@ -528,8 +553,8 @@ static void test_uts_hako_bad_hostname(void **state)
 	hako_rand_name(name, len);
 	snprintf(marker, sizeof(marker), "%s/ran", dir);
 	snprintf(script, sizeof(script), "touch %s", marker);
-	char *argv[] = {(char *)hako_prog("hako"), "run", "--hostname", name, "/bin/sh", "-c",
-	                script, NULL};
+	char *argv[] = {
+	    (char *)hako_prog("hako"), "run", "--hostname", name, "/bin/sh", "-c", script, NULL};
 	int started = hako_run_argv(argv, NULL, 10000, &r);
 	bool ran = access(marker, F_OK) == 0;
 	hako_rm_rf(dir);
@@ -548,5 +573,4 @@ HAKO_TEST_MAIN(HAKO_TEST(test_uts_check_hostname_accepts),
                HAKO_TEST(test_uts_check_hostname_rejects), HAKO_TEST(test_uts_clone_runs_fn),
                HAKO_TEST(test_uts_clone_frees_stack), HAKO_TEST(test_uts_clone_new_namespace),
                HAKO_TEST(test_uts_enter_sets_hostname), HAKO_TEST(test_uts_hako_hostname),
-               HAKO_TEST(test_uts_hako_namespace_differs),
-               HAKO_TEST(test_uts_hako_bad_hostname))
+               HAKO_TEST(test_uts_hako_namespace_differs), HAKO_TEST(test_uts_hako_bad_hostname))
