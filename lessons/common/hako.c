@@ -29,7 +29,7 @@ static const struct run_option {
 	const char *lesson;
 	const char *help;
 } run_options[] = {
-    {"hostname", "NAME", OPT_HOSTNAME, "02", "hostname inside the container (a UTS namespace)"},
+    {"hostname", "NAME", OPT_HOSTNAME, "02", "hostname inside (a UTS namespace), 1 to 64 bytes"},
     {"isolate", NULL, OPT_ISOLATE, "02", "new namespaces even without ROOTFS or --hostname"},
     {"rootless", NULL, OPT_ROOTLESS, "05",
      "map root inside to your own user (automatic if not root)"},

@@ -116,21 +116,27 @@ int process_run(char **argv);
 
 /* ---- lesson 02: clone and the UTS namespace (uts.c) ---- */
 
-/* 0 if NAME can be a hostname (1 to 64 bytes), else -EINVAL. Checked before anything is made. */
+/* 0 if NAME can be a hostname (1 to HOST_NAME_MAX = 64 bytes), else -EINVAL. hako checks it
+ * before anything is made. */
 int uts_check_hostname(const char *name);
-/* clone() FN(ARG) as a new process on its own stack with the namespace FLAGS (CLONE_NEW*);
- * returns the child's pid (as seen from the parent) or a negative errno. */
+/* clone() FN(ARG) as a new process on a stack of its own, in the new namespaces that FLAGS
+ * (CLONE_NEW*) ask for. Its end is reported with SIGCHLD (added to FLAGS), so waitpid() works as
+ * for a forked child. Returns the child's pid (as seen from the parent) or a negative errno;
+ * the stack is freed on every path. */
 pid_t container_clone(int (*fn)(void *), void *arg, int flags);
-/* In the child: set the hostname of its new UTS namespace. */
+/* In the child: set the hostname of its new UTS namespace. 0 or a negative errno. */
 int uts_enter(const char *hostname);
 
 /* ---- lesson 03: the PID namespace and the container's init (init.c) ---- */
 
-/* In the child, as PID 1: start ARGV, reap every child, forward SIGTERM/SIGINT/SIGHUP to the
- * workload; returns the workload's exit code. */
+/* In the child, as PID 1 (the container's init; the workload is its child, PID 2): start
+ * ARGV, reap every child including orphans, forward SIGTERM/SIGINT/SIGHUP to the workload;
+ * returns the workload's exit code (128 + N if signal N killed it) or a negative errno. Works
+ * with those signals already blocked (hako blocks them before clone) and unblocks them for
+ * the workload. */
 int init_main(char **argv);
 /* In the parent: wait for the container's init PID, passing SIGTERM/SIGINT/SIGHUP sent to
- * hako on to it; returns its exit code. */
+ * hako on to it; returns its exit code (as init_main's) or a negative errno. */
 int container_wait(pid_t pid);
 
 /* ---- lesson 04: the mount namespace and pivot_root (mount.c) ---- */

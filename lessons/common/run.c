@@ -103,16 +103,32 @@ int hako_run(const struct hako_config *cfg)
 	int flags, err, code = -1;
 	pid_t pid = -1;
 	long long start = now_us();
+	sigset_t fwd, old_mask;
 	bool limits = cfg->memory || cfg->cpu_max || cfg->pids_limit || cfg->stats;
 
 	if (!hako_config_isolated(cfg) && !limits)
 		return run_plain(cfg);
 
 	/* 1. Check everything that can be checked before anything is made. */
-	if (cfg->hostname && (err = uts_check_hostname(cfg->hostname)) < 0)
-		return report("02", cfg->hostname, err);
+	if (cfg->hostname && (err = uts_check_hostname(cfg->hostname)) < 0) {
+		if (err != -EINVAL)
+			return report("02", "--hostname", err);
+		fprintf(stderr, "hako: --hostname '%s': a hostname is 1 to 64 bytes, not %zu\n",
+		        cfg->hostname, strlen(cfg->hostname));
+		return err;
+	}
 	if (cfg->rootfs && (err = mount_check_rootfs(cfg->rootfs, cfg->argv[0])) < 0)
 		return report("04", cfg->rootfs, err);
+
+	/* From here on, the signals that container_wait() passes on wait, blocked: one that
+	 * arrives while the container starts must not kill hako and leave the container
+	 * behind. The child inherits the mask; init_main() unblocks them for the workload. */
+	sigemptyset(&fwd);
+	sigaddset(&fwd, SIGCHLD);
+	sigaddset(&fwd, SIGTERM);
+	sigaddset(&fwd, SIGINT);
+	sigaddset(&fwd, SIGHUP);
+	sigprocmask(SIG_BLOCK, &fwd, &old_mask);
 
 	/* 2. The cgroup exists before the child, so the child can join it before exec. */
 	snprintf(name, sizeof(name), "hako-%d", (int)getpid());
@@ -163,11 +179,11 @@ int hako_run(const struct hako_config *cfg)
 		goto bad;
 	}
 	code = container_wait(pid);
-	pid = -1;
 	if (code < 0) {
 		err = report("03", "wait", code);
 		goto bad;
 	}
+	pid = -1;
 
 	if (cg && cgroup_oom_killed(cg) > 0)
 		fprintf(stderr, "hako: killed: out of memory (limit %lld MiB)\n",
@@ -181,6 +197,7 @@ bad:
 		kill(pid, SIGKILL);
 		waitpid(pid, NULL, 0);
 	}
+	sigprocmask(SIG_SETMASK, &old_mask, NULL);
 	if (ctx.go[0] >= 0)
 		close(ctx.go[0]);
 	if (ctx.go[1] >= 0)

@@ -1,0 +1,120 @@
+/* init.c: lesson 03 — the container's PID 1: start the workload, reap orphans, pass signals on. */
+#include "hako.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/*
+ * Who is who inside the container (PIDs as the new PID namespace numbers them):
+ *
+ *   hako (outside)  --clone(CLONE_NEWPID)-->  PID 1: init_main()   <- this file
+ *     container_wait()                           | fork + exec
+ *                                                v
+ *                                            PID 2: the workload (CMD)
+ *                                                | fork, then exits
+ *                                                v
+ *                                            PID 3: an orphan -> reparented to PID 1
+ *
+ * PID 1 has three duties, the same ones `docker run --init` (tini) takes on:
+ *   - reap every child, its own and orphans, or they stay as zombies;
+ *   - pass SIGTERM, SIGINT and SIGHUP on to the workload;
+ *   - exit with the workload's exit code when the workload ends.
+ */
+
+/* The signals passed on to the workload: sent by `docker stop` / `kill` (TERM), Ctrl-C (INT)
+ * and a closed terminal (HUP). */
+static const int forwarded[] = {SIGTERM, SIGINT, SIGHUP};
+#define N_FORWARDED (sizeof(forwarded) / sizeof(forwarded[0]))
+
+/* A handler that does nothing. The kernel drops a signal sent to a namespace's PID 1 when its
+ * action is the default one, even from outside the namespace; with a handler installed, and
+ * the signal blocked, it stays pending until sigwaitinfo() takes it. */
+static void on_signal(int sig)
+{
+	(void)sig;
+}
+
+/*
+ * Put SIGCHLD and the forwarded signals into SET, give each a do-nothing handler, and block
+ * them. A blocked signal is not delivered: it stays pending until sigwaitinfo(SET) takes it,
+ * so none is lost between two calls and no handler runs in the middle of our code. OLD (if
+ * not NULL) receives the previous mask.
+ */
+static void signals_block(sigset_t *set, sigset_t *old)
+{
+	struct sigaction sa = {.sa_handler = on_signal};
+
+	sigemptyset(set);
+	sigaddset(set, SIGCHLD);
+	for (size_t i = 0; i < N_FORWARDED; i++)
+		sigaddset(set, forwarded[i]);
+	sigprocmask(SIG_BLOCK, set, old);
+	sigaction(SIGCHLD, &sa, NULL);
+	for (size_t i = 0; i < N_FORWARDED; i++)
+		sigaction(forwarded[i], &sa, NULL);
+}
+
+/*
+ * The loop of a supervisor, with the signals of SET blocked: reap children until PID ends,
+ * pass every forwarded signal on to PID, and return PID's exit code (process_exit_code), or a
+ * negative errno. With REAP_ALL, every child is reaped (orphans included); without, only PID.
+ */
+static int supervise(pid_t pid, const sigset_t *set, bool reap_all)
+{
+	/// TODO(03): Loop forever:
+	///   1. Reap with waitpid(reap_all ? -1 : pid, &wstatus, WNOHANG) until it returns 0
+	///      (children left, none has ended) or -1. Each ended child is reaped by that call;
+	///      if it was PID, return process_exit_code(wstatus). A burst of orphans that end
+	///      together may raise only one SIGCHLD, which is why this is a loop.
+	///      -1 with ECHILD means PID is gone already: return -ECHILD.
+	///   2. Sleep in sigwaitinfo(set, &si) until a signal of SET is pending (-1/EINTR: retry).
+	///   3. If si.si_signo is not SIGCHLD, kill(pid, si.si_signo): pass it on.
+	/// Order matters: reaping before sleeping catches a child that ended before the loop
+	/// started (its SIGCHLD is pending and wakes sigwaitinfo anyway, so nothing is missed).
+	return -ENOSYS;
+}
+
+/*
+ * The container's init, PID 1 of its PID namespace (or, in the tests, a child subreaper: see
+ * prctl(2) PR_SET_CHILD_SUBREAPER). Start ARGV as the workload, reap every child until the
+ * workload ends, pass SIGTERM/SIGINT/SIGHUP on to it, and return its exit code (or a negative
+ * errno). The caller may already have those signals blocked: hako does, so that one which
+ * arrives while the container starts waits for us instead of being lost.
+ */
+int init_main(char **argv)
+{
+	sigset_t set;
+	pid_t pid = -1;
+
+	signals_block(&set, NULL);
+	/// TODO(03): Start the workload:
+	///   1. fflush(NULL), then fork(2); on failure return -errno.
+	///   2. In the child: sigprocmask(SIG_UNBLOCK, &set, NULL), then process_exec(argv).
+	///      The signal mask survives execve(2): without the unblock, the workload would
+	///      start with SIGTERM blocked and never see the signals we pass on to it. (The
+	///      handlers need no reset: execve puts every caught signal back to its default.)
+	///   3. In the parent: fall through to supervise() below, reaping every child.
+	return -ENOSYS; /* delete this line once the workload starts */
+	return supervise(pid, &set, true);
+}
+
+/*
+ * In hako, outside the container: wait for the container's init PID, passing SIGTERM, SIGINT
+ * and SIGHUP sent to hako on to it (and so, through init_main, to the workload). Returns the
+ * init's exit code, which is the workload's, or a negative errno. The signal mask is restored
+ * before returning.
+ */
+int container_wait(pid_t pid)
+{
+	sigset_t set, old;
+	int code = -ENOSYS;
+
+	signals_block(&set, &old);
+	/// TODO(03): Call supervise() for PID, reaping only PID (hako has no orphans to adopt).
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	return code;
+}
