@@ -106,8 +106,15 @@ int hako_run(const struct hako_config *cfg)
 	/* 1. Check everything that can be checked before anything is made. */
 	if (cfg->hostname && (err = uts_check_hostname(cfg->hostname)) < 0)
 		return report("02", cfg->hostname, err);
-	if (cfg->rootfs && (err = mount_check_rootfs(cfg->rootfs, cfg->argv[0])) < 0)
+	if (cfg->rootfs && (err = mount_check_rootfs(cfg->rootfs)) < 0)
 		return report("04", cfg->rootfs, err);
+	if (cfg->rootfs && (err = mount_check_command(cfg->rootfs, cfg->argv[0])) < 0) {
+		char what[512];
+		snprintf(what, sizeof(what), "%s (in rootfs %s)", cfg->argv[0], cfg->rootfs);
+		report("04", what, err);
+		/* As a shell (and docker run): 127 not found, 126 not executable. */
+		return err == -ENOENT ? 127 : err == -EACCES ? 126 : err;
+	}
 
 	/* 2. The cgroup exists before the child, so the child can join it before exec. */
 	snprintf(name, sizeof(name), "hako-%d", (int)getpid());
