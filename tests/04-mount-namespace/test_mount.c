@@ -925,9 +925,27 @@ static void check_nothing_left(struct box *b, const char *before_mnt, const char
 	char *after = slurp("/proc/self/mountinfo"), path[PATH_MAX + 8];
 	static const char *const empty[] = {"dev", "proc", "sys"};
 
-	check_that(after && strcmp(after, before_mnt) == 0,
-	           "after %s, the host's mount table changed:\n--- before\n%s--- after\n%s", how,
-	           before_mnt, after ? after : "(unreadable)");
+	check_that(after != NULL, "read /proc/self/mountinfo: %s", strerror(errno));
+	/* Name the mounts that are new (or gone), by where they are and what they are. */
+	static struct mnt old[MAX_MNT], now[MAX_MNT];
+	int n_old = parse_mountinfo(before_mnt, old, MAX_MNT);
+	int n_now = parse_mountinfo(after, now, MAX_MNT);
+	char diff[1024] = "";
+	for (int i = 0; i < n_now; i++) {
+		bool seen = false;
+		for (int j = 0; j < n_old && !seen; j++)
+			seen = strcmp(now[i].point, old[j].point) == 0 &&
+			       strcmp(now[i].fstype, old[j].fstype) == 0 &&
+			       strcmp(now[i].source, old[j].source) == 0;
+		if (!seen && strlen(diff) < sizeof(diff) - PATH_MAX / 8)
+			snprintf(diff + strlen(diff), sizeof(diff) - strlen(diff),
+			         "\n  + %.200s (%s %s)", now[i].point, now[i].fstype,
+			         now[i].source);
+	}
+	check_that(diff[0] == '\0' && n_now == n_old,
+	           "after %s, the host's mount table has %d mounts instead of %d; new ones:%s\n"
+	           "(mounts made before the mounts were private reached the host)",
+	           how, n_now, n_old, diff[0] ? diff : " none");
 	free(after);
 	char *top = listing(b->rootfs);
 	check_str(top, before_top, "the rootfs's top folder after the container ended");
@@ -952,10 +970,12 @@ static void test_mount_clean_after_exit(void **state)
 	b = box_setup(true);
 	char *before = slurp("/proc/self/mountinfo");
 	char *top = listing(b->rootfs);
-	check_int(box_run(b, "ls / >/dev/null"), 0, "exit code of a container that exits 0");
+	int code0 = box_run(b, "ls / >/dev/null");
 	snprintf(script, sizeof(script), "exit %d", code);
-	check_int(box_run(b, script), code, "exit code of a container that exits N");
+	int code1 = box_run(b, script);
 	check_nothing_left(b, before, top, "two containers exited");
+	check_int(code0, 0, "exit code of a container that exits 0");
+	check_int(code1, code, "exit code of a container that exits N");
 	free(before);
 	free(top);
 }
@@ -969,9 +989,10 @@ static void test_mount_clean_after_workload_killed(void **state)
 	b = box_setup(true);
 	char *before = slurp("/proc/self/mountinfo");
 	char *top = listing(b->rootfs);
-	check_int(box_run(b, "kill -9 $$"), 128 + SIGKILL,
-	          "exit code of a container whose command was killed by SIGKILL");
+	int code = box_run(b, "kill -9 $$");
 	check_nothing_left(b, before, top, "SIGKILL of the container's command");
+	check_int(code, 128 + SIGKILL,
+	          "exit code of a container whose command was killed by SIGKILL");
 	free(before);
 	free(top);
 }
@@ -994,6 +1015,7 @@ static void test_mount_clean_after_sigterm(void **state)
 		kill(b->pid, SIGTERM); /* the hako this test started */
 	}
 	int code = box_finish(b);
+	check_nothing_left(b, before, top, "SIGTERM to hako");
 	char *err = slurp(b->errpath);
 	check_that(ready, "the container never printed \"ready\"; its stderr: %s", err);
 	free(err);
@@ -1001,7 +1023,6 @@ static void test_mount_clean_after_sigterm(void **state)
 	snprintf(path, sizeof(path), "/proc/%d", (int)init);
 	check_that(access(path, F_OK) != 0, "the container's init (pid %d) still exists",
 	           (int)init);
-	check_nothing_left(b, before, top, "SIGTERM to hako");
 	free(before);
 	free(top);
 }
