@@ -79,11 +79,10 @@ static void run_usage(FILE *f)
 		         o->arg ? o->arg : "");
 		fprintf(f, "  %-20s %s (lesson %s)\n", left, o->help, o->lesson);
 	}
-	fputs(
-	    "\nExit status: CMD's own; 128+N if a signal N killed it; 127 if CMD was not found\n"
-	    "(in ROOTFS, when there is one), 126 if it could not be executed; 125 if hako itself\n"
-	    "failed.\n",
-	    f);
+	fputs("\nExit status: CMD's own; 128+N if a signal N killed it; 127 if CMD was not\n"
+	      "found (in ROOTFS, when there is one), 126 if it could not be executed; 125 if\n"
+	      "hako itself failed.\n",
+	      f);
 }
 
 /* Turn a parser's error into a message naming the option; returns HAKO_EXIT_FAILED. */
