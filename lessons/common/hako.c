@@ -11,7 +11,8 @@
 
 /* The options of `hako run`, as data: one row each, in the order --help lists them. */
 enum opt_id {
-	OPT_HOSTNAME = 1000,
+	OPT_ROOTFS = 1000,
+	OPT_HOSTNAME,
 	OPT_ISOLATE,
 	OPT_NET,
 	OPT_ROOTLESS,
@@ -29,6 +30,7 @@ static const struct run_option {
 	const char *lesson;
 	const char *help;
 } run_options[] = {
+    {"rootfs", "DIR", OPT_ROOTFS, "04", "root filesystem folder (the same as the ROOTFS word)"},
     {"hostname", "NAME", OPT_HOSTNAME, "02", "hostname inside (a UTS namespace), 1 to 64 bytes"},
     {"isolate", NULL, OPT_ISOLATE, "02", "new namespaces even without ROOTFS or --hostname"},
     {"rootless", NULL, OPT_ROOTLESS, "05",
@@ -66,6 +68,12 @@ static void run_usage(FILE *f)
 	      "Run CMD. With no options it is a plain child process (lesson 01); ROOTFS (a folder\n"
 	      "with a root filesystem, e.g. build/rootfs) and the options below isolate it.\n"
 	      "\n"
+	      "ROOTFS becomes the container's / (lesson 04): CMD is looked up inside it (in /bin,\n"
+	      "/usr/bin, /sbin, /usr/sbin), and it gets its own /proc, a read-only /sys and a\n"
+	      "minimal /dev. `make rootfs` builds a busybox one in build/rootfs. The first word\n"
+	      "after the options is ROOTFS when it is a folder; --rootfs DIR says so explicitly.\n"
+	      "Example: sudo hako run build/rootfs /bin/sh\n"
+	      "\n"
 	      "Options:\n",
 	      f);
 	for (size_t i = 0; i < N_RUN_OPTIONS; i++) {
@@ -75,8 +83,9 @@ static void run_usage(FILE *f)
 		         o->arg ? o->arg : "");
 		fprintf(f, "  %-20s %s (lesson %s)\n", left, o->help, o->lesson);
 	}
-	fputs("\nExit status: CMD's own; 128+N if a signal N killed it; 127 if CMD was not found,\n"
-	      "126 if it could not be executed; 125 if hako itself failed.\n",
+	fputs("\nExit status: CMD's own; 128+N if a signal N killed it; 127 if CMD was not\n"
+	      "found (in ROOTFS, when there is one), 126 if it could not be executed; 125 if\n"
+	      "hako itself failed.\n",
 	      f);
 }
 
@@ -108,6 +117,9 @@ static int cmd_run(int argc, char **argv)
 	/* "+": stop at the first non-option, so CMD's own options are left alone. */
 	while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
 		switch (c) {
+		case OPT_ROOTFS:
+			cfg.rootfs = optarg;
+			break;
 		case OPT_HOSTNAME:
 			cfg.hostname = optarg;
 			break;
@@ -169,7 +181,7 @@ static int cmd_run(int argc, char **argv)
 
 	/* [ROOTFS] CMD...: the first word is a root filesystem if it is a folder. */
 	struct stat st;
-	if (optind + 1 < argc && stat(argv[optind], &st) == 0 && S_ISDIR(st.st_mode))
+	if (!cfg.rootfs && optind + 1 < argc && stat(argv[optind], &st) == 0 && S_ISDIR(st.st_mode))
 		cfg.rootfs = argv[optind++];
 	if (optind >= argc) {
 		fputs("hako run: no command given\nTry `hako run --help`.\n", stderr);

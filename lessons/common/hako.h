@@ -141,9 +141,12 @@ int container_wait(pid_t pid);
 
 /* ---- lesson 04: the mount namespace and pivot_root (mount.c) ---- */
 
-/* Before any namespace: ROOTFS must be a folder that holds CMD (absolute, or found in its
- * /bin, /usr/bin, /sbin, /usr/sbin). 0, -ENOENT, -ENOTDIR or -EACCES. */
-int mount_check_rootfs(const char *rootfs, const char *cmd);
+/* Before any namespace: ROOTFS must be a folder. 0, -ENOENT, -ENOTDIR or -EACCES. */
+int mount_check_rootfs(const char *rootfs);
+/* Before any namespace: CMD must be an executable file in ROOTFS as the container will see
+ * it (a path from its "/", or a name found in its /bin, /usr/bin, /sbin, /usr/sbin).
+ * 0, -ENOENT (not there) or -EACCES (not an executable file). */
+int mount_check_command(const char *rootfs, const char *cmd);
 /* In the child: make mounts private, pivot_root into ROOTFS, mount /proc, /sys, /dev. */
 int mount_enter_rootfs(const char *rootfs);
 

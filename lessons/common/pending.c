@@ -6,13 +6,4 @@
 
 #include <errno.h>
 
-/* ---- lesson 04 ---- */
-int mount_check_rootfs(const char *rootfs, const char *cmd)
-{
-	return -ENOSYS;
-}
-
-int mount_enter_rootfs(const char *rootfs)
-{
-	return -ENOSYS;
-}
+/* Every lesson declared in hako.h is in the course now: no placeholders are left. */

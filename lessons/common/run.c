@@ -117,8 +117,15 @@ int hako_run(const struct hako_config *cfg)
 		        cfg->hostname, strlen(cfg->hostname));
 		return err;
 	}
-	if (cfg->rootfs && (err = mount_check_rootfs(cfg->rootfs, cfg->argv[0])) < 0)
+	if (cfg->rootfs && (err = mount_check_rootfs(cfg->rootfs)) < 0)
 		return report("04", cfg->rootfs, err);
+	if (cfg->rootfs && (err = mount_check_command(cfg->rootfs, cfg->argv[0])) < 0) {
+		char what[512];
+		snprintf(what, sizeof(what), "%s (in rootfs %s)", cfg->argv[0], cfg->rootfs);
+		report("04", what, err);
+		/* As a shell (and docker run): 127 not found, 126 not executable. */
+		return err == -ENOENT ? 127 : err == -EACCES ? 126 : err;
+	}
 
 	/* From here on, the signals that container_wait() passes on wait, blocked: one that
 	 * arrives while the container starts must not kill hako and leave the container
