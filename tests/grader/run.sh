@@ -66,6 +66,23 @@ sleep 1 # make sees the newer file
 cp $s/nocompile/99-fixture/add.c "$tmp/99-fixture/add.c"
 expect stale-after "$tmp" 1 0 BUILD
 
+# A lesson is never linked with its own reference code: a submission of lesson 01 whose
+# process.c lacks process_run() must fail to build, not borrow the reference's.
+tmp="$out/missing-src"
+mkdir -p "$tmp/01-process"
+awk '/^int process_run\(/ { skip = 1 } !skip { print } skip && /^}/ { skip = 0 }' \
+	lessons/01-process/process.c >"$tmp/01-process/process.c"
+if grep -q "^int process_run(" "$tmp/01-process/process.c"; then
+	failed=$((failed + 1)); echo "  FAILED  missing-function: could not remove process_run"
+elif MANIFEST=tests/manifest TESTS_ROOT=tests OUT_ROOT="$out/missing" tests/tools/grade.sh \
+	--src "$tmp" 01 >"$out/missing.txt" 2>&1; then
+	failed=$((failed + 1)); echo "  FAILED  missing-function: scored full marks (output: $out/missing.txt)"
+elif awk -F'\t' '$2 != "BUILD" { bad = 1 } END { exit !bad }' "$out/missing/missing-src/01-process/results/summary.tsv"; then
+	failed=$((failed + 1)); echo "  FAILED  missing-function: a test did not score BUILD (output: $out/missing.txt)"
+else
+	passed=$((passed + 1)); echo "  ok      missing-function (links without borrowing the reference)"
+fi
+
 # Machine-readable results: Gradescope's results.json and JUnit XML parse and say the same.
 OUT_ROOT="$out/formats" RESULTS_JSON="$out/results.json" tests/tools/grade.sh --src $s/constant \
 	--format gradescope,junit 99 >"$out/formats.txt" 2>&1

@@ -7,6 +7,7 @@
 #   5. ... and again under AddressSanitizer + UndefinedBehaviorSanitizer
 #   6. every starter compiles and fails every test on an assertion (FAIL, not a crash or hang)
 #   7. the grader's own fixture tests pass
+#   8. the student handout (no solutions/) builds, and grades solved lessons at full marks
 # A test may SKIP (a kernel feature this machine lacks) only if it skips for both the solution
 # and the starter; such tests are listed. The last line is "check: N passed, N failed".
 set -u
@@ -121,6 +122,14 @@ if tests/grader/run.sh >"$log/grader.txt" 2>&1; then
 else
 	sed 's/^/    /' "$log/grader.txt"
 	bad "grader self-test"
+fi
+
+step "8. the student handout"
+if tests/tools/handout.sh >"$log/handout.txt" 2>&1; then
+	ok "handout: $(tail -n 1 "$log/handout.txt" | sed 's/^handout: //')"
+else
+	sed 's/^/    /' "$log/handout.txt"
+	bad "handout"
 fi
 
 echo

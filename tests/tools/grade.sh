@@ -117,8 +117,8 @@ seed=${SEED:-$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')}
 san_suffix=${SAN:+-san}
 src_name=$(basename "$src")
 
-# Build the reference library once (in a handout it ships prebuilt).
-ref_lib=""
+# Build the reference archives once (in a handout they ship prebuilt).
+ref_dir=""
 if [ -d solutions ]; then
 	ref_out="$out_root/ref$san_suffix"
 	mkdir -p "$ref_out"
@@ -126,9 +126,9 @@ if [ -d solutions ]; then
 		cat "$ref_out/build.log" >&2
 		die "the reference library did not build (log: $ref_out/build.log)"
 	fi
-	ref_lib="$ref_out/libhako-ref.a"
+	ref_dir="$ref_out"
 else
-	ref_lib="lessons/common/prebuilt/libhako-ref.a"
+	ref_dir="lessons/common/prebuilt"
 fi
 
 results_json=${RESULTS_JSON:-results.json}
@@ -153,7 +153,7 @@ grade_lesson() {
 	: >"$res/summary.tsv"
 
 	local built=1
-	if ! make -s -f tests/tools/lesson.mk LESSON="$slug" SRC="$src" OUT="$out" REF_LIB="$ref_lib" TESTS_DIR="$tests_root/$slug" \
+	if ! make -s -f tests/tools/lesson.mk LESSON="$slug" SRC="$src" OUT="$out" REF_DIR="$ref_dir" TESTS_DIR="$tests_root/$slug" \
 		SAN="${SAN:-}" WERROR="${WERROR:-}" >"$res/build.log" 2>&1; then
 		built=0
 	fi

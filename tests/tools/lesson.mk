@@ -6,7 +6,8 @@
 # grader's fixtures do). Every other lesson's code comes from the reference library, so the
 # score of a lesson depends only on the files of that lesson.
 #
-# Optional: SAN=1 (AddressSanitizer + UndefinedBehaviorSanitizer), WERROR=1, REF_LIB=path.
+# Optional: SAN=1 (AddressSanitizer + UndefinedBehaviorSanitizer), WERROR=1, REF_DIR=folder of
+# the reference archives (tests/tools/ref.mk; in a handout lessons/common/prebuilt).
 # A lesson may add its own programs (guests, helpers) in tests/$(LESSON)/tests.mk by appending
 # to EXTRA_PROGS and giving rules that build them into $(OUT). TESTS_DIR (default
 # tests/$(LESSON)) is where the lesson's tests are; the grader's own fixtures use another.
@@ -16,7 +17,11 @@ SRC ?= lessons
 SRC_DIR ?= $(SRC)/$(LESSON)
 OUT ?= build/$(SRC)/$(LESSON)
 TESTS_DIR ?= tests/$(LESSON)
-REF_LIB ?= $(if $(wildcard solutions),build/ref$(if $(SAN),-san)/libhako-ref.a,lessons/common/prebuilt/libhako-ref.a)
+REF_DIR ?= $(if $(wildcard solutions),build/ref$(if $(SAN),-san),lessons/common/prebuilt)
+# Every lesson's reference archive but this lesson's own (see ref.mk), as one group so that the
+# order of the archives does not matter.
+REF_A := $(filter-out $(REF_DIR)/$(LESSON).a,$(wildcard $(REF_DIR)/[0-9][0-9]-*.a))
+REF_LIB := -Wl,--start-group $(REF_A) -Wl,--end-group
 
 include tests/tools/flags.mk
 
@@ -61,10 +66,10 @@ $(OUT)/obj/tests/%.o: tests/%.c $(FLAGS_STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
 
-$(OUT)/tests: $(TEST_O) $(LESSON_O) $(COMMON_O) $(REF_LIB)
+$(OUT)/tests: $(TEST_O) $(LESSON_O) $(COMMON_O) $(REF_A)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(TEST_O) $(LESSON_O) $(COMMON_O) $(REF_LIB) -lcmocka $(LDLIBS)
 
-$(OUT)/%: $(OUT)/obj/main/%.o $(LESSON_O) $(COMMON_O) $(REF_LIB)
+$(OUT)/%: $(OUT)/obj/main/%.o $(LESSON_O) $(COMMON_O) $(REF_A)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LESSON_O) $(COMMON_O) $(REF_LIB) $(LDLIBS)
 
 -include $(shell find $(OUT)/obj -name '*.d' 2>/dev/null)
