@@ -268,10 +268,16 @@ grade_lesson() {
 		local col=$c_fail
 		[ $score = $max ] && col=$c_pass
 		printf '%sScore: %s/%s%s  (seed %s: SEED=%s reproduces these inputs)\n' "$col" "$score" "$max" "$c_off" "$seed" "$seed"
-		if [ $score != $max ] && [ "$src" = lessons ]; then
+		local l_fail l_skip
+		l_fail=$(awk -F'\t' '$2 != "PASS" && $2 != "SKIP"' "$res/summary.tsv" | wc -l)
+		l_skip=$(awk -F'\t' '$2 == "SKIP"' "$res/summary.tsv" | wc -l)
+		if [ "$l_fail" -gt 0 ] && [ "$src" = lessons ]; then
 			local files="" f
 			for f in ${edit//,/ }; do files+="${files:+, }lessons/$slug/$f"; done
 			echo "Edit $files and run \`make lesson-$nn\` again."
+		fi
+		if [ "$l_skip" -gt 0 ]; then
+			echo "$l_skip test(s) skipped, and a skipped test scores 0: the reasons above say what they need."
 		fi
 		echo
 		;;
