@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
+#include <sys/personality.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -187,8 +188,21 @@ static const char *ns_set_text(int set, char *buf, size_t len)
 
 /* ---- the tests ---- */
 
+/* doctor_kernel_version() under the UNAME26 personality, which makes uname(2) (and only
+ * uname) report the release as "2.6.X": packed as major * 1000 + minor. */
+static int kernel_version_uname26(void *arg)
+{
+	int major = -1, minor = -1, err;
+
+	if (personality(PER_LINUX | UNAME26) < 0)
+		return -10000;
+	err = doctor_kernel_version(&major, &minor);
+	return err < 0 ? err : major * 1000 + minor;
+}
+
 /* This test checks that doctor_kernel_version() gives the first two numbers of the kernel's
- * release, as /proc/sys/kernel/osrelease has it. */
+ * release, as /proc/sys/kernel/osrelease has it, and that it asks uname(2): under the UNAME26
+ * personality it must report 2.6. */
 static void test_doctor_kernel_version(void **state)
 {
 	char *release = slurp("/proc/sys/kernel/osrelease");
@@ -204,6 +218,13 @@ static void test_doctor_kernel_version(void **state)
 	check_int(doctor_kernel_version(&major, &minor), 0, "doctor_kernel_version() return value");
 	check_int(major, want_major, "major version (the number before the first dot)");
 	check_int(minor, want_minor, "minor version (the number after the first dot)");
+
+	int packed = in_child(kernel_version_uname26, NULL, "doctor_kernel_version() as 2.6");
+	if (packed == -10000)
+		return; /* no UNAME26 personality here */
+	check_int(packed, 2006,
+	          "doctor_kernel_version() where uname(2) says \"2.6.X\" (personality UNAME26), "
+	          "as major * 1000 + minor");
 }
 
 /* This test checks that doctor_namespaces() turns the entries of a namespace folder into the
@@ -387,6 +408,11 @@ static void make_table(char *table, size_t len, const char *root, int mode)
 	/* A decoy: another cgroup2 tree that is not under ROOT. */
 	snprintf(mnt, sizeof(mnt), "/run/%08x/unified", hako_rand());
 	add_mount(table, len, &id, mnt, "cgroup2", "rw");
+	/* Sometimes a mount at ROOT that a later one hides: the last line for a mount point
+	 * is the one on top. */
+	if (mode != 0 && hako_rand() % 2)
+		add_mount(table, len, &id, root, mode == DOCTOR_CGROUP_V2 ? "tmpfs" : "cgroup2",
+		          "rw");
 	if (mode == -1)
 		add_mount(table, len, &id, root, "ext4", "rw");
 	if (mode == DOCTOR_CGROUP_V2)

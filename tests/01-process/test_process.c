@@ -2,6 +2,7 @@
 #include "hako_test.h"
 #include "hako.h"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -70,6 +71,74 @@ static void test_process_run_returns_code(void **state)
 	char *argv[] = {"/bin/sh", "-c", script, NULL};
 
 	check_int(process_run(argv), code, "process_run({\"/bin/sh\", \"-c\", \"exit N\"})");
+}
+
+/* This test checks that process_run() waits for its own child, not for whichever child ends
+ * first: another child of the caller that has already ended is left for the caller to reap. */
+static void test_process_run_waits_for_its_child(void **state)
+{
+	int code = (int)hako_rand_range(1, 120), other_code = (int)hako_rand_range(121, 200);
+	int wstatus = 0;
+	char script[48];
+
+	/* A child of ours that ends at once, before the command does. */
+	pid_t other = fork();
+	check_that(other >= 0, "fork failed");
+	if (other == 0)
+		_exit(other_code);
+	siginfo_t si;
+	check_that(waitid(P_PID, other, &si, WEXITED | WNOWAIT) == 0, "waitid failed");
+	snprintf(script, sizeof(script), "sleep 0.2; exit %d", code);
+	char *argv[] = {"/bin/sh", "-c", script, NULL};
+	int got = process_run(argv);
+	pid_t w = waitpid(other, &wstatus, WNOHANG);
+
+	check_int(got, code,
+	          "process_run({\"/bin/sh\", \"-c\", \"sleep 0.2; exit N\"}) while another child "
+	          "of the caller had ended");
+	check_that(w == other && WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == other_code,
+	           "the caller's other child (pid %d) was reaped by process_run(): wait for the "
+	           "pid fork() returned, with waitpid(pid, ...)",
+	           (int)other);
+}
+
+/* This test checks that process_run() flushes our stdio buffers before fork(): text printed
+ * before the command, but still in stdout's buffer, comes out before the command's output. */
+static void test_process_run_flushes_first(void **state)
+{
+	char *dir = hako_tmpdir(), path[512], mark[24], child[24], script[64], expect[64];
+	char got[128] = "";
+
+	hako_rand_name(mark, 16);
+	hako_rand_name(child, 16);
+	snprintf(path, sizeof(path), "%s/stdout", dir);
+	snprintf(script, sizeof(script), "echo %s", child);
+	char *argv[] = {"/bin/sh", "-c", script, NULL};
+
+	/* Point fd 1 at a file for the duration of the call. */
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	check_that(fd >= 0, "open %s failed", path);
+	fflush(stdout);
+	int saved = dup(1);
+	check_that(saved >= 0 && dup2(fd, 1) == 1, "dup2 failed");
+	close(fd);
+	printf("%s", mark); /* no newline: it stays in stdout's buffer */
+	int code = process_run(argv);
+	fflush(stdout);
+	dup2(saved, 1);
+	close(saved);
+
+	FILE *f = fopen(path, "r");
+	size_t n = f ? fread(got, 1, sizeof(got) - 1, f) : 0;
+	got[n] = '\0';
+	if (f)
+		fclose(f);
+	hako_rm_rf(dir);
+	free(dir);
+	check_int(code, 0, "process_run({\"/bin/sh\", \"-c\", \"echo TEXT\"})");
+	snprintf(expect, sizeof(expect), "%s%s\n", mark, child);
+	check_str(got, expect,
+	          "stdout: our unflushed text, then the command's (call fflush(NULL) before fork)");
 }
 
 /* This test checks that `hako run` exits with the command's own exit code. */
@@ -152,7 +221,9 @@ static void test_process_not_executable(void **state)
 }
 
 HAKO_TEST_MAIN(HAKO_TEST(test_process_exit_code_exited), HAKO_TEST(test_process_exit_code_signaled),
-               HAKO_TEST(test_process_run_returns_code), HAKO_TEST(test_process_hako_exit_code),
+               HAKO_TEST(test_process_run_returns_code),
+               HAKO_TEST(test_process_run_waits_for_its_child),
+               HAKO_TEST(test_process_run_flushes_first), HAKO_TEST(test_process_hako_exit_code),
                HAKO_TEST(test_process_output_passes_through),
                HAKO_TEST(test_process_hako_signal_code), HAKO_TEST(test_process_not_found),
                HAKO_TEST(test_process_not_executable))

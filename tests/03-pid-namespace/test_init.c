@@ -221,14 +221,41 @@ static int wait_orphans_reaped(pid_t init, pid_t workload, int timeout_ms, int *
 	return zombies;
 }
 
-/* A shell script that leaves N orphans behind: each `( sleep S & )` subshell starts a sleep
- * and exits at once, so the sleep's parent is gone and it is handed to init. */
+/* A shell script that leaves N orphans behind: each `( sleep 2 & )` subshell starts a sleep
+ * and exits at once, so the sleep's parent is gone and it is handed to init. They are all
+ * orphans by the time the script prints "ready". */
 static void orphan_script(char *buf, size_t len, int n)
 {
 	snprintf(buf, len,
-	         "i=0; while [ $i -lt %d ]; do ( sleep 0.$((i %% 3)) & ); i=$((i+1)); done; "
+	         "i=0; while [ $i -lt %d ]; do ( sleep 2 & ); i=$((i+1)); done; "
 	         "echo ready; read x || :",
 	         n);
+}
+
+/*
+ * Stop INIT (SIGSTOP) until its orphans (every child but WORKLOAD) have ended, then let it
+ * go on (SIGCONT). While it is stopped, their SIGCHLDs merge into one pending signal, so it
+ * wakes up once for all of them: an init that reaps one child per wake-up leaves zombies.
+ * Waits at most TIMEOUT_MS.
+ */
+static void stop_while_orphans_end(pid_t init, pid_t workload, int timeout_ms)
+{
+	long long deadline = now_ms() + timeout_ms;
+	pid_t kids[256];
+
+	kill(init, SIGSTOP);
+	while (now_ms() < deadline) {
+		int living = children_of(init, kids, 256, false);
+		for (int i = 0; i < living; i++)
+			if (kids[i] == workload) {
+				living--;
+				break;
+			}
+		if (living == 0)
+			break;
+		usleep(20000);
+	}
+	kill(init, SIGCONT);
 }
 
 /* ---- A running program we can look at, in its own process group ---- */
@@ -406,14 +433,20 @@ static void test_init_main_reaps_orphans(void **state)
 	check_that(bg_start(&b, NULL, argv) == 0, "fork: %s", strerror(errno));
 	bool ready = bg_wait_for(&b, "ready", 10000);
 	pid_t workload = ready ? first_child(b.pid) : -1;
-	if (workload > 0)
+	if (workload > 0) {
+		stop_while_orphans_end(b.pid, workload, 10000);
 		zombies = wait_orphans_reaped(b.pid, workload, 10000, &alive);
+	}
 	bg_finish(&b, 10000, &code);
 
-	check_that(ready, "the workload did not print \"ready\" within 10 s");
+	check_that(ready,
+	           "the workload did not print \"ready\" within 10 s (init_main returned %d)",
+	           code);
 	check_that(workload > 0, "found no workload under init_main's process");
-	check_int(zombies, 0, "zombies left under init 10 s after a burst of orphans ended");
-	check_int(alive, 0, "orphans still alive after 10 s (they only sleep 0.2 s)");
+	check_int(zombies, 0,
+	          "zombies left under init 10 s after a burst of orphans ended together (one "
+	          "SIGCHLD for all: reap in a loop)");
+	check_int(alive, 0, "orphans still alive after 10 s (they only sleep 2 s)");
 	check_init_code(code, 0, "init_main()'s return value once the workload exited 0");
 }
 
@@ -435,7 +468,9 @@ static void test_init_main_forwards_signals(void **state)
 		kill(b.pid, fwd_sigs[i]);
 	bg_finish(&b, 10000, &code);
 
-	check_that(ready, "the workload did not print \"ready\" within 10 s");
+	check_that(ready,
+	           "the workload did not print \"ready\" within 10 s (init_main returned %d)",
+	           code);
 	snprintf(what, sizeof(what), "init_main() after SIG%s (the workload traps it and exits %d)",
 	         fwd_names[i], exit_with);
 	check_init_code(code, exit_with, what);
@@ -561,13 +596,16 @@ static void test_init_hako_reaps_orphans(void **state)
 	hako_require_root();
 	orphan_script(script, sizeof(script), n);
 	bool ok = hako_start(&b, script, &init, &workload, ns, sizeof(ns));
-	if (ok)
+	if (ok) {
+		stop_while_orphans_end(init, workload, 10000);
 		zombies = wait_orphans_reaped(init, workload, 10000, &alive);
+	}
 	int status = bg_finish(&b, 10000, NULL);
 
 	check_that(ok, "no init and workload under hako within 10 s");
-	check_int(zombies, 0, "zombies under the container's init after a burst of orphans");
-	check_int(alive, 0, "orphans still alive after 10 s (they only sleep 0.2 s)");
+	check_int(zombies, 0,
+	          "zombies under the container's init after a burst of orphans ended together");
+	check_int(alive, 0, "orphans still alive after 10 s (they only sleep 2 s)");
 	check_int(exit_code_of(status), 0, "hako's exit code");
 	check_int(wait_ns_empty(ns, 3000), 0, "processes left in the container's PID namespace");
 }
