@@ -20,19 +20,28 @@
  *                                    |   anything else  --> set vm->stop, return
  */
 
-/* Report an access no device answered. The guest goes on: a read got all ones. */
+/* Report an access that failed with ERR: -ENODEV, no device answered (a read got all ones),
+ * or the device's own error, e.g. -EINVAL for a 2-byte access to a 1-byte register. The guest
+ * goes on either way. */
 static void report_unknown(struct vm *vm, const char *space, uint64_t addr, bool is_write,
-                           uint32_t size)
+                           uint32_t size, int err)
 {
 	struct kvm_regs regs;
 	uint64_t rip = 0;
 
 	if (ioctl(vm->vcpu_fd, KVM_GET_REGS, &regs) == 0)
 		rip = regs.rip;
-	fprintf(stderr,
-	        "hakovm: guest %s unknown %s 0x%" PRIx64 " (%u bytes) at rip 0x%" PRIx64
-	        ": ignored\n",
-	        is_write ? "wrote to" : "read from", space, addr, size, rip);
+	const char *dir = is_write ? "wrote to" : "read from";
+	if (err == -ENODEV)
+		fprintf(stderr,
+		        "hakovm: guest %s unknown %s 0x%" PRIx64 " (%u bytes) at rip 0x%" PRIx64
+		        ": ignored\n",
+		        dir, space, addr, size, rip);
+	else
+		fprintf(stderr,
+		        "hakovm: guest %s %s 0x%" PRIx64 " (%u bytes) at rip 0x%" PRIx64
+		        ": %s: ignored\n",
+		        dir, space, addr, size, rip, strerror(-err));
 }
 
 /* An I/O exit: SIZE bytes, COUNT times (rep outsb/insb), at io.data_offset in kvm_run. */
@@ -45,7 +54,8 @@ static int handle_io(struct vm *vm)
 	/// TODO(16): Check that data_offset + bytes fits in vm->run_size (overflow-safe:
 	/// __builtin_add_overflow; -EFAULT if not). Then, for each of the io.count items, call
 	/// bus_access(&vm->pio, run->io.port, is_write, data + i * io.size, io.size); when it
-	/// returns -ENODEV, report_unknown(vm, "port", ...) and go on. Return 0.
+	/// fails (-ENODEV: no device; or the device's own error), report_unknown(vm, "port",
+	/// ..., err) and go on. Return 0.
 	(void)is_write;
 	(void)bytes;
 	(void)end;
@@ -61,9 +71,9 @@ static int handle_mmio(struct vm *vm)
 		return -EFAULT;
 	int err = bus_access(&vm->mmio, run->mmio.phys_addr, run->mmio.is_write, run->mmio.data,
 	                     run->mmio.len);
-	if (err == -ENODEV)
+	if (err < 0)
 		report_unknown(vm, "MMIO address", run->mmio.phys_addr, run->mmio.is_write,
-		               run->mmio.len);
+		               run->mmio.len, err);
 	return 0;
 }
 

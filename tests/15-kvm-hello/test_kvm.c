@@ -340,6 +340,80 @@ static void test_kvm_guest_memory_shared(void **state)
 	check_int(got, (uint16_t)(a + b), "the 16-bit word at vm->mem + 0x500");
 }
 
+/* Load hand-assembled 16-bit CODE (LEN bytes) at REAL_MODE_ENTRY of a new VM and start it. */
+static void code_load(struct vm *vm, const uint8_t *code, size_t len)
+{
+	vm_up(vm, 64 << 10);
+	memcpy(vm->mem + REAL_MODE_ENTRY, code, len);
+	int err = vcpu_init_real_mode(vm, REAL_MODE_ENTRY, NULL, 0);
+	check_that(err == 0, "vcpu_init_real_mode() returned %d (%s)", err, strerror(-err));
+}
+
+/* This test checks that kvm_hello_run() copies every byte of a string output (rep outsb), in
+ * order. (KVM delivers it as one exit per byte today; the loop must not assume it.) */
+static void test_kvm_hello_rep_outsb(void **state)
+{
+	struct vm vm;
+	char want[200], out[256];
+	uint16_t len = (uint16_t)hako_rand_range(2, 199);
+	/* mov si, 0x1100; mov cx, LEN; mov dx, 0x3f8; cld; rep outsb; hlt. The text is at 0x1100. */
+	uint8_t code[0x100 + 200] = {0xbe, 0x00, 0x11, 0xb9, (uint8_t)len, (uint8_t)(len >> 8),
+	                             0xba, 0xf8, 0x03, 0xfc, 0xf3,         0x6e,
+	                             0xf4};
+
+	require_kvm();
+	for (int i = 0; i < len; i++)
+		want[i] = (char)hako_rand_range('a', 'z');
+	memcpy(code + 0x100, want, len);
+	code_load(&vm, code, sizeof(code));
+	memset(out, 0, sizeof(out));
+	int n = kvm_hello_run(&vm, out, sizeof(out));
+	vm_destroy(&vm);
+	check_int(n, len, "kvm_hello_run()'s count after a rep outsb of that many bytes");
+	check_that(memcmp(out, want, len) == 0,
+	           "the bytes differ from what the guest wrote: expected \"%.*s\", got \"%.*s\"",
+	           (int)len, want, (int)len, out);
+}
+
+/* This test checks that kvm_hello_run() keeps at most SIZE bytes but counts all the guest
+ * wrote. */
+static void test_kvm_hello_out_full(void **state)
+{
+	struct vm vm;
+	char out[64];
+	size_t size = (size_t)hako_rand_range(1, 8);
+	/* mov si, 0x1100; mov cx, 40; mov dx, 0x3f8; cld; rep outsb; hlt. */
+	uint8_t code[0x100 + 40] = {0xbe, 0x00, 0x11, 0xb9, 40,   0,   0xba,
+	                            0xf8, 0x03, 0xfc, 0xf3, 0x6e, 0xf4};
+
+	require_kvm();
+	memset(code + 0x100, 'x', 40);
+	code_load(&vm, code, sizeof(code));
+	memset(out, '.', sizeof(out));
+	int n = kvm_hello_run(&vm, out, size);
+	vm_destroy(&vm);
+	check_int(n, 40, "kvm_hello_run()'s count: every byte the guest wrote, kept or not");
+	check_int(out[size - 1], 'x', "the last byte OUT has room for");
+	check_int(out[size], '.', "the byte after OUT's SIZE bytes (written past the end?)");
+}
+
+/* This test checks that kvm_hello_run() returns -EIO when the guest writes to a port other
+ * than 0x3f8, instead of treating it as output. */
+static void test_kvm_hello_other_port(void **state)
+{
+	struct vm vm;
+	char out[16];
+	uint16_t port = (uint16_t)hako_rand_range(0x400, 0xfff0);
+	/* mov dx, PORT; mov al, 'x'; out dx, al; hlt */
+	uint8_t code[] = {0xba, (uint8_t)port, (uint8_t)(port >> 8), 0xb0, 'x', 0xee, 0xf4};
+
+	require_kvm();
+	code_load(&vm, code, sizeof(code));
+	int n = kvm_hello_run(&vm, out, sizeof(out));
+	vm_destroy(&vm);
+	check_int(n, -EIO, "kvm_hello_run() after an out to another port");
+}
+
 /* This test checks that `hakovm --arg A --arg B guest-hello.bin` prints A + B and exits 0. */
 static void test_kvm_hakovm_hello(void **state)
 {
@@ -358,8 +432,24 @@ static void test_kvm_hakovm_hello(void **state)
 	hako_run_free(&r);
 }
 
+/* Whether the address ADDR of this process is in one of its mappings (/proc/self/maps). */
+static bool mapped(uintptr_t addr)
+{
+	char line[512];
+	unsigned long lo, hi;
+	bool found = false;
+	FILE *maps = fopen("/proc/self/maps", "r");
+
+	while (maps && fgets(line, sizeof(line), maps))
+		if (sscanf(line, "%lx-%lx", &lo, &hi) == 2 && addr >= lo && addr < hi)
+			found = true;
+	if (maps)
+		fclose(maps);
+	return found;
+}
+
 /* This test checks that making, running and destroying VMs, and failing to make them, leaves
- * no fd open. */
+ * no fd open and no mapping behind. */
 static void test_kvm_no_fd_leak(void **state)
 {
 	struct vm vm;
@@ -371,9 +461,13 @@ static void test_kvm_no_fd_leak(void **state)
 		vm_up(&vm, 64 << 10);
 		hello_load(&vm, (uint64_t)hako_rand_range(0, 999), 1);
 		kvm_hello_run(&vm, out, sizeof(out));
+		uintptr_t mem = (uintptr_t)vm.mem, run = (uintptr_t)vm.run;
 		vm_destroy(&vm);
 		vm_destroy(&vm); /* twice is harmless */
 		check_int(hako_fd_count(), before, "open fds after vm_destroy()");
+		check_that(!mapped(mem), "the guest memory is still mapped after vm_destroy()");
+		check_that(!mapped(run), "kvm_run is still mapped after vm_destroy() (it keeps "
+		                         "the vCPU, and so the VM, alive)");
 	}
 	check_int(vm_create(&vm, "/dev/null", 64 << 10), -ENOTTY, "vm_create() on /dev/null");
 	vm_destroy(&vm);
@@ -384,5 +478,6 @@ HAKO_TEST_MAIN(HAKO_TEST(test_kvm_open_api_version), HAKO_TEST(test_kvm_open_mis
                HAKO_TEST(test_kvm_open_permission), HAKO_TEST(test_kvm_open_not_kvm),
                HAKO_TEST(test_vm_create_memory), HAKO_TEST(test_vcpu_create_run_page),
                HAKO_TEST(test_vcpu_real_mode_state), HAKO_TEST(test_kvm_hello_sum),
-               HAKO_TEST(test_kvm_guest_memory_shared), HAKO_TEST(test_kvm_hakovm_hello),
-               HAKO_TEST(test_kvm_no_fd_leak))
+               HAKO_TEST(test_kvm_guest_memory_shared), HAKO_TEST(test_kvm_hello_rep_outsb),
+               HAKO_TEST(test_kvm_hello_out_full), HAKO_TEST(test_kvm_hello_other_port),
+               HAKO_TEST(test_kvm_hakovm_hello), HAKO_TEST(test_kvm_no_fd_leak))

@@ -4,9 +4,11 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/kvm.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 static void require_kvm(void)
@@ -528,6 +530,82 @@ static void test_vcpu_unknown_access(void **state)
 	hako_run_free(&r);
 }
 
+/* This test checks that string I/O reaches the device once per item, each item in its own
+ * place: the guest reads the UART's scratch register N times with one rep insb (KVM passes
+ * many items per exit: io.count) and sends what it read to the UART with rep outsb. */
+static void test_vcpu_rep_string(void **state)
+{
+	struct hako_run r;
+	char byte[8], count[8];
+	unsigned v = (unsigned)hako_rand_range(0, 255), n = (unsigned)hako_rand_range(1500, 3000);
+
+	require_kvm();
+	snprintf(byte, sizeof(byte), "%u", v);
+	snprintf(count, sizeof(count), "%u", n);
+	const char *args[] = {"--arg", byte, "--arg", count, guest_path("guest-rep.bin"), NULL};
+	run_hakovm(&r, args);
+	check_int(r.out_len, n, "bytes on hakovm's stdout (the guest sent what it read)");
+	for (unsigned i = 0; i < n; i++)
+		check_that((uint8_t)r.out[i] == v,
+		           "byte %u of %u: expected 0x%02x (SCR), got 0x%02x: was every item of "
+		           "the rep insb exit given to the device, at data + i * io.size?",
+		           i, n, v, (uint8_t)r.out[i]);
+	check_int(r.exit_code, 0, "hakovm's exit code");
+	hako_run_free(&r);
+}
+
+/* Make a VM of 64 KiB with CODE (LEN bytes of 16-bit code) at REAL_MODE_ENTRY, ready to run. */
+static void vm_with_code(struct vm *vm, const uint8_t *code, size_t len)
+{
+	int err = vm_create(vm, "/dev/kvm", 64 << 10);
+	check_that(err == 0, "vm_create() returned %d (%s)", err, strerror(-err));
+	err = vcpu_create(vm);
+	check_that(err == 0, "vcpu_create() returned %d (%s)", err, strerror(-err));
+	memcpy(vm->mem + REAL_MODE_ENTRY, code, len);
+	err = vcpu_init_real_mode(vm, REAL_MODE_ENTRY, NULL, 0);
+	check_that(err == 0, "vcpu_init_real_mode() returned %d (%s)", err, strerror(-err));
+}
+
+/* This test checks that an exit reason the loop does not handle (here KVM_EXIT_DEBUG: the
+ * vCPU is single-stepped) stops the VM as VM_STOP_UNKNOWN with the reason in stop_info,
+ * instead of running the guest on. */
+static void test_vcpu_unknown_exit(void **state)
+{
+	struct vm vm;
+	static const uint8_t code[] = {0x90, 0x90, 0xf4}; /* nop; nop; hlt */
+	struct kvm_guest_debug dbg = {.control = KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_SINGLESTEP};
+
+	require_kvm();
+	vm_with_code(&vm, code, sizeof(code));
+	check_int(ioctl(vm.vcpu_fd, KVM_SET_GUEST_DEBUG, &dbg), 0, "KVM_SET_GUEST_DEBUG");
+	int err = vcpu_run(&vm);
+	enum vm_stop stop = vm.stop;
+	uint64_t info = vm.stop_info;
+	vm_destroy(&vm);
+	check_int(err, 0, "vcpu_run()");
+	check_int(stop, VM_STOP_UNKNOWN, "vm->stop after an unhandled exit (6: VM_STOP_UNKNOWN)");
+	check_int(info, KVM_EXIT_DEBUG, "vm->stop_info: the exit reason (4: KVM_EXIT_DEBUG)");
+}
+
+/* This test checks that KVM_EXIT_INTERNAL_ERROR stops the VM as VM_STOP_INTERNAL with the
+ * suberror in stop_info: the guest jumps to 0xf0000, outside its memory, and KVM cannot fetch
+ * instructions from there (KVM_INTERNAL_ERROR_EMULATION). */
+static void test_vcpu_internal_error(void **state)
+{
+	struct vm vm;
+	static const uint8_t code[] = {0xea, 0x00, 0x00, 0x00, 0xf0}; /* jmp 0xf000:0 */
+
+	require_kvm();
+	vm_with_code(&vm, code, sizeof(code));
+	int err = vcpu_run(&vm);
+	enum vm_stop stop = vm.stop;
+	uint64_t info = vm.stop_info;
+	vm_destroy(&vm);
+	check_int(err, 0, "vcpu_run()");
+	check_int(stop, VM_STOP_INTERNAL, "vm->stop (5: VM_STOP_INTERNAL)");
+	check_int(info, KVM_INTERNAL_ERROR_EMULATION, "vm->stop_info: internal.suberror");
+}
+
 HAKO_TEST_MAIN(HAKO_TEST(test_guestmem_bounds), HAKO_TEST(test_guestmem_image_read),
                HAKO_TEST(test_guestmem_image_missing), HAKO_TEST(test_guestmem_image_empty),
                HAKO_TEST(test_guestmem_image_too_large), HAKO_TEST(test_bus_dispatch),
@@ -537,4 +615,5 @@ HAKO_TEST_MAIN(HAKO_TEST(test_guestmem_bounds), HAKO_TEST(test_guestmem_image_re
                HAKO_TEST(test_uart_modem_status), HAKO_TEST(test_debug_exit_status),
                HAKO_TEST(test_vcpu_uart_text), HAKO_TEST(test_vcpu_exit_status),
                HAKO_TEST(test_vcpu_halt), HAKO_TEST(test_vcpu_triple_fault),
-               HAKO_TEST(test_vcpu_unknown_access))
+               HAKO_TEST(test_vcpu_unknown_access), HAKO_TEST(test_vcpu_rep_string),
+               HAKO_TEST(test_vcpu_unknown_exit), HAKO_TEST(test_vcpu_internal_error))

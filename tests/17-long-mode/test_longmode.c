@@ -64,6 +64,21 @@ static Elf64_Phdr *first_load(uint8_t *image)
 	return NULL;
 }
 
+/* The last PT_LOAD header of IMAGE (the guest has two: text, then data and bss). */
+static Elf64_Phdr *last_load(uint8_t *image)
+{
+	Elf64_Ehdr *eh = (Elf64_Ehdr *)image;
+	Elf64_Phdr *last = NULL;
+	for (int i = 0; i < eh->e_phnum; i++) {
+		Elf64_Phdr *ph = (Elf64_Phdr *)(image + eh->e_phoff + i * sizeof(Elf64_Phdr));
+		if (ph->p_type == PT_LOAD)
+			last = ph;
+	}
+	check_that(last != NULL && last != first_load(image),
+	           "the guest should have two PT_LOAD segments");
+	return last;
+}
+
 /* Write SIZE bytes of IMAGE to a new file in DIR; returns its path (static). */
 static const char *write_image(const char *dir, const uint8_t *image, size_t size)
 {
@@ -101,7 +116,8 @@ static uint64_t mem_sum(const struct vm *vm)
 /* ---- long mode ---- */
 
 /* This test checks that longmode_setup() writes a GDT with a 64-bit code segment at 0x08 and
- * a data segment at 0x10, and identity page tables of 2 MiB pages covering guest memory. */
+ * a data segment at 0x10, and identity page tables of 2 MiB pages covering guest memory (also
+ * when its size is not a multiple of 2 MiB). */
 static void test_longmode_tables(void **state)
 {
 	struct vm vm;
@@ -127,6 +143,23 @@ static void test_longmode_tables(void **state)
 	check_int(pdpt, LM_PD | 3, "PDPT[0]: the PD's address, present and writable");
 	check_int(pd0, 0x83, "PD[0]: physical 0, present, writable, 2 MiB page (PS)");
 	check_int(pd1, 0, "PD[1] for 2 MiB of guest memory (nothing past the end)");
+
+	/* N 2 MiB pages and a bit more: the last, partial 2 MiB is mapped too. */
+	uint64_t n = (uint64_t)hako_rand_range(1, 8),
+	         mem = (n << 21) + 4096 * hako_rand_range(1, 511);
+	err = vm_create(&vm, "/dev/kvm", mem);
+	check_that(err == 0, "vm_create(%" PRIu64 ") returned %d (%s)", mem, err, strerror(-err));
+	err = vcpu_create(&vm);
+	check_that(err == 0, "vcpu_create() returned %d (%s)", err, strerror(-err));
+	err = longmode_setup(&vm);
+	uint64_t last, after;
+	memcpy(&last, vm.mem + LM_PD + 8 * n, 8);
+	memcpy(&after, vm.mem + LM_PD + 8 * (n + 1), 8);
+	vm_destroy(&vm);
+	check_that(err == 0, "longmode_setup() with %" PRIu64 " bytes returned %d (%s)", mem, err,
+	           strerror(-err));
+	check_int(last, (n << 21) | 0x83, "the PD entry of the last, partly used 2 MiB (round up)");
+	check_int(after, 0, "the PD entry after the end of guest memory");
 }
 
 /* This test checks that longmode_setup() puts the vCPU in 64-bit mode: CS.L, CR0.PE|PG,
@@ -179,8 +212,8 @@ static void test_longmode_entry_regs(void **state)
 
 /* ---- the ELF loader ---- */
 
-/* This test checks that elf_load() copies each PT_LOAD segment to its physical address,
- * zero-fills the rest of p_memsz, and returns e_entry. */
+/* This test checks that elf_load() copies each PT_LOAD segment to its physical address
+ * (p_paddr, not p_vaddr), zero-fills the rest of p_memsz, and returns e_entry. */
 static void test_elf_load_segments(void **state)
 {
 	struct vm vm;
@@ -191,6 +224,13 @@ static void test_elf_load_segments(void **state)
 
 	fake_vm(&vm, MEM);
 	memset(vm.mem, 0xcc, vm.mem_size); /* dirty, so the bss must really be zeroed */
+	/* Where a kernel links itself: virtual addresses in the top 2 GiB, physical ones low.
+	 * The loader places segments by p_paddr. */
+	for (int i = 0; i < eh->e_phnum; i++) {
+		Elf64_Phdr *ph = (Elf64_Phdr *)(image + eh->e_phoff + i * sizeof(Elf64_Phdr));
+		if (ph->p_type == PT_LOAD)
+			ph->p_vaddr = 0xffffffff80000000ULL + ph->p_paddr;
+	}
 	int err = elf_load(&vm, image, size, &entry);
 	check_that(err == 0, "elf_load() of the guest returned %d (%s)", err, strerror(-err));
 	check_int(entry, eh->e_entry, "the entry point");
@@ -229,8 +269,9 @@ static void test_elf_bad_magic(void **state)
 	free(image);
 }
 
-/* This test checks that 32-bit ELF files, other machines, non-executables and a program
- * header table outside the file are refused with -ENOEXEC (without reading outside). */
+/* This test checks that 32-bit ELF files, other machines, non-executables, a program header
+ * table or a segment outside the file, and a segment with more file bytes than memory bytes
+ * are refused with -ENOEXEC (without reading outside). */
 static void test_elf_not_x86_64(void **state)
 {
 	struct vm vm;
@@ -258,6 +299,19 @@ static void test_elf_not_x86_64(void **state)
 	check_int(elf_load(&vm, copy, size, &entry), -ENOEXEC,
 	          "elf_load() with the program headers past the end of the file");
 	check_int(elf_load(&vm, image, 40, &entry), -ENOEXEC, "elf_load() of the first 40 bytes");
+	memcpy(copy, image, size);
+	Elf64_Phdr *ph = last_load(copy);
+	ph->p_offset = size - ph->p_filesz + (uint64_t)hako_rand_range(1, 100);
+	check_int(elf_load(&vm, copy, size, &entry), -ENOEXEC,
+	          "elf_load() of a segment whose bytes run past the end of the file");
+	memcpy(copy, image, size);
+	ph->p_offset = UINT64_MAX - (uint64_t)hako_rand_range(0, 100);
+	check_int(elf_load(&vm, copy, size, &entry), -ENOEXEC,
+	          "elf_load() with p_offset near 2^64 (p_offset + p_filesz wraps around)");
+	memcpy(copy, image, size);
+	ph->p_memsz = ph->p_filesz - 1;
+	check_int(elf_load(&vm, copy, size, &entry), -ENOEXEC,
+	          "elf_load() of a segment with p_filesz > p_memsz");
 	free(vm.mem);
 	free(copy);
 	free(image);
@@ -282,6 +336,16 @@ static void test_elf_segment_outside_memory(void **state)
 	check_int(elf_load(&vm, image, size, &entry), -ERANGE,
 	          "elf_load() of a segment that ends past guest memory");
 	check_that(mem_sum(&vm) == before, "guest memory changed although the ELF was refused");
+
+	/* The first segment fine, the last one outside: nothing may be copied either. */
+	uint8_t *good = guest_elf(&size);
+	Elf64_Phdr *last = last_load(good);
+	last->p_paddr = last->p_vaddr = MEM - last->p_memsz + (uint64_t)hako_rand_range(1, 4096);
+	check_int(elf_load(&vm, good, size, &entry), -ERANGE,
+	          "elf_load() whose last segment ends past guest memory");
+	check_that(mem_sum(&vm) == before, "guest memory changed although the ELF was refused: "
+	                                   "check every segment before copying any");
+	free(good);
 	free(vm.mem);
 
 	char *dir = hako_tmpdir();
@@ -292,6 +356,39 @@ static void test_elf_segment_outside_memory(void **state)
 	free(dir);
 	check_int(r.exit_code, HAKOVM_EXIT_FAILED, "hakovm's exit code");
 	check_contains(r.err, "outside guest memory", "hakovm's message");
+	hako_run_free(&r);
+	free(image);
+}
+
+/* This test checks that an entry point outside guest memory is refused (-ERANGE) before
+ * anything is copied, and hakovm says so. */
+static void test_elf_entry_outside_memory(void **state)
+{
+	struct vm vm;
+	size_t size;
+	uint8_t *image = guest_elf(&size);
+	Elf64_Ehdr *eh = (Elf64_Ehdr *)image;
+	uint64_t entry;
+
+	fake_vm(&vm, MEM);
+	uint64_t before = mem_sum(&vm);
+	eh->e_entry = MEM + (uint64_t)hako_rand_range(0, 1 << 20);
+	check_int(elf_load(&vm, image, size, &entry), -ERANGE,
+	          "elf_load() with e_entry past the end of guest memory");
+	eh->e_entry = 0xffffffff80000000ULL + (uint64_t)hako_rand_range(0x100000, 0x1fffff);
+	check_int(elf_load(&vm, image, size, &entry), -ERANGE,
+	          "elf_load() with e_entry in the top 2 GiB (a virtual address not mapped here)");
+	check_that(mem_sum(&vm) == before, "guest memory changed although the ELF was refused");
+	free(vm.mem);
+
+	char *dir = hako_tmpdir();
+	struct hako_run r;
+	const char *args[] = {write_image(dir, image, size), NULL};
+	run_hakovm(&r, args);
+	hako_rm_rf(dir);
+	free(dir);
+	check_int(r.exit_code, HAKOVM_EXIT_FAILED, "hakovm's exit code");
+	check_contains(r.err, "entry point", "hakovm's message");
 	hako_run_free(&r);
 	free(image);
 }
@@ -404,6 +501,7 @@ static void test_longmode_guest_computes(void **state)
 HAKO_TEST_MAIN(HAKO_TEST(test_longmode_tables), HAKO_TEST(test_longmode_sregs),
                HAKO_TEST(test_longmode_entry_regs), HAKO_TEST(test_elf_load_segments),
                HAKO_TEST(test_elf_bad_magic), HAKO_TEST(test_elf_not_x86_64),
-               HAKO_TEST(test_elf_segment_outside_memory), HAKO_TEST(test_elf_overlaps_page_tables),
+               HAKO_TEST(test_elf_segment_outside_memory), HAKO_TEST(test_elf_entry_outside_memory),
+               HAKO_TEST(test_elf_overlaps_page_tables),
                HAKO_TEST(test_longmode_guest_reports_64bit),
                HAKO_TEST(test_longmode_guest_computes))
