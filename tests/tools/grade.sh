@@ -122,10 +122,13 @@ ref_dir=""
 if [ -d solutions ]; then
 	ref_out="$out_root/ref$san_suffix"
 	mkdir -p "$ref_out"
+	exec {ref_lock}>"$ref_out/.lock"
+	command -v flock >/dev/null && flock "$ref_lock"
 	if ! make -s -f tests/tools/ref.mk OUT="$ref_out" SAN="${SAN:-}" WERROR="${WERROR:-}" >"$ref_out/build.log" 2>&1; then
 		cat "$ref_out/build.log" >&2
 		die "the reference library did not build (log: $ref_out/build.log)"
 	fi
+	exec {ref_lock}>&-
 	ref_dir="$ref_out"
 else
 	ref_dir="lessons/common/prebuilt"
@@ -147,6 +150,14 @@ grade_lesson() {
 	edit=$(lesson_field "$slug" edit)
 	timeout=${timeout:-10}
 	t_scaled=$(awk -v t="$timeout" -v s="$scale" 'BEGIN { printf "%d", t * s + 0.999 }')
+
+	# Two runs of one lesson at once would relink each other's programs: the second waits.
+	mkdir -p "$out"
+	exec {lock_fd}>"$out/.lock"
+	if command -v flock >/dev/null && ! flock -n "$lock_fd"; then
+		echo "grade: another run is grading $slug from $src; waiting for it" >&2
+		flock "$lock_fd"
+	fi
 
 	rm -rf "$res"
 	mkdir -p "$res"
@@ -295,6 +306,7 @@ grade_lesson() {
 		printf '%-28s %s[%s]%s %3s/%-3s %s\n' "$slug" "$col" "$bar" "$c_off" "$score" "$max" "$([ $score = $max ] && echo done)"
 		;;
 	esac
+	exec {lock_fd}>&-
 }
 
 for slug in "${lessons[@]}"; do
