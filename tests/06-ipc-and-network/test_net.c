@@ -327,12 +327,16 @@ static void test_net_loopback_up(void **state)
 	close(l);
 }
 
-/* This test checks that TCP over loopback works inside `hako run --net none`. */
+/* This test checks that TCP over loopback works inside `hako run --net none`, on a
+ * loopback of the container's own: the one outside stays down. */
 static void test_net_none_loopback_works(void **state)
 {
 	struct hako_run r;
 	char msg[40], want[48];
 
+	/* Our own namespace, with lo down: were hako to bring up (and talk over) the loopback of
+	 * the namespace it runs in, it would be this one, not the machine's. */
+	enter_fresh_netns();
 	hako_rand_name(msg, 24);
 	const char *words[] = {"--net", "none", hako_prog("hako-echo"), "loop", msg, NULL};
 	char *echo = strdup(words[2]);
@@ -340,9 +344,13 @@ static void test_net_none_loopback_works(void **state)
 	hako(&r, words);
 	free(echo);
 	snprintf(want, sizeof(want), "%s\n", msg);
+	int outside = link_flags("lo");
 	check_that(r.exit_code == 0, "hako run --net none hako-echo loop exited %d: %s",
 	           r.exit_code, r.err);
 	check_str(r.out, want, "what came back over 127.0.0.1 inside");
+	check_that(outside >= 0 && !(outside & IFF_UP),
+	           "hako brought up the loopback of the namespace it was started in: the "
+	           "container has no network namespace of its own");
 	hako_run_free(&r);
 }
 
