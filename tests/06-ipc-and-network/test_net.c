@@ -637,9 +637,73 @@ static void test_net_veth_gone_after_kill(void **state)
 	           links);
 }
 
+/* `ip route add NET/LEN dev DEV` in our namespace; NET in host byte order. */
+static void add_route(uint32_t net, int len, const char *dev)
+{
+	struct hako_run r;
+	char cidr[32];
+
+	snprintf(cidr, sizeof(cidr), "%u.%u.%u.%u/%d", net >> 24, (net >> 16) & 255,
+	         (net >> 8) & 255, net & 255, len);
+	const char *words[] = {"route", "add", cidr, "dev", dev, NULL};
+	ip(&r, words);
+	hako_run_free(&r);
+}
+
+/* This test checks that `hako run --net veth` takes its /30 from the addresses in
+ * 10.200.0.0/16 that no route on the host side uses (a VPN or a LAN keeps its own), and
+ * that when none is free it fails with a message and leaves no interface behind. */
+static void test_net_veth_subnet_free(void **state)
+{
+	struct hako_run r;
+	char a[16], b[16], ipcmd[64], want[48], links[256];
+	uint32_t pool = (10u << 24) | (200u << 16);
+	uint32_t free_net = pool + (uint32_t)hako_rand_range(0, 16383) * 4;
+
+	enter_fresh_netns();
+	snprintf(ipcmd, sizeof(ipcmd), "%s", ip_path());
+	hako_rand_name(a, 10);
+	hako_rand_name(b, 10);
+	make_veth_with_ip(a, b);
+	const char *up_a[] = {"link", "set", a, "up", NULL},
+	           *up_b[] = {"link", "set", b, "up", NULL};
+	ip(&r, up_a);
+	hako_run_free(&r);
+	ip(&r, up_b);
+	hako_run_free(&r);
+	/* Routes over the whole pool but one random /30: the /17 beside it, the /18 beside
+	 * that, ... down to the /30 beside it. */
+	for (int len = 17; len <= 30; len++) {
+		uint32_t mask = ~0u << (32 - len);
+		add_route((free_net ^ (1u << (32 - len))) & mask, len, a);
+	}
+	const char *words[] = {"--net", "veth", ipcmd, "-4",   "-o",
+	                       "addr",  "show", "dev", "eth0", NULL};
+	hako(&r, words);
+	snprintf(want, sizeof(want), " %u.%u.%u.%u/30 ", free_net >> 24, (free_net >> 16) & 255,
+	         (free_net >> 8) & 255, (free_net & 255) + 2);
+	check_that(r.exit_code == 0, "hako run --net veth exited %d: %s", r.exit_code, r.err);
+	check_contains(r.out, want,
+	               "`ip addr show dev eth0` in the container, when every other /30 of "
+	               "10.200.0.0/16 is routed on the host side");
+	hako_run_free(&r);
+
+	/* Now that /30 is taken too. */
+	add_route(free_net, 30, a);
+	const char *words2[] = {"--net", "veth", "/bin/true", NULL};
+	hako(&r, words2);
+	check_int(r.exit_code, HAKO_EXIT_FAILED, "hako run --net veth with no /30 free");
+	check_contains(r.err, "10.200.0.0/16", "hako's message when no /30 is free");
+	hako_run_free(&r);
+	check_that(other_links(links, sizeof(links)) == 2,
+	           "interfaces on the host side after the failed run: expected only %s %s, got%s",
+	           a, b, links);
+}
+
 HAKO_TEST_MAIN(HAKO_TEST(test_ipc_objects_invisible), HAKO_TEST(test_net_loopback_up),
                HAKO_TEST(test_net_none_loopback_works), HAKO_TEST(test_net_none_no_host_links),
                HAKO_TEST(test_net_veth_add), HAKO_TEST(test_net_veth_peer_in_netns),
                HAKO_TEST(test_net_addr_add), HAKO_TEST(test_net_name_in_use),
                HAKO_TEST(test_net_veth_destroy), HAKO_TEST(test_net_veth_echo),
-               HAKO_TEST(test_net_veth_gone_after_exit), HAKO_TEST(test_net_veth_gone_after_kill))
+               HAKO_TEST(test_net_veth_gone_after_exit), HAKO_TEST(test_net_veth_gone_after_kill),
+               HAKO_TEST(test_net_veth_subnet_free))
