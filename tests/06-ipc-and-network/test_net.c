@@ -688,7 +688,10 @@ static void test_net_veth_subnet_free(void **state)
 	               "10.200.0.0/16 is routed on the host side");
 	hako_run_free(&r);
 
-	/* Now that /30 is taken too. */
+	/* Now that /30 is taken too. (Wait until the first container's pair is gone: that is
+	 * another test's business.) */
+	for (int i = 0; i < 400 && other_links(links, sizeof(links)) > 2; i++)
+		usleep(50000);
 	add_route(free_net, 30, a);
 	const char *words2[] = {"--net", "veth", "/bin/true", NULL};
 	hako(&r, words2);
