@@ -62,6 +62,12 @@ static int fail(const char *call, const char *arg)
 	int err = errno;
 
 	fprintf(stderr, "hako: %s %s: %s\n", call, arg, strerror(err));
+	/* The one refusal an ordinary user meets (lesson 05): a user namespace may mount sysfs
+	 * only if it also owns the network namespace, i.e. with a network namespace of its own. */
+	if (err == EPERM && strcmp(call, "mount") == 0 && strcmp(arg, "sys") == 0)
+		fputs("hako: (without root, /sys can be mounted only in a network namespace of the "
+		      "container's own: add --net none)\n",
+		      stderr);
 	return -err;
 }
 

@@ -181,8 +181,9 @@ int net_addr_add(const char *ifname, const char *cidr);
 /* In the child: bring the loopback interface up. */
 int net_loopback_up(void);
 /* In the parent: make a veth pair with the container end as eth0 in PID's network namespace,
- * give both ends addresses (host 10.200.x.y+1/30, container +2) and bring them up. The host
- * end's name (unique: "hako" and PID) is written to HOST_IF (16 bytes). */
+ * give both ends addresses (host 10.200.x.y+1/30, container +2, in a /30 that no route or
+ * address on the host side uses yet) and bring them up. The host end's name (unique: "hako"
+ * and PID) is written to HOST_IF (16 bytes). -EADDRNOTAVAIL if no /30 is free. */
 int net_veth_create(pid_t pid, char *host_if);
 /* Remove the veth pair whose host end is HOST_IF (removing one end removes both). A pair
  * already gone with its namespace is not an error. */

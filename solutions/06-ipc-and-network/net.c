@@ -4,6 +4,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ifaddrs.h>
 #include <linux/if_link.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
@@ -410,6 +411,119 @@ static int addr_and_up(const char *ifname, const char *cidr)
 	return err < 0 ? err : net_link_up(ifname);
 }
 
+/* The addresses --net veth hands out: 10.200.0.0/16, in 16384 blocks of 4 (a /30). */
+#define VETH_POOL     ((10u << 24) | (200u << 16))
+#define VETH_POOL_LEN 16
+#define VETH_SUBNETS  16384u
+#define MAX_USED      1024
+
+/* An IPv4 prefix this machine already uses (host byte order), and the interface it is on. */
+struct used_prefix {
+	uint32_t net;
+	int len;
+	char dev[IF_NAMESIZE];
+};
+
+/* Do the prefixes A/ALEN and B/BLEN share any address? (They do when they agree on the
+ * bits that the shorter of the two prefixes fixes.) */
+static bool overlaps(uint32_t a, int alen, uint32_t b, int blen)
+{
+	int n = alen < blen ? alen : blen;
+	uint32_t mask = n ? ~0u << (32 - n) : 0;
+
+	return ((a ^ b) & mask) == 0;
+}
+
+/*
+ * Collect into U the prefixes in hako's pool that this network namespace already uses: its
+ * routes (/proc/net/route, the main table: a LAN, a VPN's routes, other containers) and its
+ * own addresses. Default routes (/0) do not count: a /30 is more specific and takes only its
+ * own four addresses. Returns how many, or -ENOSPC if there are more than MAX_USED.
+ */
+static int used_prefixes(struct used_prefix *u)
+{
+	FILE *f = fopen("/proc/net/route", "re");
+	struct ifaddrs *ifs, *i;
+	char line[256], dev[IF_NAMESIZE];
+	unsigned dst, gw, flags, refcnt, use, metric, mask;
+	int n = 0;
+
+	/* "Iface Destination Gateway Flags RefCnt Use Metric Mask ...": addresses in hex, as
+	 * the 4 bytes in network order read as one number by this machine. */
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "%15s %x %x %x %u %u %u %x", dev, &dst, &gw, &flags, &refcnt, &use,
+		           &metric, &mask) == 8 &&
+		    mask != 0 &&
+		    overlaps(ntohl(dst), __builtin_popcount(mask), VETH_POOL, VETH_POOL_LEN)) {
+			if (n == MAX_USED)
+				goto full;
+			u[n] = (struct used_prefix){ntohl(dst), __builtin_popcount(mask), ""};
+			snprintf(u[n++].dev, IF_NAMESIZE, "%s", dev);
+		}
+	if (getifaddrs(&ifs) == 0) {
+		for (i = ifs; i; i = i->ifa_next) {
+			if (!i->ifa_addr || i->ifa_addr->sa_family != AF_INET)
+				continue;
+			uint32_t a = ntohl(((struct sockaddr_in *)i->ifa_addr)->sin_addr.s_addr);
+			if (!overlaps(a, 32, VETH_POOL, VETH_POOL_LEN))
+				continue;
+			if (n == MAX_USED) {
+				freeifaddrs(ifs);
+				goto full;
+			}
+			u[n] = (struct used_prefix){a, 32, ""};
+			snprintf(u[n++].dev, IF_NAMESIZE, "%s", i->ifa_name);
+		}
+		freeifaddrs(ifs);
+	}
+	if (f)
+		fclose(f);
+	return n;
+full:
+	if (f)
+		fclose(f);
+	return -ENOSPC;
+}
+
+/*
+ * Choose the container's /30 (in *BASE, host byte order): the block PID points at, or the
+ * next one that nothing here uses yet. A VPN or a LAN in 10.200.0.0/16 keeps its addresses;
+ * if it covers every block, say so and return -EADDRNOTAVAIL rather than take some.
+ */
+static int pick_subnet(pid_t pid, uint32_t *base)
+{
+	static struct used_prefix used[MAX_USED];
+	int n = used_prefixes(used);
+
+	if (n < 0) {
+		fprintf(stderr, "hako: more than %d routes and addresses in 10.200.0.0/%d\n",
+		        MAX_USED, VETH_POOL_LEN);
+		return n;
+	}
+	for (uint32_t i = 0; i < VETH_SUBNETS; i++) {
+		uint32_t net = VETH_POOL + (((uint32_t)pid + i) % VETH_SUBNETS) * 4;
+		int j = 0;
+
+		while (j < n && !overlaps(net, 30, used[j].net, used[j].len))
+			j++;
+		if (j == n) {
+			*base = net;
+			return 0;
+		}
+	}
+	/* Name what took the block PID points at (n > 0 here: something took every block). */
+	uint32_t first = VETH_POOL + ((uint32_t)pid % VETH_SUBNETS) * 4;
+	int j = 0;
+	while (j < n - 1 && !overlaps(first, 30, used[j].net, used[j].len))
+		j++;
+	fprintf(stderr,
+	        "hako: --net veth: no free /30 in 10.200.0.0/%d: this machine already uses "
+	        "%u.%u.%u.%u/%d (dev %s: a VPN, a LAN?), and hako will not take its addresses\n",
+	        VETH_POOL_LEN, used[j].net >> 24, (used[j].net >> 16) & 255,
+	        (used[j].net >> 8) & 255, used[j].net & 255, used[j].len, used[j].dev);
+	return -EADDRNOTAVAIL;
+}
+
 /*
  * The container's link to the host:
  *
@@ -417,14 +531,18 @@ static int addr_and_up(const char *ifname, const char *cidr)
  *   hakoPID  10.200.x.y+1/30  <==veth==>  eth0  10.200.x.y+2/30
  *
  * Each container gets its own /30 (4 addresses: network, host end, container end,
- * broadcast) in 10.200.0.0/16, chosen from PID, so containers running at the same time
- * rarely collide; nothing is routed anywhere else and nothing is NATed.
+ * broadcast) in 10.200.0.0/16: the one its PID points at, or the next one that no route or
+ * address on the host side uses yet (pick_subnet). Nothing is routed anywhere else and
+ * nothing is NATed.
  */
 int net_veth_create(pid_t pid, char *host_if)
 {
-	uint32_t base = (10u << 24) | (200u << 16) | (((uint32_t)pid % 16384u) * 4u);
+	uint32_t base;
 	char name[16], host_cidr[32], cont_cidr[32];
+	int err;
 
+	if ((err = pick_subnet(pid, &base)) < 0)
+		return err;
 	snprintf(name, sizeof(name), "hako%d", (int)pid);
 	snprintf(host_cidr, sizeof(host_cidr), "%u.%u.%u.%u/30", base >> 24, (base >> 16) & 255,
 	         (base >> 8) & 255, (base & 255) + 1);
@@ -437,8 +555,6 @@ int net_veth_create(pid_t pid, char *host_if)
 	///           4. Copy NAME to HOST_IF (so hako can delete it later) and return 0. If
 	///              step 2 or 3 fails, net_link_del(name) (both ends go) and return the error.
 	/// BEGIN SOLUTION
-	int err;
-
 	if ((err = net_veth_add(name, "eth0", pid)) < 0)
 		return err;
 	if ((err = addr_and_up(name, host_cidr)) < 0 ||

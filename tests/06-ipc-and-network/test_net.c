@@ -327,12 +327,16 @@ static void test_net_loopback_up(void **state)
 	close(l);
 }
 
-/* This test checks that TCP over loopback works inside `hako run --net none`. */
+/* This test checks that TCP over loopback works inside `hako run --net none`, on a
+ * loopback of the container's own: the one outside stays down. */
 static void test_net_none_loopback_works(void **state)
 {
 	struct hako_run r;
 	char msg[40], want[48];
 
+	/* Our own namespace, with lo down: were hako to bring up (and talk over) the loopback of
+	 * the namespace it runs in, it would be this one, not the machine's. */
+	enter_fresh_netns();
 	hako_rand_name(msg, 24);
 	const char *words[] = {"--net", "none", hako_prog("hako-echo"), "loop", msg, NULL};
 	char *echo = strdup(words[2]);
@@ -340,9 +344,13 @@ static void test_net_none_loopback_works(void **state)
 	hako(&r, words);
 	free(echo);
 	snprintf(want, sizeof(want), "%s\n", msg);
+	int outside = link_flags("lo");
 	check_that(r.exit_code == 0, "hako run --net none hako-echo loop exited %d: %s",
 	           r.exit_code, r.err);
 	check_str(r.out, want, "what came back over 127.0.0.1 inside");
+	check_that(outside >= 0 && !(outside & IFF_UP),
+	           "hako brought up the loopback of the namespace it was started in: the "
+	           "container has no network namespace of its own");
 	hako_run_free(&r);
 }
 
@@ -629,9 +637,76 @@ static void test_net_veth_gone_after_kill(void **state)
 	           links);
 }
 
+/* `ip route add NET/LEN dev DEV` in our namespace; NET in host byte order. */
+static void add_route(uint32_t net, int len, const char *dev)
+{
+	struct hako_run r;
+	char cidr[32];
+
+	snprintf(cidr, sizeof(cidr), "%u.%u.%u.%u/%d", net >> 24, (net >> 16) & 255,
+	         (net >> 8) & 255, net & 255, len);
+	const char *words[] = {"route", "add", cidr, "dev", dev, NULL};
+	ip(&r, words);
+	hako_run_free(&r);
+}
+
+/* This test checks that `hako run --net veth` takes its /30 from the addresses in
+ * 10.200.0.0/16 that no route on the host side uses (a VPN or a LAN keeps its own), and
+ * that when none is free it fails with a message and leaves no interface behind. */
+static void test_net_veth_subnet_free(void **state)
+{
+	struct hako_run r;
+	char a[16], b[16], ipcmd[64], want[48], links[256];
+	uint32_t pool = (10u << 24) | (200u << 16);
+	uint32_t free_net = pool + (uint32_t)hako_rand_range(0, 16383) * 4;
+
+	enter_fresh_netns();
+	snprintf(ipcmd, sizeof(ipcmd), "%s", ip_path());
+	hako_rand_name(a, 10);
+	hako_rand_name(b, 10);
+	make_veth_with_ip(a, b);
+	const char *up_a[] = {"link", "set", a, "up", NULL},
+	           *up_b[] = {"link", "set", b, "up", NULL};
+	ip(&r, up_a);
+	hako_run_free(&r);
+	ip(&r, up_b);
+	hako_run_free(&r);
+	/* Routes over the whole pool but one random /30: the /17 beside it, the /18 beside
+	 * that, ... down to the /30 beside it. */
+	for (int len = 17; len <= 30; len++) {
+		uint32_t mask = ~0u << (32 - len);
+		add_route((free_net ^ (1u << (32 - len))) & mask, len, a);
+	}
+	const char *words[] = {"--net", "veth", ipcmd, "-4",   "-o",
+	                       "addr",  "show", "dev", "eth0", NULL};
+	hako(&r, words);
+	snprintf(want, sizeof(want), " %u.%u.%u.%u/30 ", free_net >> 24, (free_net >> 16) & 255,
+	         (free_net >> 8) & 255, (free_net & 255) + 2);
+	check_that(r.exit_code == 0, "hako run --net veth exited %d: %s", r.exit_code, r.err);
+	check_contains(r.out, want,
+	               "`ip addr show dev eth0` in the container, when every other /30 of "
+	               "10.200.0.0/16 is routed on the host side");
+	hako_run_free(&r);
+
+	/* Now that /30 is taken too. (Wait until the first container's pair is gone: that is
+	 * another test's business.) */
+	for (int i = 0; i < 400 && other_links(links, sizeof(links)) > 2; i++)
+		usleep(50000);
+	add_route(free_net, 30, a);
+	const char *words2[] = {"--net", "veth", "/bin/true", NULL};
+	hako(&r, words2);
+	check_int(r.exit_code, HAKO_EXIT_FAILED, "hako run --net veth with no /30 free");
+	check_contains(r.err, "10.200.0.0/16", "hako's message when no /30 is free");
+	hako_run_free(&r);
+	check_that(other_links(links, sizeof(links)) == 2,
+	           "interfaces on the host side after the failed run: expected only %s %s, got%s",
+	           a, b, links);
+}
+
 HAKO_TEST_MAIN(HAKO_TEST(test_ipc_objects_invisible), HAKO_TEST(test_net_loopback_up),
                HAKO_TEST(test_net_none_loopback_works), HAKO_TEST(test_net_none_no_host_links),
                HAKO_TEST(test_net_veth_add), HAKO_TEST(test_net_veth_peer_in_netns),
                HAKO_TEST(test_net_addr_add), HAKO_TEST(test_net_name_in_use),
                HAKO_TEST(test_net_veth_destroy), HAKO_TEST(test_net_veth_echo),
-               HAKO_TEST(test_net_veth_gone_after_exit), HAKO_TEST(test_net_veth_gone_after_kill))
+               HAKO_TEST(test_net_veth_gone_after_exit), HAKO_TEST(test_net_veth_gone_after_kill),
+               HAKO_TEST(test_net_veth_subnet_free))
