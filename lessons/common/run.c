@@ -65,7 +65,7 @@ static int child_main(void *arg)
 		goto bad;
 	}
 	if (cfg->rootfs && (err = mount_enter_rootfs(cfg->rootfs)) < 0) {
-		report("04", cfg->rootfs, err);
+		report("04", "enter rootfs", err);
 		goto bad;
 	}
 	err = init_main(cfg->argv);
@@ -173,6 +173,10 @@ int hako_run(const struct hako_config *cfg)
 	}
 	if (cfg->net == HAKO_NET_VETH && (err = net_veth_create(pid, host_if)) < 0) {
 		report("06", "veth", err);
+		if (err == -EPERM && geteuid() != 0)
+			fputs("hako: --net veth needs root: the host end of the pair lives in the "
+			      "host's network namespace (use --net none)\n",
+			      stderr);
 		goto bad;
 	}
 	if (cg && (err = cgroup_attach(cg, pid)) < 0) {
