@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/inotify.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -536,21 +537,54 @@ static void test_cgroup_v2_limits(void **state)
 	check_str(got_pids, pids, "hako/NAME/pids.max");
 }
 
+/* Which of the files watched by WD_A and WD_B the inotify descriptor FD saw written first:
+ * 'a', 'b', or 0 for neither. Reads every queued event (FD is non-blocking). */
+static char first_written(int fd, int wd_a, int wd_b)
+{
+	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+	char first = 0;
+	ssize_t n;
+
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		for (char *p = buf; p < buf + n;) {
+			const struct inotify_event *e = (const struct inotify_event *)p;
+			if (!first && e->wd == wd_a)
+				first = 'a';
+			else if (!first && e->wd == wd_b)
+				first = 'b';
+			p += sizeof(*e) + e->len;
+		}
+	return first;
+}
+
 /* This test checks that on cgroup v2 the root and the hako parent switch on cpu, memory and
- * pids for their children in cgroup.subtree_control, but only those the root has. */
+ * pids for their children in cgroup.subtree_control, but only those the root has; the root
+ * first (a parent can only hand on what it was given), and never the container's own cgroup
+ * (a v2 cgroup that hands controllers on may not hold processes). */
 static void test_cgroup_v2_enables_controllers(void **state)
 {
-	char *base = hako_tmpdir(), name[40];
+	char *base = hako_tmpdir(), name[40], rel[PATH_MAX], path[2 * PATH_MAX];
 	struct hako_config cfg = {.net = HAKO_NET_HOST, .memory = 64 << 20, .stats = true};
 	struct cgroup_root root = {.path = base, .mode = CGROUP_UNIFIED};
 	struct hako_cgroup *cg = NULL;
 
 	random_name(name);
 	fake_v2(base, ".", "cpuset io memory pids", name); /* no cpu on this one */
+	/* inotify(7) tells the order in which the two files are written. */
+	int ino = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	snprintf(path, sizeof(path), "%s/cgroup.subtree_control", base);
+	int wd_root = ino >= 0 ? inotify_add_watch(ino, path, IN_MODIFY) : -1;
+	snprintf(path, sizeof(path), "%s/hako/cgroup.subtree_control", base);
+	int wd_hako = ino >= 0 ? inotify_add_watch(ino, path, IN_MODIFY) : -1;
 	int err = cgroup_create_at(&root, &cfg, name, &cg);
-	char at_root[256], at_hako[256];
+	char first = wd_root >= 0 && wd_hako >= 0 ? first_written(ino, wd_root, wd_hako) : '?';
+	if (ino >= 0)
+		close(ino);
+	char at_root[256], at_hako[256], at_name[256];
 	snprintf(at_root, sizeof(at_root), " %s ", slurp(base, "cgroup.subtree_control"));
 	snprintf(at_hako, sizeof(at_hako), " %s ", slurp(base, "hako/cgroup.subtree_control"));
+	snprintf(rel, sizeof(rel), "hako/%s/cgroup.subtree_control", name);
+	snprintf(at_name, sizeof(at_name), "%s", slurp(base, rel));
 	cgroup_destroy(cg);
 	hako_rm_rf(base);
 	free(base);
@@ -564,6 +598,13 @@ static void test_cgroup_v2_enables_controllers(void **state)
 	           at_root);
 	check_contains(at_hako, " +memory", "hako/cgroup.subtree_control");
 	check_contains(at_hako, " +pids", "hako/cgroup.subtree_control");
+	check_that(first != '?', "inotify on the fake tree's cgroup.subtree_control files failed");
+	check_that(first == 'a',
+	           "hako/cgroup.subtree_control was written before the root's: the kernel "
+	           "refuses (ENOENT) a controller that the parent has not switched on yet");
+	check_str(at_name, "",
+	          "hako/NAME/cgroup.subtree_control (the container's cgroup holds processes, so "
+	          "it must not hand controllers on)");
 }
 
 /* This test checks that on cgroup v1 each limit goes to its own hierarchy:
