@@ -537,6 +537,36 @@ static void test_cgroup_v2_limits(void **state)
 	check_str(got_pids, pids, "hako/NAME/pids.max");
 }
 
+/* This test checks that on a v2 kernel without swap accounting (no memory.swap.max) the
+ * memory limit still works, and no memory.swap.max is created. */
+static void test_cgroup_v2_without_swap(void **state)
+{
+	char *base = hako_tmpdir(), name[40], rel[PATH_MAX], mem[32];
+	struct hako_config cfg = {.net = HAKO_NET_HOST,
+	                          .memory = hako_rand_range(8, 999) * 1048576LL};
+	struct cgroup_root root = {.path = base, .mode = CGROUP_UNIFIED};
+	struct hako_cgroup *cg = NULL;
+
+	random_name(name);
+	fake_v2(base, ".", "cpu memory pids", name);
+	snprintf(rel, sizeof(rel), "%s/hako/%s/memory.swap.max", base, name);
+	unlink(rel);
+	int err = cgroup_create_at(&root, &cfg, name, &cg);
+	snprintf(rel, sizeof(rel), "hako/%s/memory.max", name);
+	const char *got_mem = slurp(base, rel);
+	snprintf(rel, sizeof(rel), "hako/%s/memory.swap.max", name);
+	bool swap_made = exists(base, rel);
+	cgroup_destroy(cg);
+	hako_rm_rf(base);
+	free(base);
+
+	snprintf(mem, sizeof(mem), "%lld", cfg.memory);
+	check_int(err, 0, "cgroup_create_at() on a fake v2 tree without memory.swap.max");
+	check_str(got_mem, mem, "hako/NAME/memory.max");
+	check_that(!swap_made, "memory.swap.max was created: cgroup files are made by the kernel, "
+	                       "never by writing (no O_CREAT)");
+}
+
 /* Which of the files watched by WD_A and WD_B the inotify descriptor FD saw written first:
  * 'a', 'b', or 0 for neither. Reads every queued event (FD is non-blocking). */
 static char first_written(int fd, int wd_a, int wd_b)
@@ -874,6 +904,12 @@ static void test_cgroup_oom_killed_v2(void **state)
 	         n + 20);
 	int no = oom_with(CGROUP_UNIFIED, "memory.events", text, &err);
 	check_int(no, 0, "cgroup_oom_killed() with memory.events: max > 0 but oom_kill 0");
+	/* The OOM killer ran but found nothing in the cgroup to kill (say, the process was
+	 * already exiting): "oom" counts that, "oom_kill" does not. */
+	snprintf(text, sizeof(text),
+	         "low 0\nhigh 0\nmax %d\noom %d\noom_kill 0\noom_group_kill 0\n", n + 5, n);
+	int oom_only = oom_with(CGROUP_UNIFIED, "memory.events", text, &err);
+	check_int(oom_only, 0, "cgroup_oom_killed() with memory.events: oom N > 0 but oom_kill 0");
 }
 
 /* This test checks that cgroup_oom_killed() reads oom_kill from memory.oom_control on v1. */
@@ -896,6 +932,7 @@ static void test_cgroup_oom_killed_v1(void **state)
 static void test_cgroup_stale_removed(void **state)
 {
 	char *base = hako_tmpdir(), name[40], other[40], stale[64], live[64], path[2 * PATH_MAX];
+	char plain[64];
 	struct hako_config cfg = {.net = HAKO_NET_HOST, .pids_limit = 50};
 	struct cgroup_root root = {.path = base, .mode = CGROUP_UNIFIED};
 	struct hako_cgroup *cg = NULL;
@@ -907,14 +944,15 @@ static void test_cgroup_stale_removed(void **state)
 	snprintf(stale, sizeof(stale), "hako-%d-%s", (int)dead_pid(), r);
 	snprintf(live, sizeof(live), "hako-%d", (int)getppid());
 	hako_rand_name(other, 10);
-	const char *made[] = {stale, live, other};
-	for (int i = 0; i < 3; i++) {
+	snprintf(plain, sizeof(plain), "hako-%d", (int)dead_pid()); /* as run.c names them */
+	const char *made[] = {stale, live, other, plain};
+	for (int i = 0; i < 4; i++) {
 		snprintf(path, sizeof(path), "%s/hako/%s", base, made[i]);
 		mkdir(path, 0755);
 	}
 	int err = cgroup_create_at(&root, &cfg, name, &cg);
-	bool left[3];
-	for (int i = 0; i < 3; i++) {
+	bool left[4];
+	for (int i = 0; i < 4; i++) {
 		snprintf(path, sizeof(path), "hako/%s", made[i]);
 		left[i] = exists(base, path);
 	}
@@ -926,6 +964,7 @@ static void test_cgroup_stale_removed(void **state)
 	check_that(!left[0], "hako/%s (its hako is dead) is still there", stale);
 	check_that(left[1], "hako/%s was removed, but its hako is alive", live);
 	check_that(left[2], "hako/%s was removed, but it is not named hako-PID", other);
+	check_that(!left[3], "hako/%s (its hako is dead) is still there", plain);
 }
 
 /* This test checks that cgroup_destroy() removes the cgroup's folders in every hierarchy. */
@@ -967,29 +1006,74 @@ static void test_cgroup_destroy_removes(void **state)
 	}
 }
 
-/* This test checks that a limit whose controller the machine lacks fails with -ENODEV and
- * leaves nothing behind. */
-static void test_cgroup_missing_controller(void **state)
+/* Make a cgroup with CFG's limits on a fake v2 tree whose root has only CONTROLLERS; returns
+ * what cgroup_create_at() returned, and in *LEFT whether hako/NAME exists afterwards. */
+static int create_missing(const char *controllers, const struct hako_config *cfg, bool *left)
 {
 	char *base = hako_tmpdir(), name[40], rel[PATH_MAX];
-	struct hako_config cfg = {.net = HAKO_NET_HOST, .memory = 64 << 20, .pids_limit = 20};
 	struct cgroup_root root = {.path = base, .mode = CGROUP_UNIFIED};
 	struct hako_cgroup *cg = NULL;
 
 	random_name(name);
-	fake_v2(base, ".", "cpu memory", name); /* no pids */
+	fake_v2(base, ".", controllers, name);
 	snprintf(rel, sizeof(rel), "%s/hako/%s", base, name);
 	hako_rm_rf(rel);
-	int err = cgroup_create_at(&root, &cfg, name, &cg);
+	int err = cgroup_create_at(&root, cfg, name, &cg);
 	snprintf(rel, sizeof(rel), "hako/%s", name);
-	bool left = exists(base, rel);
+	*left = exists(base, rel);
+	if (err == 0)
+		cgroup_destroy(cg);
+	hako_rm_rf(base);
+	free(base);
+	return err;
+}
+
+/* This test checks that a limit whose controller the machine lacks fails with -ENODEV and
+ * leaves nothing behind, for each of --pids-limit, --memory and --cpus. */
+static void test_cgroup_missing_controller(void **state)
+{
+	struct hako_config cfg = {.net = HAKO_NET_HOST, .memory = 64 << 20, .pids_limit = 20};
+	bool left;
+
+	int err = create_missing("cpu memory", &cfg, &left); /* no pids */
+	check_int(err, -ENODEV, "cgroup_create_at() with --pids-limit and no pids controller");
+	check_that(!left, "hako/NAME was made although the limit cannot be set");
+
+	struct hako_config mem = {.net = HAKO_NET_HOST, .memory = 64 << 20, .pids_limit = 20};
+	err = create_missing("cpu pids", &mem, &left);
+	check_int(err, -ENODEV, "cgroup_create_at() with --memory and no memory controller");
+	check_that(!left, "hako/NAME was made although --memory cannot be set");
+
+	struct hako_config cpu = {.net = HAKO_NET_HOST, .cpu_max = 50000, .pids_limit = 20};
+	err = create_missing("memory pids", &cpu, &left);
+	check_int(err, -ENODEV, "cgroup_create_at() with --cpus and no cpu controller");
+	check_that(!left, "hako/NAME was made although --cpus cannot be set");
+}
+
+/* This test checks that cgroup_create_at() refuses, with -EBUSY, a cgroup of the same name
+ * that still has processes (another container's), and writes no limit into it. */
+static void test_cgroup_existing_busy(void **state)
+{
+	char *base = hako_tmpdir(), name[40], rel[PATH_MAX], path[2 * PATH_MAX], pid[16];
+	struct hako_config cfg = {.net = HAKO_NET_HOST, .memory = hako_rand_range(8, 999) << 20};
+	struct cgroup_root root = {.path = base, .mode = CGROUP_UNIFIED};
+	struct hako_cgroup *cg = NULL;
+
+	random_name(name);
+	fake_v2(base, ".", "cpu memory pids", name);
+	snprintf(pid, sizeof(pid), "%d\n", (int)getpid()); /* a live process: this one */
+	snprintf(path, sizeof(path), "%s/hako/%s/cgroup.procs", base, name);
+	hako_write_file(path, pid);
+	int err = cgroup_create_at(&root, &cfg, name, &cg);
+	snprintf(rel, sizeof(rel), "hako/%s/memory.max", name);
+	const char *got_mem = slurp(base, rel);
 	if (err == 0)
 		cgroup_destroy(cg);
 	hako_rm_rf(base);
 	free(base);
 
-	check_int(err, -ENODEV, "cgroup_create_at() with --pids-limit and no pids controller");
-	check_that(!left, "hako/NAME was made although the limit cannot be set");
+	check_int(err, -EBUSY, "cgroup_create_at() when hako/NAME exists and has a process");
+	check_str(got_mem, "", "hako/NAME/memory.max of the cgroup in use");
 }
 
 /* ---- Kernel tests: real containers ---- */
@@ -1421,12 +1505,14 @@ HAKO_TEST_MAIN(HAKO_TEST(test_cgroup_parse_size), HAKO_TEST(test_cgroup_parse_si
                HAKO_TEST(test_cgroup_parse_cpus), HAKO_TEST(test_cgroup_parse_cpus_invalid),
                HAKO_TEST(test_cgroup_hako_rejects_bad_values), HAKO_TEST(test_cgroup_detect_mode),
                HAKO_TEST(test_cgroup_detect_mode_layouts), HAKO_TEST(test_cgroup_v2_limits),
+               HAKO_TEST(test_cgroup_v2_without_swap),
                HAKO_TEST(test_cgroup_v2_enables_controllers), HAKO_TEST(test_cgroup_v1_limits),
                HAKO_TEST(test_cgroup_v1_without_memsw), HAKO_TEST(test_cgroup_hybrid_layout),
                HAKO_TEST(test_cgroup_v1_comounted), HAKO_TEST(test_cgroup_attach),
                HAKO_TEST(test_cgroup_oom_killed_v2), HAKO_TEST(test_cgroup_oom_killed_v1),
                HAKO_TEST(test_cgroup_stale_removed), HAKO_TEST(test_cgroup_destroy_removes),
-               HAKO_TEST(test_cgroup_missing_controller), HAKO_TEST(test_cgroup_kernel_memory_oom),
+               HAKO_TEST(test_cgroup_missing_controller), HAKO_TEST(test_cgroup_existing_busy),
+               HAKO_TEST(test_cgroup_kernel_memory_oom),
                HAKO_TEST(test_cgroup_kernel_memory_within_limit),
                HAKO_TEST(test_cgroup_kernel_pids_limit), HAKO_TEST(test_cgroup_kernel_cpu_quota),
                HAKO_TEST(test_cgroup_kernel_attach), HAKO_TEST(test_cgroup_kernel_namespace),
