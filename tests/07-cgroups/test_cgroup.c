@@ -1471,6 +1471,64 @@ static void test_cgroup_kernel_cleanup_after_kill(void **state)
 	check_int(left2, 0, "folders of the cgroup left after hako got SIGTERM");
 }
 
+/* True if PID is a process that has not exited (a zombie has). */
+static bool running(pid_t pid)
+{
+	char path[64], text[512];
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	snprintf(text, sizeof(text), "%s", slurp("/", path));
+	const char *p = strrchr(text, ')'); /* "PID (COMM) STATE ...": COMM may hold spaces */
+	return p && p[1] == ' ' && p[2] != 'Z' && p[2] != 'X';
+}
+
+/* Wait up to 5 s for PID to exit; returns true if it still runs. */
+static bool still_running(pid_t pid)
+{
+	for (int i = 0; i < 500 && running(pid); i++)
+		usleep(10000);
+	return running(pid);
+}
+
+/* This test checks that hako kills what the container left in its cgroup (here a process
+ * that outlived the command: without a PID namespace nothing else stops it) and still
+ * removes the cgroup, retrying rmdir while the killed process dies. */
+static void test_cgroup_kernel_leftover_killed(void **state)
+{
+	struct hako_run r;
+	char script[PATH_MAX + 128], name[64] = "";
+	pid_t leftover = -1;
+
+	require_cgroups();
+	snprintf(script, sizeof(script),
+	         "sleep %ld >/dev/null 2>&1 & echo leftover $!; exec %s cgroup",
+	         hako_rand_range(100, 300), cgprog());
+	const char *args[] = {"--memory", "64m", "--pids-limit", "50",
+	                      "/bin/sh",  "-c",  script,         NULL};
+	hako_run_list(&r, args);
+	bool named = name_from_output(r.out, name, sizeof(name));
+	const char *p = strstr(r.out, "leftover ");
+	if (p)
+		leftover = (pid_t)atoi(p + strlen("leftover "));
+	bool alive = leftover > 0 && still_running(leftover);
+	if (alive) { /* the test's own cleanup */
+		kill(leftover, SIGKILL);
+		still_running(leftover);
+	}
+	int left = named ? count_left(name) : 0;
+	if (named)
+		remove_left(name);
+
+	check_that(named, "the workload did not run in a cgroup under hako/: %s; stderr: %s", r.out,
+	           r.err);
+	check_that(leftover > 0, "the script printed no \"leftover PID\": %s", r.out);
+	check_int(r.exit_code, 0, "exit code of `hako run ... sh -c 'sleep N & ...'`");
+	check_that(!alive, "the process left in the cgroup (pid %d) still runs after hako exited",
+	           (int)leftover);
+	check_int(left, 0, "folders of the cgroup left after hako exited");
+	hako_run_free(&r);
+}
+
 /* This test checks that `hako run` removes empty cgroups left by crashed runs (named after a
  * hako pid that no longer exists) in every hierarchy. */
 static void test_cgroup_kernel_stale_removed(void **state)
@@ -1517,4 +1575,5 @@ HAKO_TEST_MAIN(HAKO_TEST(test_cgroup_parse_size), HAKO_TEST(test_cgroup_parse_si
                HAKO_TEST(test_cgroup_kernel_pids_limit), HAKO_TEST(test_cgroup_kernel_cpu_quota),
                HAKO_TEST(test_cgroup_kernel_attach), HAKO_TEST(test_cgroup_kernel_namespace),
                HAKO_TEST(test_cgroup_kernel_cleanup_after_kill),
+               HAKO_TEST(test_cgroup_kernel_leftover_killed),
                HAKO_TEST(test_cgroup_kernel_stale_removed))
