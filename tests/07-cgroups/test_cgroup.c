@@ -190,16 +190,16 @@ static void test_cgroup_parse_size(void **state)
 	for (int i = 0; i < 20; i++) {
 		int u = (int)hako_rand_range(1, 4), digits = (int)hako_rand_range(1, 9);
 		unsigned long long mult = 1ULL << (10 * u), scale = 1, frac = 0;
-		long long whole = hako_rand_range(0, 999);
+		long long ones = hako_rand_range(0, 999);
 		for (int d = 0; d < digits; d++) {
 			frac = frac * 10 + (unsigned long long)hako_rand_range(0, 9);
 			scale *= 10;
 		}
 		if (i == 0) /* the largest fraction of the largest unit */
 			u = 4, mult = 1ULL << 40, digits = 9, frac = 999999999, scale = 1000000000;
-		snprintf(text, sizeof(text), "%lld.%0*llu%c", whole, digits, frac, "kmgt"[u - 1]);
+		snprintf(text, sizeof(text), "%lld.%0*llu%c", ones, digits, frac, "kmgt"[u - 1]);
 		long long want =
-		    whole * (long long)mult + (long long)((unsigned __int128)frac * mult / scale);
+		    ones * (long long)mult + (long long)((unsigned __int128)frac * mult / scale);
 		got = -2;
 		snprintf(what, sizeof(what), "cgroup_parse_size(\"%s\")", text);
 		check_int(cgroup_parse_size(text, &got), 0, what);
