@@ -93,7 +93,9 @@ int cgroup_parse_size(const char *text, long long *bytes)
 	/// "1.5g" -> 1610612736 (round down), "4096" -> 4096. Anything else -> -EINVAL: "",
 	/// "m", "12x", "-1", "1..5g", "5mm". A value too big for a long long -> -EINVAL too
 	/// (__builtin_mul_overflow and __builtin_add_overflow check that for you).
-	/// Integers only: a double cannot hold every large size exactly.
+	/// Integers only: a double cannot hold every large size exactly. Mind the fraction
+	/// too: its digits times the unit overflow 64 bits ("0.999999999t" is 9 digits times
+	/// 2^40); dividing by 10 as you go, from the last digit back, keeps it small.
 	return -ENOSYS;
 }
 

@@ -93,10 +93,12 @@ int cgroup_parse_size(const char *text, long long *bytes)
 	/// "1.5g" -> 1610612736 (round down), "4096" -> 4096. Anything else -> -EINVAL: "",
 	/// "m", "12x", "-1", "1..5g", "5mm". A value too big for a long long -> -EINVAL too
 	/// (__builtin_mul_overflow and __builtin_add_overflow check that for you).
-	/// Integers only: a double cannot hold every large size exactly.
+	/// Integers only: a double cannot hold every large size exactly. Mind the fraction
+	/// too: its digits times the unit overflow 64 bits ("0.999999999t" is 9 digits times
+	/// 2^40); dividing by 10 as you go, from the last digit back, keeps it small.
 	/// BEGIN SOLUTION
-	const char *p = text;
-	unsigned long long whole = 0, frac = 0, scale = 1, mult = 1, total;
+	const char *p = text, *frac_start = NULL, *frac_end = NULL;
+	unsigned long long whole = 0, frac = 0, mult = 1, total;
 
 	if (!isdigit((unsigned char)*p))
 		return -EINVAL;
@@ -107,12 +109,9 @@ int cgroup_parse_size(const char *text, long long *bytes)
 	if (*p == '.') {
 		if (!isdigit((unsigned char)*++p))
 			return -EINVAL;
-		/* Nine digits are more than any unit needs; the rest cannot change the result. */
-		for (; isdigit((unsigned char)*p); p++)
-			if (scale < 1000000000ULL) {
-				frac = frac * 10 + (unsigned)(*p - '0');
-				scale *= 10;
-			}
+		for (frac_start = p; isdigit((unsigned char)*p); p++)
+			;
+		frac_end = p;
 	}
 	const char *units = "kmgt";
 	const char *u = *p ? strchr(units, tolower((unsigned char)*p)) : NULL;
@@ -128,8 +127,13 @@ int cgroup_parse_size(const char *text, long long *bytes)
 	}
 	if (*p != '\0')
 		return -EINVAL;
+	/* The fraction of the unit, rounded down: 0.d1d2...dn * mult, by Horner's rule from the
+	 * last digit (frac = (d * mult + frac) / 10). Each step stays below 10 * mult, and
+	 * rounding down at every step gives the same result as rounding once at the end. */
+	for (const char *d = frac_end; frac_start && d > frac_start; d--)
+		frac = ((unsigned long long)(d[-1] - '0') * mult + frac) / 10;
 	if (__builtin_mul_overflow(whole, mult, &total) ||
-	    __builtin_add_overflow(total, frac * mult / scale, &total) || total > LLONG_MAX)
+	    __builtin_add_overflow(total, frac, &total) || total > LLONG_MAX)
 		return -EINVAL;
 	*bytes = (long long)total;
 	return 0;

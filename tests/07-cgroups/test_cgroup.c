@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/inotify.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -184,6 +185,26 @@ static void test_cgroup_parse_size(void **state)
 	check_int(got, whole * (1LL << 30) + tenths * (1LL << 30) / 10, what);
 	check_int(cgroup_parse_size("512m", &got), 0, "cgroup_parse_size(\"512m\")");
 	check_int(got, 536870912, "cgroup_parse_size(\"512m\")");
+	/* Fractions of up to nine digits, of every unit, rounded down exactly; with t the
+	 * digits times the unit do not fit in 64 bits, so this needs care (see the TODO). */
+	for (int i = 0; i < 20; i++) {
+		int u = (int)hako_rand_range(1, 4), digits = (int)hako_rand_range(1, 9);
+		unsigned long long mult = 1ULL << (10 * u), scale = 1, frac = 0;
+		long long ones = hako_rand_range(0, 999);
+		for (int d = 0; d < digits; d++) {
+			frac = frac * 10 + (unsigned long long)hako_rand_range(0, 9);
+			scale *= 10;
+		}
+		if (i == 0) /* the largest fraction of the largest unit */
+			u = 4, mult = 1ULL << 40, digits = 9, frac = 999999999, scale = 1000000000;
+		snprintf(text, sizeof(text), "%lld.%0*llu%c", ones, digits, frac, "kmgt"[u - 1]);
+		long long want =
+		    ones * (long long)mult + (long long)((unsigned __int128)frac * mult / scale);
+		got = -2;
+		snprintf(what, sizeof(what), "cgroup_parse_size(\"%s\")", text);
+		check_int(cgroup_parse_size(text, &got), 0, what);
+		check_int(got, want, what);
+	}
 }
 
 /* This test checks that cgroup_parse_size() rejects anything that is not a size with
@@ -516,21 +537,84 @@ static void test_cgroup_v2_limits(void **state)
 	check_str(got_pids, pids, "hako/NAME/pids.max");
 }
 
+/* This test checks that on a v2 kernel without swap accounting (no memory.swap.max) the
+ * memory limit still works, and no memory.swap.max is created. */
+static void test_cgroup_v2_without_swap(void **state)
+{
+	char *base = hako_tmpdir(), name[40], rel[PATH_MAX], mem[32];
+	struct hako_config cfg = {.net = HAKO_NET_HOST,
+	                          .memory = hako_rand_range(8, 999) * 1048576LL};
+	struct cgroup_root root = {.path = base, .mode = CGROUP_UNIFIED};
+	struct hako_cgroup *cg = NULL;
+
+	random_name(name);
+	fake_v2(base, ".", "cpu memory pids", name);
+	snprintf(rel, sizeof(rel), "%s/hako/%s/memory.swap.max", base, name);
+	unlink(rel);
+	int err = cgroup_create_at(&root, &cfg, name, &cg);
+	snprintf(rel, sizeof(rel), "hako/%s/memory.max", name);
+	const char *got_mem = slurp(base, rel);
+	snprintf(rel, sizeof(rel), "hako/%s/memory.swap.max", name);
+	bool swap_made = exists(base, rel);
+	cgroup_destroy(cg);
+	hako_rm_rf(base);
+	free(base);
+
+	snprintf(mem, sizeof(mem), "%lld", cfg.memory);
+	check_int(err, 0, "cgroup_create_at() on a fake v2 tree without memory.swap.max");
+	check_str(got_mem, mem, "hako/NAME/memory.max");
+	check_that(!swap_made, "memory.swap.max was created: cgroup files are made by the kernel, "
+	                       "never by writing (no O_CREAT)");
+}
+
+/* Which of the files watched by WD_A and WD_B the inotify descriptor FD saw written first:
+ * 'a', 'b', or 0 for neither. Reads every queued event (FD is non-blocking). */
+static char first_written(int fd, int wd_a, int wd_b)
+{
+	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+	char first = 0;
+	ssize_t n;
+
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		for (char *p = buf; p < buf + n;) {
+			const struct inotify_event *e = (const struct inotify_event *)p;
+			if (!first && e->wd == wd_a)
+				first = 'a';
+			else if (!first && e->wd == wd_b)
+				first = 'b';
+			p += sizeof(*e) + e->len;
+		}
+	return first;
+}
+
 /* This test checks that on cgroup v2 the root and the hako parent switch on cpu, memory and
- * pids for their children in cgroup.subtree_control, but only those the root has. */
+ * pids for their children in cgroup.subtree_control, but only those the root has; the root
+ * first (a parent can only hand on what it was given), and never the container's own cgroup
+ * (a v2 cgroup that hands controllers on may not hold processes). */
 static void test_cgroup_v2_enables_controllers(void **state)
 {
-	char *base = hako_tmpdir(), name[40];
+	char *base = hako_tmpdir(), name[40], rel[PATH_MAX], path[2 * PATH_MAX];
 	struct hako_config cfg = {.net = HAKO_NET_HOST, .memory = 64 << 20, .stats = true};
 	struct cgroup_root root = {.path = base, .mode = CGROUP_UNIFIED};
 	struct hako_cgroup *cg = NULL;
 
 	random_name(name);
 	fake_v2(base, ".", "cpuset io memory pids", name); /* no cpu on this one */
+	/* inotify(7) tells the order in which the two files are written. */
+	int ino = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	snprintf(path, sizeof(path), "%s/cgroup.subtree_control", base);
+	int wd_root = ino >= 0 ? inotify_add_watch(ino, path, IN_MODIFY) : -1;
+	snprintf(path, sizeof(path), "%s/hako/cgroup.subtree_control", base);
+	int wd_hako = ino >= 0 ? inotify_add_watch(ino, path, IN_MODIFY) : -1;
 	int err = cgroup_create_at(&root, &cfg, name, &cg);
-	char at_root[256], at_hako[256];
+	char first = wd_root >= 0 && wd_hako >= 0 ? first_written(ino, wd_root, wd_hako) : '?';
+	if (ino >= 0)
+		close(ino);
+	char at_root[256], at_hako[256], at_name[256];
 	snprintf(at_root, sizeof(at_root), " %s ", slurp(base, "cgroup.subtree_control"));
 	snprintf(at_hako, sizeof(at_hako), " %s ", slurp(base, "hako/cgroup.subtree_control"));
+	snprintf(rel, sizeof(rel), "hako/%s/cgroup.subtree_control", name);
+	snprintf(at_name, sizeof(at_name), "%s", slurp(base, rel));
 	cgroup_destroy(cg);
 	hako_rm_rf(base);
 	free(base);
@@ -544,6 +628,13 @@ static void test_cgroup_v2_enables_controllers(void **state)
 	           at_root);
 	check_contains(at_hako, " +memory", "hako/cgroup.subtree_control");
 	check_contains(at_hako, " +pids", "hako/cgroup.subtree_control");
+	check_that(first != '?', "inotify on the fake tree's cgroup.subtree_control files failed");
+	check_that(first == 'a',
+	           "hako/cgroup.subtree_control was written before the root's: the kernel "
+	           "refuses (ENOENT) a controller that the parent has not switched on yet");
+	check_str(at_name, "",
+	          "hako/NAME/cgroup.subtree_control (the container's cgroup holds processes, so "
+	          "it must not hand controllers on)");
 }
 
 /* This test checks that on cgroup v1 each limit goes to its own hierarchy:
@@ -813,6 +904,12 @@ static void test_cgroup_oom_killed_v2(void **state)
 	         n + 20);
 	int no = oom_with(CGROUP_UNIFIED, "memory.events", text, &err);
 	check_int(no, 0, "cgroup_oom_killed() with memory.events: max > 0 but oom_kill 0");
+	/* The OOM killer ran but found nothing in the cgroup to kill (say, the process was
+	 * already exiting): "oom" counts that, "oom_kill" does not. */
+	snprintf(text, sizeof(text),
+	         "low 0\nhigh 0\nmax %d\noom %d\noom_kill 0\noom_group_kill 0\n", n + 5, n);
+	int oom_only = oom_with(CGROUP_UNIFIED, "memory.events", text, &err);
+	check_int(oom_only, 0, "cgroup_oom_killed() with memory.events: oom N > 0 but oom_kill 0");
 }
 
 /* This test checks that cgroup_oom_killed() reads oom_kill from memory.oom_control on v1. */
@@ -835,6 +932,7 @@ static void test_cgroup_oom_killed_v1(void **state)
 static void test_cgroup_stale_removed(void **state)
 {
 	char *base = hako_tmpdir(), name[40], other[40], stale[64], live[64], path[2 * PATH_MAX];
+	char plain[64];
 	struct hako_config cfg = {.net = HAKO_NET_HOST, .pids_limit = 50};
 	struct cgroup_root root = {.path = base, .mode = CGROUP_UNIFIED};
 	struct hako_cgroup *cg = NULL;
@@ -846,14 +944,15 @@ static void test_cgroup_stale_removed(void **state)
 	snprintf(stale, sizeof(stale), "hako-%d-%s", (int)dead_pid(), r);
 	snprintf(live, sizeof(live), "hako-%d", (int)getppid());
 	hako_rand_name(other, 10);
-	const char *made[] = {stale, live, other};
-	for (int i = 0; i < 3; i++) {
+	snprintf(plain, sizeof(plain), "hako-%d", (int)dead_pid()); /* as run.c names them */
+	const char *made[] = {stale, live, other, plain};
+	for (int i = 0; i < 4; i++) {
 		snprintf(path, sizeof(path), "%s/hako/%s", base, made[i]);
 		mkdir(path, 0755);
 	}
 	int err = cgroup_create_at(&root, &cfg, name, &cg);
-	bool left[3];
-	for (int i = 0; i < 3; i++) {
+	bool left[4];
+	for (int i = 0; i < 4; i++) {
 		snprintf(path, sizeof(path), "hako/%s", made[i]);
 		left[i] = exists(base, path);
 	}
@@ -865,6 +964,7 @@ static void test_cgroup_stale_removed(void **state)
 	check_that(!left[0], "hako/%s (its hako is dead) is still there", stale);
 	check_that(left[1], "hako/%s was removed, but its hako is alive", live);
 	check_that(left[2], "hako/%s was removed, but it is not named hako-PID", other);
+	check_that(!left[3], "hako/%s (its hako is dead) is still there", plain);
 }
 
 /* This test checks that cgroup_destroy() removes the cgroup's folders in every hierarchy. */
@@ -906,29 +1006,74 @@ static void test_cgroup_destroy_removes(void **state)
 	}
 }
 
-/* This test checks that a limit whose controller the machine lacks fails with -ENODEV and
- * leaves nothing behind. */
-static void test_cgroup_missing_controller(void **state)
+/* Make a cgroup with CFG's limits on a fake v2 tree whose root has only CONTROLLERS; returns
+ * what cgroup_create_at() returned, and in *LEFT whether hako/NAME exists afterwards. */
+static int create_missing(const char *controllers, const struct hako_config *cfg, bool *left)
 {
 	char *base = hako_tmpdir(), name[40], rel[PATH_MAX];
-	struct hako_config cfg = {.net = HAKO_NET_HOST, .memory = 64 << 20, .pids_limit = 20};
 	struct cgroup_root root = {.path = base, .mode = CGROUP_UNIFIED};
 	struct hako_cgroup *cg = NULL;
 
 	random_name(name);
-	fake_v2(base, ".", "cpu memory", name); /* no pids */
+	fake_v2(base, ".", controllers, name);
 	snprintf(rel, sizeof(rel), "%s/hako/%s", base, name);
 	hako_rm_rf(rel);
-	int err = cgroup_create_at(&root, &cfg, name, &cg);
+	int err = cgroup_create_at(&root, cfg, name, &cg);
 	snprintf(rel, sizeof(rel), "hako/%s", name);
-	bool left = exists(base, rel);
+	*left = exists(base, rel);
+	if (err == 0)
+		cgroup_destroy(cg);
+	hako_rm_rf(base);
+	free(base);
+	return err;
+}
+
+/* This test checks that a limit whose controller the machine lacks fails with -ENODEV and
+ * leaves nothing behind, for each of --pids-limit, --memory and --cpus. */
+static void test_cgroup_missing_controller(void **state)
+{
+	struct hako_config cfg = {.net = HAKO_NET_HOST, .memory = 64 << 20, .pids_limit = 20};
+	bool left;
+
+	int err = create_missing("cpu memory", &cfg, &left); /* no pids */
+	check_int(err, -ENODEV, "cgroup_create_at() with --pids-limit and no pids controller");
+	check_that(!left, "hako/NAME was made although the limit cannot be set");
+
+	struct hako_config mem = {.net = HAKO_NET_HOST, .memory = 64 << 20, .pids_limit = 20};
+	err = create_missing("cpu pids", &mem, &left);
+	check_int(err, -ENODEV, "cgroup_create_at() with --memory and no memory controller");
+	check_that(!left, "hako/NAME was made although --memory cannot be set");
+
+	struct hako_config cpu = {.net = HAKO_NET_HOST, .cpu_max = 50000, .pids_limit = 20};
+	err = create_missing("memory pids", &cpu, &left);
+	check_int(err, -ENODEV, "cgroup_create_at() with --cpus and no cpu controller");
+	check_that(!left, "hako/NAME was made although --cpus cannot be set");
+}
+
+/* This test checks that cgroup_create_at() refuses, with -EBUSY, a cgroup of the same name
+ * that still has processes (another container's), and writes no limit into it. */
+static void test_cgroup_existing_busy(void **state)
+{
+	char *base = hako_tmpdir(), name[40], rel[PATH_MAX], path[2 * PATH_MAX], pid[16];
+	struct hako_config cfg = {.net = HAKO_NET_HOST, .memory = hako_rand_range(8, 999) << 20};
+	struct cgroup_root root = {.path = base, .mode = CGROUP_UNIFIED};
+	struct hako_cgroup *cg = NULL;
+
+	random_name(name);
+	fake_v2(base, ".", "cpu memory pids", name);
+	snprintf(pid, sizeof(pid), "%d\n", (int)getpid()); /* a live process: this one */
+	snprintf(path, sizeof(path), "%s/hako/%s/cgroup.procs", base, name);
+	hako_write_file(path, pid);
+	int err = cgroup_create_at(&root, &cfg, name, &cg);
+	snprintf(rel, sizeof(rel), "hako/%s/memory.max", name);
+	const char *got_mem = slurp(base, rel);
 	if (err == 0)
 		cgroup_destroy(cg);
 	hako_rm_rf(base);
 	free(base);
 
-	check_int(err, -ENODEV, "cgroup_create_at() with --pids-limit and no pids controller");
-	check_that(!left, "hako/NAME was made although the limit cannot be set");
+	check_int(err, -EBUSY, "cgroup_create_at() when hako/NAME exists and has a process");
+	check_str(got_mem, "", "hako/NAME/memory.max of the cgroup in use");
 }
 
 /* ---- Kernel tests: real containers ---- */
@@ -1326,6 +1471,64 @@ static void test_cgroup_kernel_cleanup_after_kill(void **state)
 	check_int(left2, 0, "folders of the cgroup left after hako got SIGTERM");
 }
 
+/* True if PID is a process that has not exited (a zombie has). */
+static bool running(pid_t pid)
+{
+	char path[64], text[512];
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	snprintf(text, sizeof(text), "%s", slurp("/", path));
+	const char *p = strrchr(text, ')'); /* "PID (COMM) STATE ...": COMM may hold spaces */
+	return p && p[1] == ' ' && p[2] != 'Z' && p[2] != 'X';
+}
+
+/* Wait up to 5 s for PID to exit; returns true if it still runs. */
+static bool still_running(pid_t pid)
+{
+	for (int i = 0; i < 500 && running(pid); i++)
+		usleep(10000);
+	return running(pid);
+}
+
+/* This test checks that hako kills what the container left in its cgroup (here a process
+ * that outlived the command: without a PID namespace nothing else stops it) and still
+ * removes the cgroup, retrying rmdir while the killed process dies. */
+static void test_cgroup_kernel_leftover_killed(void **state)
+{
+	struct hako_run r;
+	char script[PATH_MAX + 128], name[64] = "";
+	pid_t leftover = -1;
+
+	require_cgroups();
+	snprintf(script, sizeof(script),
+	         "sleep %ld >/dev/null 2>&1 & echo leftover $!; exec %s cgroup",
+	         hako_rand_range(100, 300), cgprog());
+	const char *args[] = {"--memory", "64m", "--pids-limit", "50",
+	                      "/bin/sh",  "-c",  script,         NULL};
+	hako_run_list(&r, args);
+	bool named = name_from_output(r.out, name, sizeof(name));
+	const char *p = strstr(r.out, "leftover ");
+	if (p)
+		leftover = (pid_t)atoi(p + strlen("leftover "));
+	bool alive = leftover > 0 && still_running(leftover);
+	if (alive) { /* the test's own cleanup */
+		kill(leftover, SIGKILL);
+		still_running(leftover);
+	}
+	int left = named ? count_left(name) : 0;
+	if (named)
+		remove_left(name);
+
+	check_that(named, "the workload did not run in a cgroup under hako/: %s; stderr: %s", r.out,
+	           r.err);
+	check_that(leftover > 0, "the script printed no \"leftover PID\": %s", r.out);
+	check_int(r.exit_code, 0, "exit code of `hako run ... sh -c 'sleep N & ...'`");
+	check_that(!alive, "the process left in the cgroup (pid %d) still runs after hako exited",
+	           (int)leftover);
+	check_int(left, 0, "folders of the cgroup left after hako exited");
+	hako_run_free(&r);
+}
+
 /* This test checks that `hako run` removes empty cgroups left by crashed runs (named after a
  * hako pid that no longer exists) in every hierarchy. */
 static void test_cgroup_kernel_stale_removed(void **state)
@@ -1360,14 +1563,17 @@ HAKO_TEST_MAIN(HAKO_TEST(test_cgroup_parse_size), HAKO_TEST(test_cgroup_parse_si
                HAKO_TEST(test_cgroup_parse_cpus), HAKO_TEST(test_cgroup_parse_cpus_invalid),
                HAKO_TEST(test_cgroup_hako_rejects_bad_values), HAKO_TEST(test_cgroup_detect_mode),
                HAKO_TEST(test_cgroup_detect_mode_layouts), HAKO_TEST(test_cgroup_v2_limits),
+               HAKO_TEST(test_cgroup_v2_without_swap),
                HAKO_TEST(test_cgroup_v2_enables_controllers), HAKO_TEST(test_cgroup_v1_limits),
                HAKO_TEST(test_cgroup_v1_without_memsw), HAKO_TEST(test_cgroup_hybrid_layout),
                HAKO_TEST(test_cgroup_v1_comounted), HAKO_TEST(test_cgroup_attach),
                HAKO_TEST(test_cgroup_oom_killed_v2), HAKO_TEST(test_cgroup_oom_killed_v1),
                HAKO_TEST(test_cgroup_stale_removed), HAKO_TEST(test_cgroup_destroy_removes),
-               HAKO_TEST(test_cgroup_missing_controller), HAKO_TEST(test_cgroup_kernel_memory_oom),
+               HAKO_TEST(test_cgroup_missing_controller), HAKO_TEST(test_cgroup_existing_busy),
+               HAKO_TEST(test_cgroup_kernel_memory_oom),
                HAKO_TEST(test_cgroup_kernel_memory_within_limit),
                HAKO_TEST(test_cgroup_kernel_pids_limit), HAKO_TEST(test_cgroup_kernel_cpu_quota),
                HAKO_TEST(test_cgroup_kernel_attach), HAKO_TEST(test_cgroup_kernel_namespace),
                HAKO_TEST(test_cgroup_kernel_cleanup_after_kill),
+               HAKO_TEST(test_cgroup_kernel_leftover_killed),
                HAKO_TEST(test_cgroup_kernel_stale_removed))
