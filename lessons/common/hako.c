@@ -38,7 +38,7 @@ static const struct run_option {
     {"net", "MODE", OPT_NET, "06", "host (default), none (loopback only) or veth"},
     {"memory", "SIZE", OPT_MEMORY, "07", "memory limit: 512m, 1g, 64k or bytes"},
     {"cpus", "N", OPT_CPUS, "07", "CPU limit in CPUs: 0.5 is half of one CPU"},
-    {"pids-limit", "N", OPT_PIDS, "07", "at most N processes"},
+    {"pids-limit", "N", OPT_PIDS, "07", "at most N processes (-1: no limit)"},
     {"stats", NULL, OPT_STATS, "08", "print CPU time, peak memory and pids at exit"},
     {"help", NULL, OPT_HELP, "01", "show this help"},
 };
@@ -154,10 +154,12 @@ static int cmd_run(int argc, char **argv)
 			char *end;
 			errno = 0;
 			long n = strtol(optarg, &end, 10);
-			if (errno || end == optarg || *end || n <= 0)
-				return bad_value("pids-limit", optarg, -EINVAL, "process count",
-				                 "07");
-			cfg.pids_limit = n;
+			/* As docker run: -1 means no limit. */
+			if (errno || end == optarg || *end || n == 0 || n < -1)
+				return bad_value(
+				    "pids-limit", optarg, -EINVAL,
+				    "process count (a positive number, or -1 for no limit)", "07");
+			cfg.pids_limit = n > 0 ? n : 0;
 			break;
 		}
 		case OPT_STATS:

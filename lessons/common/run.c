@@ -76,6 +76,18 @@ bad:
 	_exit(HAKO_EXIT_FAILED);
 }
 
+/* Say that the kernel's OOM killer ended the container, with the limit in readable units. */
+static void report_oom(long long limit)
+{
+	if (limit >= 1024 * 1024)
+		fprintf(stderr, "hako: killed: out of memory (limit %.4g MiB)\n",
+		        limit / (1024.0 * 1024.0));
+	else if (limit > 0)
+		fprintf(stderr, "hako: killed: out of memory (limit %.4g KiB)\n", limit / 1024.0);
+	else
+		fputs("hako: killed: out of memory\n", stderr);
+}
+
 /* Plain fork/exec for a command that asked for no isolation (lesson 01). */
 static int run_plain(const struct hako_config *cfg)
 {
@@ -197,8 +209,7 @@ int hako_run(const struct hako_config *cfg)
 	pid = -1;
 
 	if (cg && cgroup_oom_killed(cg) > 0)
-		fprintf(stderr, "hako: killed: out of memory (limit %lld MiB)\n",
-		        cfg->memory / (1024 * 1024));
+		report_oom(cfg->memory);
 	if (cg && cfg->stats)
 		stats_print_summary(cg, now_us() - start);
 	err = code;
