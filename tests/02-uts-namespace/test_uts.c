@@ -8,7 +8,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -20,14 +19,6 @@
 #include <unistd.h>
 
 /* ---- Reading the kernel's view from outside ---- */
-
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
-}
 
 /* The namespace link /proc/PID/ns/NAME, e.g. "uts:[4026531838]", into BUF; "" if unreadable. */
 static const char *ns_link(pid_t pid, const char *name, char *buf, size_t len)
@@ -115,96 +106,6 @@ static const char *my_hostname(char *buf, size_t len)
 	if (gethostname(buf, len) < 0)
 		buf[0] = '\0';
 	return buf;
-}
-
-/* ---- `hako run ...` in the background, so a test can look at it while it runs ---- */
-
-struct bg {
-	pid_t pid;       /* hako, leader of its own process group (and so of the container's) */
-	int in, out;     /* our ends of its stdin and stdout */
-	char text[4096]; /* its stdout so far */
-	size_t len;
-};
-
-static int bg_start(struct bg *b, char *const argv[])
-{
-	int in[2], out[2];
-
-	memset(b, 0, sizeof(*b));
-	b->pid = b->in = b->out = -1;
-	if (pipe2(in, O_CLOEXEC) < 0)
-		return -1;
-	if (pipe2(out, O_CLOEXEC) < 0) {
-		close(in[0]);
-		close(in[1]);
-		return -1;
-	}
-	fflush(NULL);
-	b->pid = fork();
-	if (b->pid == 0) {
-		setpgid(0, 0);
-		dup2(in[0], 0);
-		dup2(out[1], 1);
-		execv(argv[0], argv);
-		_exit(127);
-	}
-	if (b->pid > 0)
-		setpgid(b->pid, b->pid);
-	close(in[0]);
-	close(out[1]);
-	b->in = in[1];
-	b->out = out[0];
-	return b->pid > 0 ? 0 : -1;
-}
-
-/* Read hako's stdout until it contains TEXT (true) or TIMEOUT_MS have passed (false). */
-static bool bg_wait_for(struct bg *b, const char *text, int timeout_ms)
-{
-	long long deadline = now_ms() + timeout_ms;
-
-	while (strstr(b->text, text) == NULL) {
-		struct pollfd p = {b->out, POLLIN, 0};
-		long long left = deadline - now_ms();
-		if (left <= 0 || poll(&p, 1, (int)left) <= 0)
-			return false;
-		ssize_t n = read(b->out, b->text + b->len, sizeof(b->text) - 1 - b->len);
-		if (n <= 0)
-			return false;
-		b->len += (size_t)n;
-		b->text[b->len] = '\0';
-	}
-	return true;
-}
-
-/* Close hako's stdin and wait at most TIMEOUT_MS for it to exit. Returns its wait status, or
- * -1 if it had to be killed. Whatever is left of its process group is killed either way. */
-static int bg_finish(struct bg *b, int timeout_ms)
-{
-	long long deadline = now_ms() + timeout_ms;
-	int status = -1;
-
-	if (b->in >= 0)
-		close(b->in);
-	b->in = -1;
-	while (b->pid > 0) {
-		pid_t w = waitpid(b->pid, &status, WNOHANG);
-		if (w == b->pid || (w < 0 && errno != EINTR))
-			break;
-		if (now_ms() > deadline) {
-			kill(-b->pid, SIGKILL);
-			waitpid(b->pid, NULL, 0);
-			status = -1;
-			break;
-		}
-		usleep(5000);
-	}
-	if (b->pid > 0)
-		kill(-b->pid, SIGKILL);
-	if (b->out >= 0)
-		close(b->out);
-	b->out = -1;
-	b->pid = -1;
-	return status;
 }
 
 /* ---- uts_check_hostname ---- */
@@ -506,15 +407,15 @@ static void test_uts_hako_namespace_differs(void **state)
 	char name[HOST_NAME_MAX + 1], mine[64], seen[256] = "", bad_link[64] = "";
 	pid_t procs[16];
 	int n = 0, same = 0;
-	struct bg b;
+	struct hako_bg b;
 
 	hako_require_root();
 	hako_rand_name(name, (size_t)hako_rand_range(6, HOST_NAME_MAX));
 	ns_link(getpid(), "uts", mine, sizeof(mine));
 	char *argv[] = {(char *)hako_prog("hako"), "run", "--hostname", name, "/bin/sh", "-c",
 	                "echo ready; read x || :", NULL};
-	check_that(bg_start(&b, argv) == 0, "could not start hako");
-	bool ready = bg_wait_for(&b, "ready", 10000);
+	check_that(hako_bg_start(&b, argv, NULL, NULL) == 0, "could not start hako");
+	bool ready = hako_bg_wait_for(&b, "ready", 10000);
 	if (ready) {
 		/* hako's child (the container's init) and its children (the workload). */
 		n = children_of(b.pid, procs, 8);
@@ -530,7 +431,7 @@ static void test_uts_hako_namespace_differs(void **state)
 		if (n > 0)
 			hostname_of(procs[n - 1], seen, sizeof(seen));
 	}
-	int status = bg_finish(&b, 10000);
+	int status = hako_bg_finish(&b, 10000);
 
 	check_that(ready, "the command inside did not print \"ready\" within 10 s");
 	check_that(n >= 1, "found no process under hako (pid %d)", (int)b.pid);

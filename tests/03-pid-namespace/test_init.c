@@ -258,119 +258,59 @@ static void stop_while_orphans_end(pid_t init, pid_t workload, int timeout_ms)
 	kill(init, SIGCONT);
 }
 
-/* ---- A running program we can look at, in its own process group ---- */
+/* ---- init_main() run by a child of the test, in its own process group ---- */
 
-struct bg {
-	pid_t pid;       /* the program: hako, or the test's child that runs init_main */
-	int in, out;     /* our ends of its stdin and stdout */
-	int res;         /* init_main runs: the pipe on which its return value comes back */
-	char text[4096]; /* its stdout so far */
-	size_t len;
+/* The read end of the pipe on which init_main's return value comes back (one test per
+ * process, so one at a time). */
+static int init_res = -1;
+
+struct init_run {
+	char **argv;
+	int res; /* write end */
 };
 
-/* Start the program with pipes on its stdin and stdout. ARGV: exec it (hako). Else, when
- * INIT_ARGV is given: a child of the test that becomes a subreaper, blocks the signals hako
- * blocks before clone(), and calls init_main(INIT_ARGV), sending back its return value. */
-static int bg_start(struct bg *b, char *const argv[], char **init_argv)
+/* In the forked child: become a subreaper, block the signals hako blocks before clone(), and
+ * call init_main(), sending its return value back. */
+static int init_child(void *arg)
 {
-	int in[2], out[2], res[2];
+	struct init_run *r = arg;
+	sigset_t set;
 
-	memset(b, 0, sizeof(*b));
-	b->pid = b->in = b->out = b->res = -1;
-	if (pipe2(in, O_CLOEXEC) < 0)
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	for (int i = 0; i < 3; i++)
+		sigaddset(&set, fwd_sigs[i]);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	prctl(PR_SET_CHILD_SUBREAPER, 1);
+	int code = init_main(r->argv);
+	return write(r->res, &code, sizeof(code)) == sizeof(code) ? 0 : 1;
+}
+
+/* Start init_main(ARGV) in the background with pipes on its stdin and stdout. */
+static int init_start(struct hako_bg *b, char **argv)
+{
+	int res[2];
+
+	if (pipe2(res, O_CLOEXEC) < 0)
 		return -1;
-	if (pipe2(out, O_CLOEXEC) < 0 || pipe2(res, O_CLOEXEC) < 0) {
-		close(in[0]);
-		close(in[1]);
-		return -1;
-	}
-	fflush(NULL);
-	b->pid = fork();
-	if (b->pid == 0) {
-		setpgid(0, 0);
-		dup2(in[0], 0);
-		dup2(out[1], 1);
-		if (argv) {
-			execv(argv[0], argv);
-			_exit(127);
-		}
-		/* Our ends are not closed by an exec here: close them, or cat never sees EOF. */
-		close(in[1]);
-		close(out[0]);
-		close(res[0]);
-		sigset_t set;
-		sigemptyset(&set);
-		sigaddset(&set, SIGCHLD);
-		for (int i = 0; i < 3; i++)
-			sigaddset(&set, fwd_sigs[i]);
-		sigprocmask(SIG_BLOCK, &set, NULL);
-		prctl(PR_SET_CHILD_SUBREAPER, 1);
-		int code = init_main(init_argv);
-		_exit(write(res[1], &code, sizeof(code)) == sizeof(code) ? 0 : 1);
-	}
-	if (b->pid > 0)
-		setpgid(b->pid, b->pid);
-	close(in[0]);
-	close(out[1]);
+	struct init_run r = {argv, res[1]};
+	int err = hako_bg_start(b, NULL, init_child, &r);
 	close(res[1]);
-	b->in = in[1];
-	b->out = out[0];
-	b->res = res[0];
-	return b->pid > 0 ? 0 : -1;
+	init_res = res[0];
+	return err;
 }
 
-/* Read the program's stdout until it contains TEXT (true) or TIMEOUT_MS have passed. */
-static bool bg_wait_for(struct bg *b, const char *text, int timeout_ms)
+/* hako_bg_finish() for init_start(); *CODE receives init_main's return value (-1000 if none
+ * came back). */
+static int init_finish(struct hako_bg *b, int timeout_ms, int *code)
 {
-	long long deadline = now_ms() + timeout_ms;
+	int status = hako_bg_finish(b, timeout_ms);
 
-	while (strstr(b->text, text) == NULL) {
-		struct pollfd p = {b->out, POLLIN, 0};
-		long long left = deadline - now_ms();
-		if (left <= 0 || poll(&p, 1, (int)left) <= 0)
-			return false;
-		ssize_t n = read(b->out, b->text + b->len, sizeof(b->text) - 1 - b->len);
-		if (n <= 0)
-			return false;
-		b->len += (size_t)n;
-		b->text[b->len] = '\0';
-	}
-	return true;
-}
-
-/* Close the program's stdin and wait at most TIMEOUT_MS for it to exit. Returns its wait
- * status, or -1 if it had to be killed; *CODE (if not NULL) receives init_main's return value
- * (-1000 if none came back). Whatever is left of its process group is killed either way. */
-static int bg_finish(struct bg *b, int timeout_ms, int *code)
-{
-	long long deadline = now_ms() + timeout_ms;
-	int status = -1;
-
-	if (b->in >= 0)
-		close(b->in);
-	b->in = -1;
-	while (b->pid > 0) {
-		pid_t w = waitpid(b->pid, &status, WNOHANG);
-		if (w == b->pid || (w < 0 && errno != EINTR))
-			break;
-		if (now_ms() > deadline) {
-			kill(-b->pid, SIGKILL);
-			waitpid(b->pid, NULL, 0);
-			status = -1;
-			break;
-		}
-		usleep(5000);
-	}
-	if (code && (b->res < 0 || read(b->res, code, sizeof(*code)) != sizeof(*code)))
+	if (init_res < 0 || read(init_res, code, sizeof(*code)) != sizeof(*code))
 		*code = -1000;
-	if (b->pid > 0)
-		kill(-b->pid, SIGKILL);
-	if (b->res >= 0)
-		close(b->res);
-	if (b->out >= 0)
-		close(b->out);
-	b->res = b->out = -1;
-	b->pid = -1;
+	if (init_res >= 0)
+		close(init_res);
+	init_res = -1;
 	return status;
 }
 
@@ -378,11 +318,11 @@ static int bg_finish(struct bg *b, int timeout_ms, int *code)
  * back within 10 s). */
 static int run_init(char **argv)
 {
-	struct bg b;
+	struct hako_bg b;
 	int code;
 
-	check_that(bg_start(&b, NULL, argv) == 0, "fork: %s", strerror(errno));
-	bg_finish(&b, 10000, &code);
+	check_that(init_start(&b, argv) == 0, "fork: %s", strerror(errno));
+	init_finish(&b, 10000, &code);
 	return code;
 }
 
@@ -426,18 +366,18 @@ static void test_init_main_reaps_orphans(void **state)
 {
 	int n = (int)hako_rand_range(10, 30), alive = 0, zombies = -1, code;
 	char script[256];
-	struct bg b;
+	struct hako_bg b;
 
 	orphan_script(script, sizeof(script), n);
 	char *argv[] = {"/bin/sh", "-c", script, NULL};
-	check_that(bg_start(&b, NULL, argv) == 0, "fork: %s", strerror(errno));
-	bool ready = bg_wait_for(&b, "ready", 10000);
+	check_that(init_start(&b, argv) == 0, "fork: %s", strerror(errno));
+	bool ready = hako_bg_wait_for(&b, "ready", 10000);
 	pid_t workload = ready ? first_child(b.pid) : -1;
 	if (workload > 0) {
 		stop_while_orphans_end(b.pid, workload, 10000);
 		zombies = wait_orphans_reaped(b.pid, workload, 10000, &alive);
 	}
-	bg_finish(&b, 10000, &code);
+	init_finish(&b, 10000, &code);
 
 	check_that(ready,
 	           "the workload did not print \"ready\" within 10 s (init_main returned %d)",
@@ -456,17 +396,17 @@ static void test_init_main_forwards_signals(void **state)
 {
 	int i = (int)(hako_rand() % 3), exit_with = (int)hako_rand_range(1, 120), code;
 	char script[160], what[96];
-	struct bg b;
+	struct hako_bg b;
 
 	snprintf(script, sizeof(script),
 	         "trap 'exit %d' %s; echo ready; while :; do sleep 0.05; done", exit_with,
 	         fwd_names[i]);
 	char *argv[] = {"/bin/sh", "-c", script, NULL};
-	check_that(bg_start(&b, NULL, argv) == 0, "fork: %s", strerror(errno));
-	bool ready = bg_wait_for(&b, "ready", 10000);
+	check_that(init_start(&b, argv) == 0, "fork: %s", strerror(errno));
+	bool ready = hako_bg_wait_for(&b, "ready", 10000);
 	if (ready)
 		kill(b.pid, fwd_sigs[i]);
-	bg_finish(&b, 10000, &code);
+	init_finish(&b, 10000, &code);
 
 	check_that(ready,
 	           "the workload did not print \"ready\" within 10 s (init_main returned %d)",
@@ -485,13 +425,13 @@ static void test_init_main_workload_signals(void **state)
 	unsigned long long blk = 0, ign = 0, want = 0;
 	char comm[32] = "";
 	pid_t workload = -1;
-	struct bg b;
+	struct hako_bg b;
 	int code;
 
 	for (int i = 0; i < 4; i++)
 		want |= 1ULL << (sigs[i] - 1);
 	char *argv[] = {"/bin/cat", NULL};
-	check_that(bg_start(&b, NULL, argv) == 0, "fork: %s", strerror(errno));
+	check_that(init_start(&b, argv) == 0, "fork: %s", strerror(errno));
 	/* Wait for the child to become cat (after execve). */
 	for (long long deadline = now_ms() + 10000; now_ms() < deadline; usleep(10000)) {
 		workload = first_child(b.pid);
@@ -511,7 +451,7 @@ static void test_init_main_workload_signals(void **state)
 		blk = sig_mask(workload, "SigBlk:");
 		ign = sig_mask(workload, "SigIgn:");
 	}
-	bg_finish(&b, 10000, &code);
+	init_finish(&b, 10000, &code);
 
 	check_str(comm, "cat", "name of init_main's first child after 10 s (the workload, cat)");
 	check_that((blk & want) == 0,
@@ -527,16 +467,16 @@ static void test_init_main_workload_signals(void **state)
 
 /* Start `hako run --isolate /bin/sh -c SCRIPT` in the background and wait for "ready". Fills
  * *INIT (hako's child) and *WORKLOAD (init's first child) and the PID namespace's link. */
-static bool hako_start(struct bg *b, const char *script, pid_t *init, pid_t *workload, char *ns,
-                       size_t ns_len)
+static bool hako_start(struct hako_bg *b, const char *script, pid_t *init, pid_t *workload,
+                       char *ns, size_t ns_len)
 {
 	char *argv[] = {
 	    (char *)hako_prog("hako"), "run", "--isolate", "/bin/sh", "-c", (char *)script, NULL};
 
 	*init = *workload = -1;
 	ns[0] = '\0';
-	check_that(bg_start(b, argv, NULL) == 0, "could not start hako");
-	if (!bg_wait_for(b, "ready", 10000))
+	check_that(hako_bg_start(b, argv, NULL, NULL) == 0, "could not start hako");
+	if (!hako_bg_wait_for(b, "ready", 10000))
 		return false;
 	*init = first_child(b->pid);
 	*workload = *init > 0 ? first_child(*init) : -1;
@@ -560,7 +500,7 @@ static void test_init_hako_pid_one(void **state)
 	int n_mine, n_init = 0, n_work = 0;
 	char ns[64], my_ns[64];
 	pid_t init, workload;
-	struct bg b;
+	struct hako_bg b;
 
 	hako_require_root();
 	n_mine = nspid(getpid(), mine, 8);
@@ -570,7 +510,7 @@ static void test_init_hako_pid_one(void **state)
 		n_init = nspid(init, in_init, 8);
 		n_work = nspid(workload, in_work, 8);
 	}
-	int status = bg_finish(&b, 10000, NULL);
+	int status = hako_bg_finish(&b, 10000);
 
 	check_that(ok, "no init and workload under hako within 10 s (stdout: \"%s\")", b.text);
 	check_that(strcmp(ns, my_ns) != 0, "the container's init is in our PID namespace (%s)", ns);
@@ -591,7 +531,7 @@ static void test_init_hako_reaps_orphans(void **state)
 	int n = (int)hako_rand_range(10, 30), alive = 0, zombies = -1;
 	char script[256], ns[64];
 	pid_t init, workload;
-	struct bg b;
+	struct hako_bg b;
 
 	hako_require_root();
 	orphan_script(script, sizeof(script), n);
@@ -600,7 +540,7 @@ static void test_init_hako_reaps_orphans(void **state)
 		stop_while_orphans_end(init, workload, 10000);
 		zombies = wait_orphans_reaped(init, workload, 10000, &alive);
 	}
-	int status = bg_finish(&b, 10000, NULL);
+	int status = hako_bg_finish(&b, 10000);
 
 	check_that(ok, "no init and workload under hako within 10 s");
 	check_int(zombies, 0,
@@ -618,7 +558,7 @@ static void test_init_hako_forwards_signal(void **state)
 	int i = (int)(hako_rand() % 3), exit_with = (int)hako_rand_range(1, 120);
 	char script[160], ns[64], what[96];
 	pid_t init, workload;
-	struct bg b;
+	struct hako_bg b;
 
 	hako_require_root();
 	snprintf(script, sizeof(script),
@@ -627,7 +567,7 @@ static void test_init_hako_forwards_signal(void **state)
 	bool ok = hako_start(&b, script, &init, &workload, ns, sizeof(ns));
 	if (ok)
 		kill(b.pid, fwd_sigs[i]);
-	int status = bg_finish(&b, 10000, NULL);
+	int status = hako_bg_finish(&b, 10000);
 
 	check_that(ok, "no init and workload under hako within 10 s");
 	check_that(status != -1, "hako still ran 10 s after SIG%s: was it passed on?",
@@ -648,7 +588,7 @@ static void test_init_hako_signal_exit_code(void **state)
 	int i = (int)(hako_rand() % 3);
 	char ns[64], what[80];
 	pid_t init, workload;
-	struct bg b;
+	struct hako_bg b;
 
 	hako_require_root();
 	bool ok = hako_start(&b, "echo ready; exec sleep 1000", &init, &workload, ns, sizeof(ns));
@@ -667,7 +607,7 @@ static void test_init_hako_signal_exit_code(void **state)
 	}
 	if (ok)
 		kill(b.pid, fwd_sigs[i]);
-	int status = bg_finish(&b, 10000, NULL);
+	int status = hako_bg_finish(&b, 10000);
 
 	check_that(ok, "no init and workload under hako within 10 s");
 	check_that(status != -1, "hako still ran 10 s after SIG%s", fwd_names[i]);
@@ -687,7 +627,7 @@ static void test_init_hako_workload_killed(void **state)
 {
 	char ns[64];
 	pid_t init, workload;
-	struct bg b;
+	struct hako_bg b;
 
 	hako_require_root();
 	bool ok = hako_start(&b, "sleep 1000 & ( sleep 1000 & ); echo ready; read x || :", &init,
@@ -695,7 +635,7 @@ static void test_init_hako_workload_killed(void **state)
 	int before = ok ? count_in_ns(ns) : 0;
 	if (ok)
 		kill(workload, SIGKILL);
-	int status = bg_finish(&b, 10000, NULL);
+	int status = hako_bg_finish(&b, 10000);
 
 	check_that(ok, "no init and workload under hako within 10 s");
 	check_that(before >= 4,
@@ -713,14 +653,14 @@ static void test_init_hako_kill_pid1(void **state)
 {
 	char ns[64];
 	pid_t init, workload;
-	struct bg b;
+	struct hako_bg b;
 
 	hako_require_root();
 	bool ok = hako_start(&b, "sleep 1000 & ( sleep 1000 & ); echo ready; read x || :", &init,
 	                     &workload, ns, sizeof(ns));
 	if (ok)
 		kill(init, SIGKILL);
-	int status = bg_finish(&b, 10000, NULL);
+	int status = hako_bg_finish(&b, 10000);
 
 	check_that(ok, "no init and workload under hako within 10 s");
 	check_that(status != -1, "hako still ran 10 s after its container's init was killed");

@@ -358,15 +358,7 @@ static double size_bytes(const char *text)
 
 static void run_hako(struct hako_run *r, const char *const *args)
 {
-	char *argv[24];
-	int n = 0;
-
-	argv[n++] = (char *)hako_prog("hako");
-	for (int i = 0; args[i] && n < 23; i++)
-		argv[n++] = (char *)args[i];
-	argv[n] = NULL;
-	check_that(hako_run_argv(argv, NULL, 60000, r) == 0, "could not start hako");
-	check_that(!r->timed_out, "hako did not finish within 60 s");
+	hako_run_prog(r, "hako", args, NULL, 60000);
 }
 
 /* This test checks that `hako run --stats` reports a peak memory at least as large as what

@@ -109,11 +109,29 @@ const char *hako_out_dir(void)
 
 const char *hako_prog(const char *name)
 {
-	static char path[4096];
+	static char paths[8][4096];
+	static unsigned next;
+	char *path = paths[next++ % 8];
 
-	snprintf(path, sizeof(path), "%s/%s", hako_out_dir(), name);
+	snprintf(path, sizeof(paths[0]), "%s/%s", hako_out_dir(), name);
 	check_that(access(path, X_OK) == 0, "program %s was not built: %s", path, strerror(errno));
 	return path;
+}
+
+void hako_run_prog(struct hako_run *r, const char *prog, const char *const *args, const char *input,
+                   int timeout_ms)
+{
+	char *argv[32] = {(char *)hako_prog(prog)};
+	int n = 1;
+
+	for (; args[n - 1]; n++) {
+		check_that(n < 31, "hako_run_prog: more than 30 arguments");
+		argv[n] = (char *)args[n - 1];
+	}
+	argv[n] = NULL;
+	check_that(hako_run_argv(argv, input, timeout_ms, r) == 0, "could not start %s", argv[0]);
+	check_that(!r->timed_out, "%s %s did not finish within %d s", prog, args[0] ? args[0] : "",
+	           timeout_ms / 1000);
 }
 
 static int append(char **buf, size_t *len, size_t *cap, const char *data, size_t n)
@@ -262,6 +280,90 @@ void hako_run_free(struct hako_run *r)
 	free(r->out);
 	free(r->err);
 	r->out = r->err = NULL;
+}
+
+int hako_bg_start(struct hako_bg *b, char *const argv[], int (*fn)(void *), void *arg)
+{
+	int in[2], out[2];
+
+	memset(b, 0, sizeof(*b));
+	b->pid = b->in = b->out = -1;
+	if (pipe2(in, O_CLOEXEC) < 0)
+		return -1;
+	if (pipe2(out, O_CLOEXEC) < 0) {
+		close(in[0]);
+		close(in[1]);
+		return -1;
+	}
+	fflush(NULL);
+	b->pid = fork();
+	if (b->pid == 0) {
+		setpgid(0, 0);
+		dup2(in[0], 0);
+		dup2(out[1], 1);
+		if (argv) {
+			execv(argv[0], argv);
+			_exit(127);
+		}
+		/* No exec closes our ends here: close them, or a reader of stdin never sees EOF. */
+		close(in[1]);
+		close(out[0]);
+		_exit(fn(arg));
+	}
+	if (b->pid > 0)
+		setpgid(b->pid, b->pid);
+	close(in[0]);
+	close(out[1]);
+	b->in = in[1];
+	b->out = out[0];
+	return b->pid > 0 ? 0 : -1;
+}
+
+bool hako_bg_wait_for(struct hako_bg *b, const char *text, int timeout_ms)
+{
+	long long deadline = now_ms() + timeout_ms;
+
+	while (strstr(b->text, text) == NULL) {
+		struct pollfd p = {b->out, POLLIN, 0};
+		long long left = deadline - now_ms();
+		if (left <= 0 || poll(&p, 1, (int)left) <= 0)
+			return false;
+		ssize_t n = read(b->out, b->text + b->len, sizeof(b->text) - 1 - b->len);
+		if (n <= 0)
+			return false;
+		b->len += (size_t)n;
+		b->text[b->len] = '\0';
+	}
+	return true;
+}
+
+int hako_bg_finish(struct hako_bg *b, int timeout_ms)
+{
+	long long deadline = now_ms() + timeout_ms;
+	int status = -1;
+
+	if (b->in >= 0)
+		close(b->in);
+	b->in = -1;
+	while (b->pid > 0) {
+		pid_t w = waitpid(b->pid, &status, WNOHANG);
+		if (w == b->pid || (w < 0 && errno != EINTR))
+			break;
+		if (now_ms() > deadline) {
+			kill(-b->pid, SIGKILL);
+			waitpid(b->pid, NULL, 0);
+			status = -1;
+			break;
+		}
+		usleep(5000);
+	}
+	if (b->pid > 0)
+		kill(-b->pid, SIGKILL);
+	if (b->out >= 0)
+		close(b->out);
+	b->out = -1;
+	b->pid = -1;
+	return status;
 }
 
 int hako_fd_count(void)

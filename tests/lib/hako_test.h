@@ -98,7 +98,8 @@ void hako_rand_name(char *buf, size_t len);
 /* ---- Programs under test ---- */
 
 /* The path of a program the grader built for this lesson: "hako", "hakovm", or a helper a
- * lesson's tests.mk builds. Fails the test if it does not exist. */
+ * lesson's tests.mk builds. Fails the test if it does not exist. The path lives in one of 8
+ * rotating buffers, so several calls may appear in one expression. */
 const char *hako_prog(const char *name);
 
 /* The folder for this lesson's build output (HAKO_OUT). */
@@ -121,6 +122,30 @@ struct hako_run {
  */
 int hako_run_argv(char *const argv[], const char *input, int timeout_ms, struct hako_run *r);
 void hako_run_free(struct hako_run *r);
+
+/* Run the built program PROG (see hako_prog) with ARGS (NULL-terminated, at most 30, without
+ * the program itself) and INPUT on stdin; fails the test if it cannot start or is still
+ * running after TIMEOUT_MS. */
+void hako_run_prog(struct hako_run *r, const char *prog, const char *const *args, const char *input,
+                   int timeout_ms);
+
+/* A program running in the background, in its own process group, so that a test can look at
+ * it (its /proc, its output so far) while it runs. */
+struct hako_bg {
+	pid_t pid;       /* the program, leader of its own process group */
+	int in, out;     /* our ends of its stdin and stdout */
+	char text[4096]; /* its stdout so far (hako_bg_wait_for reads it) */
+	size_t len;
+};
+
+/* Start ARGV (argv[0] a path) with pipes on its stdin and stdout; or, when ARGV is NULL, fork
+ * a child that calls FN(ARG) and _exits with its return value. Returns 0 or -1. */
+int hako_bg_start(struct hako_bg *b, char *const argv[], int (*fn)(void *), void *arg);
+/* Read its stdout until it contains TEXT (true) or TIMEOUT_MS have passed (false). */
+bool hako_bg_wait_for(struct hako_bg *b, const char *text, int timeout_ms);
+/* Close its stdin and wait at most TIMEOUT_MS for it to exit. Returns its wait status, or -1
+ * if it had to be killed. Whatever is left of its process group is killed either way. */
+int hako_bg_finish(struct hako_bg *b, int timeout_ms);
 
 /* Number of open file descriptors of this process (from /proc/self/fd). */
 int hako_fd_count(void);
