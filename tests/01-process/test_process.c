@@ -195,6 +195,9 @@ static void test_process_not_found(void **state)
 	char name[24], expect[64];
 
 	hako_rand_name(name, 12);
+	/* A PATH folder this user may not search makes execvp fail with EACCES, not ENOENT (as
+	 * under `su` with root's PATH): search only folders everyone may. */
+	setenv("PATH", "/usr/local/bin:/usr/bin:/bin", 1);
 	hako_run_words(&r, NULL, name, NULL, NULL, NULL);
 	check_int(r.exit_code, 127, "exit code for a command that does not exist");
 	snprintf(expect, sizeof(expect), "%s: command not found", name);

@@ -16,11 +16,6 @@
 
 #define KVM_DEV "/dev/kvm"
 
-static void require_kvm(void)
-{
-	hako_require_path(KVM_DEV, "KVM (/dev/kvm: hardware virtualisation and the kvm module)");
-}
-
 /* The path of a guest image this lesson's tests.mk built. */
 static const char *guest_path(const char *name)
 {
@@ -89,7 +84,7 @@ static void run_hakovm(struct hako_run *r, const char *const *args)
  * version is 12. */
 static void test_kvm_open_api_version(void **state)
 {
-	require_kvm();
+	hako_require_kvm();
 	int fd = kvm_open(KVM_DEV);
 	check_that(fd >= 0, "kvm_open(\"/dev/kvm\") returned %d (%s)", fd, strerror(-fd));
 	check_int(ioctl(fd, KVM_GET_API_VERSION, 0), 12, "KVM_GET_API_VERSION on the returned fd");
@@ -228,7 +223,7 @@ static void test_vm_create_memory(void **state)
 	char line[512], want[64];
 	bool found = false;
 
-	require_kvm();
+	hako_require_kvm();
 	int err = vm_create(&vm, KVM_DEV, mem);
 	check_that(err == 0, "vm_create(\"/dev/kvm\", %zu) returned %d (%s)", mem, err,
 	           strerror(-err));
@@ -255,7 +250,7 @@ static void test_vcpu_create_run_page(void **state)
 {
 	struct vm vm;
 
-	require_kvm();
+	hako_require_kvm();
 	vm_up(&vm, 64 << 10);
 	check_str(fd_target(vm.vcpu_fd), "anon_inode:kvm-vcpu:0", "what vm->vcpu_fd is");
 	int size = ioctl(vm.kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
@@ -275,7 +270,7 @@ static void test_vcpu_real_mode_state(void **state)
 	uint64_t args[4];
 	uint16_t entry = (uint16_t)hako_rand_range(0x100, 0xff00);
 
-	require_kvm();
+	hako_require_kvm();
 	for (int i = 0; i < 4; i++)
 		args[i] = ((uint64_t)hako_rand() << 32) | hako_rand();
 	vm_up(&vm, 64 << 10);
@@ -304,7 +299,7 @@ static void test_kvm_hello_sum(void **state)
 	char out[64] = "", want[32];
 	uint64_t a = (uint64_t)hako_rand_range(0, 32767), b = (uint64_t)hako_rand_range(0, 32767);
 
-	require_kvm();
+	hako_require_kvm();
 	vm_up(&vm, 64 << 10);
 	hello_load(&vm, a, b);
 	int n = kvm_hello_run(&vm, out, sizeof(out) - 1);
@@ -323,7 +318,7 @@ static void test_kvm_guest_memory_shared(void **state)
 	char out[64];
 	uint16_t a = (uint16_t)hako_rand_range(0, 32767), b = (uint16_t)hako_rand_range(0, 32767);
 
-	require_kvm();
+	hako_require_kvm();
 	vm_up(&vm, 64 << 10);
 	hello_load(&vm, a, b);
 	int n = kvm_hello_run(&vm, out, sizeof(out));
@@ -354,7 +349,7 @@ static void test_kvm_hello_rep_outsb(void **state)
 	                             0xba, 0xf8, 0x03, 0xfc, 0xf3,         0x6e,
 	                             0xf4};
 
-	require_kvm();
+	hako_require_kvm();
 	for (int i = 0; i < len; i++)
 		want[i] = (char)hako_rand_range('a', 'z');
 	memcpy(code + 0x100, want, len);
@@ -379,7 +374,7 @@ static void test_kvm_hello_out_full(void **state)
 	uint8_t code[0x100 + 40] = {0xbe, 0x00, 0x11, 0xb9, 40,   0,   0xba,
 	                            0xf8, 0x03, 0xfc, 0xf3, 0x6e, 0xf4};
 
-	require_kvm();
+	hako_require_kvm();
 	memset(code + 0x100, 'x', 40);
 	code_load(&vm, code, sizeof(code));
 	memset(out, '.', sizeof(out));
@@ -400,7 +395,7 @@ static void test_kvm_hello_other_port(void **state)
 	/* mov dx, PORT; mov al, 'x'; out dx, al; hlt */
 	uint8_t code[] = {0xba, (uint8_t)port, (uint8_t)(port >> 8), 0xb0, 'x', 0xee, 0xf4};
 
-	require_kvm();
+	hako_require_kvm();
 	code_load(&vm, code, sizeof(code));
 	int n = kvm_hello_run(&vm, out, sizeof(out));
 	vm_destroy(&vm);
@@ -414,7 +409,7 @@ static void test_kvm_hakovm_hello(void **state)
 	char a[16], b[16], want[32];
 	unsigned x = (unsigned)hako_rand_range(0, 32767), y = (unsigned)hako_rand_range(0, 32767);
 
-	require_kvm();
+	hako_require_kvm();
 	snprintf(a, sizeof(a), "%u", x);
 	snprintf(b, sizeof(b), "0x%x", y);
 	snprintf(want, sizeof(want), "%u\n", x + y);
@@ -448,7 +443,7 @@ static void test_kvm_no_fd_leak(void **state)
 	struct vm vm;
 	char out[64];
 
-	require_kvm();
+	hako_require_kvm();
 	int before = hako_fd_count();
 	for (int i = 0; i < 3; i++) {
 		vm_up(&vm, 64 << 10);

@@ -11,11 +11,6 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-static void require_kvm(void)
-{
-	hako_require_path("/dev/kvm", "KVM (/dev/kvm: hardware virtualisation and the kvm module)");
-}
-
 /* The path of a guest image this lesson's tests.mk built. */
 static const char *guest_path(const char *name)
 {
@@ -423,7 +418,7 @@ static void test_vcpu_uart_text(void **state)
 	uint8_t text[300];
 	struct hako_run r;
 
-	require_kvm();
+	hako_require_kvm();
 	for (int i = 0; i < len; i++)
 		text[i] = (uint8_t)hako_rand();
 	snprintf(path, sizeof(path), "%s/guest.bin", dir);
@@ -448,7 +443,7 @@ static void test_vcpu_exit_status(void **state)
 	int status = (int)hako_rand_range(1, 120);
 	struct hako_run r;
 
-	require_kvm();
+	hako_require_kvm();
 	snprintf(path, sizeof(path), "%s/guest.bin", dir);
 	uart_guest_with_text(path, (const uint8_t *)"bye\n", 4);
 	snprintf(arg, sizeof(arg), "%d", status);
@@ -467,7 +462,7 @@ static void test_vcpu_halt(void **state)
 	char *dir = hako_tmpdir(), path[512];
 	struct hako_run r;
 
-	require_kvm();
+	hako_require_kvm();
 	snprintf(path, sizeof(path), "%s/guest.bin", dir);
 	uart_guest_with_text(path, (const uint8_t *)"zz", 2);
 	const char *args[] = {"--arg", "0xffff", path, NULL};
@@ -485,7 +480,7 @@ static void test_vcpu_triple_fault(void **state)
 {
 	struct hako_run r;
 
-	require_kvm();
+	hako_require_kvm();
 	const char *args[] = {guest_path("guest-triple.bin"), NULL};
 	run_hakovm(&r, args);
 	check_int(r.exit_code, HAKOVM_EXIT_SHUTDOWN, "hakovm's exit code after a triple fault");
@@ -505,7 +500,7 @@ static void test_vcpu_unknown_access(void **state)
 	unsigned p = (unsigned)hako_rand_range(0x200, 0x3f0);
 	unsigned s = (unsigned)hako_rand_range(0x1000, 0x9000);
 
-	require_kvm();
+	hako_require_kvm();
 	snprintf(port, sizeof(port), "0x%x", p);
 	snprintf(seg, sizeof(seg), "0x%x", s);
 	snprintf(status, sizeof(status), "%ld", hako_rand_range(1, 100));
@@ -532,7 +527,7 @@ static void test_vcpu_rep_string(void **state)
 	char byte[8], count[8];
 	unsigned v = (unsigned)hako_rand_range(0, 255), n = (unsigned)hako_rand_range(1500, 3000);
 
-	require_kvm();
+	hako_require_kvm();
 	snprintf(byte, sizeof(byte), "%u", v);
 	snprintf(count, sizeof(count), "%u", n);
 	const char *args[] = {"--arg", byte, "--arg", count, guest_path("guest-rep.bin"), NULL};
@@ -568,7 +563,7 @@ static void test_vcpu_unknown_exit(void **state)
 	static const uint8_t code[] = {0x90, 0x90, 0xf4}; /* nop; nop; hlt */
 	struct kvm_guest_debug dbg = {.control = KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_SINGLESTEP};
 
-	require_kvm();
+	hako_require_kvm();
 	vm_with_code(&vm, code, sizeof(code));
 	check_int(ioctl(vm.vcpu_fd, KVM_SET_GUEST_DEBUG, &dbg), 0, "KVM_SET_GUEST_DEBUG");
 	int err = vcpu_run(&vm);
@@ -588,7 +583,7 @@ static void test_vcpu_internal_error(void **state)
 	struct vm vm;
 	static const uint8_t code[] = {0xea, 0x00, 0x00, 0x00, 0xf0}; /* jmp 0xf000:0 */
 
-	require_kvm();
+	hako_require_kvm();
 	vm_with_code(&vm, code, sizeof(code));
 	int err = vcpu_run(&vm);
 	enum vm_stop stop = vm.stop;

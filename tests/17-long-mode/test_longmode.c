@@ -15,11 +15,6 @@
 
 #define MEM (2u << 20)
 
-static void require_kvm(void)
-{
-	hako_require_path("/dev/kvm", "KVM (/dev/kvm: hardware virtualisation and the kvm module)");
-}
-
 /* The guest ELF this lesson's tests.mk built, read into memory. */
 static uint8_t *guest_elf(size_t *size)
 {
@@ -115,7 +110,7 @@ static void test_longmode_tables(void **state)
 {
 	struct vm vm;
 
-	require_kvm();
+	hako_require_kvm();
 	vm_up(&vm);
 	int err = longmode_setup(&vm);
 	uint64_t gdt[3], pml4, pdpt, pd0, pd1;
@@ -162,7 +157,7 @@ static void test_longmode_sregs(void **state)
 	struct vm vm;
 	struct kvm_sregs s;
 
-	require_kvm();
+	hako_require_kvm();
 	vm_up(&vm);
 	int err = longmode_setup(&vm);
 	ioctl(vm.vcpu_fd, KVM_GET_SREGS, &s);
@@ -188,7 +183,7 @@ static void test_longmode_entry_regs(void **state)
 	struct kvm_regs r;
 	uint64_t args[4], entry = 0x100000 + (uint64_t)hako_rand_range(0, 0xfffff);
 
-	require_kvm();
+	hako_require_kvm();
 	for (int i = 0; i < 4; i++)
 		args[i] = ((uint64_t)hako_rand() << 32) | hako_rand();
 	vm_up(&vm);
@@ -316,6 +311,8 @@ static void test_elf_segment_outside_memory(void **state)
 {
 	struct vm vm;
 	size_t size;
+
+	hako_require_kvm(); /* the last part runs hakovm */
 	uint8_t *image = guest_elf(&size);
 	Elf64_Phdr *ph = first_load(image);
 	uint64_t entry;
@@ -359,6 +356,8 @@ static void test_elf_entry_outside_memory(void **state)
 {
 	struct vm vm;
 	size_t size;
+
+	hako_require_kvm(); /* the last part runs hakovm */
 	uint8_t *image = guest_elf(&size);
 	Elf64_Ehdr *eh = (Elf64_Ehdr *)image;
 	uint64_t entry;
@@ -392,6 +391,8 @@ static void test_elf_overlaps_page_tables(void **state)
 {
 	struct vm vm;
 	size_t size;
+
+	hako_require_kvm(); /* the last part runs hakovm */
 	uint8_t *image = guest_elf(&size);
 	Elf64_Phdr *ph = first_load(image);
 	uint64_t entry, addr = (uint64_t)hako_rand_range(LM_GDT, LM_PD + 0xfff) & ~0xfULL;
@@ -436,7 +437,7 @@ static void test_longmode_guest_reports_64bit(void **state)
 	uint8_t *image = guest_elf(&size);
 	struct hako_run r;
 
-	require_kvm();
+	hako_require_kvm();
 	const char *args[] = {
 	    "--arg", "1", "--arg", "2", "--arg", "3", write_image(dir, image, size), NULL};
 	run_hakovm(&r, args);
@@ -474,7 +475,7 @@ static void test_longmode_guest_computes(void **state)
 	         z = ((uint64_t)hako_rand() << 32) | hako_rand();
 	struct hako_run r;
 
-	require_kvm();
+	hako_require_kvm();
 	snprintf(a, sizeof(a), "0x%" PRIx64, x);
 	snprintf(b, sizeof(b), "%" PRIu64, y);
 	snprintf(c, sizeof(c), "0x%" PRIx64, z);

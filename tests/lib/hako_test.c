@@ -76,6 +76,18 @@ void hako_require_path(const char *path, const char *why)
 		          path);
 }
 
+void hako_require_kvm(void)
+{
+	if (access("/dev/kvm", F_OK) != 0)
+		hako_skip("needs KVM (/dev/kvm is missing): turn on VT-x/AMD-V in the firmware and "
+		          "load kvm_intel or kvm_amd; `make doctor` says more");
+	if (access("/dev/kvm", R_OK | W_OK) != 0)
+		hako_skip("needs read/write access to /dev/kvm: join the kvm group "
+		          "(`sudo usermod -aG kvm $USER`, then log in again) or run `sudo make "
+		          "lesson-%.2s`",
+		          lesson_name());
+}
+
 uint32_t hako_rand(void)
 {
 	/* xorshift64*: small, and the same seed gives the same inputs on every machine. */

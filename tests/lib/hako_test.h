@@ -87,6 +87,10 @@ void hako_require_root(void);
 /* Skip unless PATH exists; WHY says what it is ("/dev/kvm", "the kvm module"). */
 void hako_require_path(const char *path, const char *why);
 
+/* Skip unless /dev/kvm exists and this user may open it for reading and writing; the reason
+ * says how to get it (firmware and module, or the kvm group). */
+void hako_require_kvm(void);
+
 /* ---- Random inputs: seeded from HAKO_SEED (printed at the start of each test). ---- */
 
 uint32_t hako_rand(void);
