@@ -27,7 +27,7 @@ solution-%: ## run lesson %'s tests against the reference solution
 grade: ## grade every lesson: a table and a total (FORMAT=gradescope writes results.json; FORMAT=junit)
 	@$(GRADE) --src lessons --table --format $(FORMAT) all
 
-progress: ## which lessons you have finished, with progress bars
+progress: ## which lessons you have finished, with progress bars (re-grades only lessons you changed)
 	@$(GRADE) --src lessons --progress all || true
 
 doctor: build/ref-hako ## what this machine supports (namespaces, cgroups, overlayfs, KVM) and what to do about it

@@ -298,18 +298,37 @@ grade_lesson() {
 		printf '%-28s %s%3s/%-3s%s  %s\n' "$slug" "$col" "$score" "$max" "$c_off" \
 			"$(awk -F'\t' '{ c[$2]++ } END { for (s in c) printf "%s %d  ", s, c[s] }' "$res/summary.tsv")"
 		;;
-	progress)
-		local width=30 filled bar col=$c_fail
-		filled=$((max > 0 ? score * width / max : 0))
-		bar=$(printf '%*s' "$filled" '' | tr ' ' '#')$(printf '%*s' $((width - filled)) '' | tr ' ' '.')
-		[ $score = $max ] && col=$c_pass
-		printf '%-28s %s[%s]%s %3s/%-3s %s\n' "$slug" "$col" "$bar" "$c_off" "$score" "$max" "$([ $score = $max ] && echo done)"
-		;;
+	progress) print_progress "$slug" "$score" "$max" "" ;;
 	esac
 	exec {lock_fd}>&-
 }
 
+print_progress() { # slug score max note
+	local width=30 filled bar col=$c_fail
+	filled=$(($3 > 0 ? $2 * width / $3 : 0))
+	bar=$(printf '%*s' "$filled" '' | tr ' ' '#')$(printf '%*s' $((width - filled)) '' | tr ' ' '.')
+	[ "$2" = "$3" ] && col=$c_pass
+	printf '%-28s %s[%s]%s %3s/%-3s %s%s\n' "$1" "$col" "$bar" "$c_off" "$2" "$3" \
+		"$([ "$2" = "$3" ] && echo 'done ')" "$4"
+}
+
+# make progress re-grades only the lessons whose files changed since their last grading.
+up_to_date() { # slug
+	local sum="$out_root/$src_name$san_suffix/$1/results/summary.tsv"
+	[ -s "$sum" ] && [ -z "$(find "$src/$1" lessons/common "$tests_root/$1" "$manifest" -newer "$sum" -print -quit 2>/dev/null)" ]
+}
+
 for slug in "${lessons[@]}"; do
+	if [ "$mode" = progress ] && up_to_date "$slug"; then
+		sum="$out_root/$src_name$san_suffix/$slug/results/summary.tsv"
+		score=$(awk -F'\t' '{ s += $3 } END { print s + 0 }' "$sum")
+		max=$(awk -F'\t' '{ s += $4 } END { print s + 0 }' "$sum")
+		total=$((total + score))
+		total_max=$((total_max + max))
+		[ "$score" = "$max" ] || all_full=0
+		print_progress "$slug" "$score" "$max" "$c_dim(unchanged since its last grading)$c_off"
+		continue
+	fi
 	grade_lesson "$slug"
 done
 
