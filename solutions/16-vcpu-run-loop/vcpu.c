@@ -52,7 +52,8 @@ static int handle_io(struct vm *vm)
 	uint64_t bytes = (uint64_t)run->io.size * run->io.count, end;
 
 	/// TODO(16): Check that data_offset + bytes fits in vm->run_size (overflow-safe:
-	/// __builtin_add_overflow; -EFAULT if not). Then, for each of the io.count items, call
+	/// __builtin_add_overflow; -EFAULT if not). The items start at
+	/// data = (uint8_t *)run + run->io.data_offset. For each of the io.count items, call
 	/// bus_access(&vm->pio, run->io.port, is_write, data + i * io.size, io.size); when it
 	/// fails (-ENODEV: no device; or the device's own error), report_unknown(vm, "port",
 	/// ..., err) and go on. Return 0.

@@ -27,6 +27,41 @@ static void run_hakovm(struct hako_run *r, const char *const *args)
 	hako_run_prog(r, "hakovm", args, NULL, 10000);
 }
 
+/* The start of hakovm's stderr as the end of a failure message, or "". Its note (lesson 16's
+ * loop is not written yet), its error (exit 125: it could not start the VM) or its report
+ * says why an exit code or an output is not the one expected. */
+static const char *said(const struct hako_run *r)
+{
+	static char buf[512];
+
+	if (!r->err || !r->err[0])
+		return "";
+	snprintf(buf, sizeof(buf), "\nhakovm's stderr: %.400s%s", r->err,
+	         strlen(r->err) > 400 ? "..." : "");
+	return buf;
+}
+
+/* Check that hakovm exited with WANT; a failure shows what hakovm printed on stderr. */
+static void check_exit(const struct hako_run *r, int want, const char *what)
+{
+	check_that(r->exit_code == want, "%s: expected %d, got %d%s", what, want, r->exit_code,
+	           said(r));
+}
+
+/* Check that hakovm's stdout is the text WANT; a failure shows its stderr too. */
+static void check_out(const struct hako_run *r, const char *want, const char *what)
+{
+	check_that(r->out && strcmp(r->out, want) == 0, "%s: expected \"%s\", got \"%s\"%s", what,
+	           want, r->out ? r->out : "", said(r));
+}
+
+/* Check that hakovm wrote WANT bytes on stdout; a failure shows its stderr too. */
+static void check_out_len(const struct hako_run *r, size_t want, const char *what)
+{
+	check_that(r->out_len == want, "%s: expected %zu, got %zu%s", what, want, r->out_len,
+	           said(r));
+}
+
 /* Write LEN bytes of DATA to a new file PATH. */
 static void write_bytes(const char *path, const void *data, size_t len)
 {
@@ -105,7 +140,7 @@ static void check_refused(const char *path, const char *mem, const char *message
 	const char *args[] = {"--mem", mem, "--kvm", "/dev/hako-no-such-kvm", path, NULL};
 
 	run_hakovm(&r, args);
-	check_int(r.exit_code, HAKOVM_EXIT_FAILED, "hakovm's exit code for a bad image");
+	check_exit(&r, HAKOVM_EXIT_FAILED, "hakovm's exit code for a bad image");
 	check_contains(r.err, message, "hakovm's message (the image is checked before KVM)");
 	hako_run_free(&r);
 }
@@ -428,11 +463,11 @@ static void test_vcpu_uart_text(void **state)
 	hako_rm_rf(dir);
 	free(dir);
 	check_that(r.exit_code != 0x55, "the guest gave up: LSR never said THRE (0x20)");
-	check_int(r.out_len, len, "bytes on hakovm's stdout");
+	check_out_len(&r, len, "bytes on hakovm's stdout");
 	for (int i = 0; i < len; i++)
 		check_that((uint8_t)r.out[i] == text[i], "byte %d: expected 0x%02x, got 0x%02x", i,
 		           text[i], (uint8_t)r.out[i]);
-	check_int(r.exit_code, 0, "hakovm's exit code");
+	check_exit(&r, 0, "hakovm's exit code (the guest wrote 0 to the debug-exit port)");
 	hako_run_free(&r);
 }
 
@@ -451,8 +486,8 @@ static void test_vcpu_exit_status(void **state)
 	run_hakovm(&r, args);
 	hako_rm_rf(dir);
 	free(dir);
-	check_str(r.out, "bye\n", "hakovm's stdout");
-	check_int(r.exit_code, status, "hakovm's exit code (the guest's debug-exit status)");
+	check_out(&r, "bye\n", "hakovm's stdout");
+	check_exit(&r, status, "hakovm's exit code (the guest's debug-exit status)");
 	hako_run_free(&r);
 }
 
@@ -469,8 +504,8 @@ static void test_vcpu_halt(void **state)
 	run_hakovm(&r, args);
 	hako_rm_rf(dir);
 	free(dir);
-	check_str(r.out, "zz", "hakovm's stdout");
-	check_int(r.exit_code, 0, "hakovm's exit code after hlt");
+	check_out(&r, "zz", "hakovm's stdout");
+	check_exit(&r, 0, "hakovm's exit code after hlt");
 	hako_run_free(&r);
 }
 
@@ -483,7 +518,7 @@ static void test_vcpu_triple_fault(void **state)
 	hako_require_kvm();
 	const char *args[] = {guest_path("guest-triple.bin"), NULL};
 	run_hakovm(&r, args);
-	check_int(r.exit_code, HAKOVM_EXIT_SHUTDOWN, "hakovm's exit code after a triple fault");
+	check_exit(&r, HAKOVM_EXIT_SHUTDOWN, "hakovm's exit code after a triple fault");
 	check_contains(r.err, "triple fault", "the report");
 	check_contains(r.err, "rip 0x", "the report");
 	check_contains(r.err, "1234", "the report shows rax (0x1234)");
@@ -513,8 +548,8 @@ static void test_vcpu_unknown_access(void **state)
 	run_hakovm(&r, args);
 	check_contains(r.err, want_port, "hakovm's report of the unknown port");
 	check_contains(r.err, want_mmio, "hakovm's report of the MMIO address");
-	check_str(r.out, "ok\n", "the guest's output (\"bad\": a read did not give 0xff)");
-	check_int(r.exit_code, atoi(status), "hakovm's exit code (the guest went on to finish)");
+	check_out(&r, "ok\n", "the guest's output (\"bad\": a read did not give 0xff)");
+	check_exit(&r, atoi(status), "hakovm's exit code (the guest went on to finish)");
 	hako_run_free(&r);
 }
 
@@ -532,13 +567,13 @@ static void test_vcpu_rep_string(void **state)
 	snprintf(count, sizeof(count), "%u", n);
 	const char *args[] = {"--arg", byte, "--arg", count, guest_path("guest-rep.bin"), NULL};
 	run_hakovm(&r, args);
-	check_int(r.out_len, n, "bytes on hakovm's stdout (the guest sent what it read)");
+	check_out_len(&r, n, "bytes on hakovm's stdout (the guest sent what it read)");
 	for (unsigned i = 0; i < n; i++)
 		check_that((uint8_t)r.out[i] == v,
 		           "byte %u of %u: expected 0x%02x (SCR), got 0x%02x: was every item of "
 		           "the rep insb exit given to the device, at data + i * io.size?",
 		           i, n, v, (uint8_t)r.out[i]);
-	check_int(r.exit_code, 0, "hakovm's exit code");
+	check_exit(&r, 0, "hakovm's exit code (the guest ends with hlt)");
 	hako_run_free(&r);
 }
 
