@@ -41,13 +41,6 @@ static const char *said(const struct hako_run *r)
 	return buf;
 }
 
-/* Check that hakovm exited with WANT; a failure shows what hakovm printed on stderr. */
-static void check_exit(const struct hako_run *r, int want, const char *what)
-{
-	check_that(r->exit_code == want, "%s: expected %d, got %d%s", what, want, r->exit_code,
-	           said(r));
-}
-
 /* Check that hakovm's stdout is the text WANT; a failure shows its stderr too. */
 static void check_out(const struct hako_run *r, const char *want, const char *what)
 {

@@ -130,6 +130,19 @@ const char *hako_prog(const char *name)
 	return path;
 }
 
+void hako_check_exit(const struct hako_run *r, int want, const char *what, const char *file,
+                     int line)
+{
+	if (r->exit_code == want)
+		return;
+	print_error("ERROR: %s: expected exit code %d, got %d%s%s%.400s%s\n", what, want,
+	            r->exit_code, r->timed_out ? " (killed after its timeout)" : "",
+	            r->err && r->err[0] ? "\nits stderr: " : "", r->err ? r->err : "",
+	            r->err && strlen(r->err) > 400 ? "..." : "");
+	_fail(file, line);
+	abort(); /* _fail() does not return */
+}
+
 void hako_run_prog(struct hako_run *r, const char *prog, const char *const *args, const char *input,
                    int timeout_ms)
 {
@@ -142,8 +155,14 @@ void hako_run_prog(struct hako_run *r, const char *prog, const char *const *args
 	}
 	argv[n] = NULL;
 	check_that(hako_run_argv(argv, input, timeout_ms, r) == 0, "could not start %s", argv[0]);
-	check_that(!r->timed_out, "%s %s did not finish within %d s", prog, args[0] ? args[0] : "",
-	           timeout_ms / 1000);
+	if (r->timed_out) {
+		char cmd[512] = "";
+		size_t len = 0;
+		for (int i = 0; argv[i] && len < sizeof(cmd) - 1; i++)
+			len += (size_t)snprintf(cmd + len, sizeof(cmd) - len, "%s%s", i ? " " : "",
+			                        i ? argv[i] : prog);
+		fail_msg("`%s` did not finish within %d s", cmd, timeout_ms / 1000);
+	}
 }
 
 static int append(char **buf, size_t *len, size_t *cap, const char *data, size_t n)

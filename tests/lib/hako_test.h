@@ -127,6 +127,12 @@ struct hako_run {
 int hako_run_argv(char *const argv[], const char *input, int timeout_ms, struct hako_run *r);
 void hako_run_free(struct hako_run *r);
 
+/* Check that the run R exited with WANT; a failure also shows the start of what the program
+ * printed on stderr, which usually says why. */
+#define check_exit(r, want, what) hako_check_exit((r), (want), (what), __FILE__, __LINE__)
+void hako_check_exit(const struct hako_run *r, int want, const char *what, const char *file,
+                     int line);
+
 /* Run the built program PROG (see hako_prog) with ARGS (NULL-terminated, at most 30, without
  * the program itself) and INPUT on stdin; fails the test if it cannot start or is still
  * running after TIMEOUT_MS. */
