@@ -150,7 +150,7 @@ static void test_process_hako_exit_code(void **state)
 
 	snprintf(script, sizeof(script), "exit %d", code);
 	hako_run_words(&r, NULL, "/bin/sh", "-c", script, NULL);
-	check_int(r.exit_code, code, "exit code of `hako run /bin/sh -c 'exit N'`");
+	check_exit(&r, code, "exit code of `hako run /bin/sh -c 'exit N'`");
 	hako_run_free(&r);
 }
 
@@ -170,7 +170,7 @@ static void test_process_output_passes_through(void **state)
 	hako_run_words(&r, in, "/bin/sh", "-c", script, NULL);
 	check_str(r.out, expect, "stdout of the command (its echo, then what cat read)");
 	check_int(strncmp(r.err, err, strlen(err)), 0, "stderr starts with the command's text");
-	check_int(r.exit_code, 0, "exit code");
+	check_exit(&r, 0, "exit code");
 	hako_run_free(&r);
 }
 
@@ -184,7 +184,7 @@ static void test_process_hako_signal_code(void **state)
 
 	snprintf(script, sizeof(script), "kill -%d $$", sig);
 	hako_run_words(&r, NULL, "/bin/sh", "-c", script, NULL);
-	check_int(r.exit_code, 128 + sig, "exit code of a command that killed itself");
+	check_exit(&r, 128 + sig, "exit code of a command that killed itself");
 	hako_run_free(&r);
 }
 
@@ -199,7 +199,7 @@ static void test_process_not_found(void **state)
 	 * under `su` with root's PATH): search only folders everyone may. */
 	setenv("PATH", "/usr/local/bin:/usr/bin:/bin", 1);
 	hako_run_words(&r, NULL, name, NULL, NULL, NULL);
-	check_int(r.exit_code, 127, "exit code for a command that does not exist");
+	check_exit(&r, 127, "exit code for a command that does not exist");
 	snprintf(expect, sizeof(expect), "%s: command not found", name);
 	check_contains(r.err, expect, "stderr");
 	hako_run_free(&r);
@@ -217,7 +217,7 @@ static void test_process_not_executable(void **state)
 	hako_run_words(&r, NULL, path, NULL, NULL, NULL);
 	hako_rm_rf(dir);
 	free(dir);
-	check_int(r.exit_code, 126, "exit code for a file that is not executable");
+	check_exit(&r, 126, "exit code for a file that is not executable");
 	check_contains(r.err, "Permission denied", "stderr");
 	check_that(strstr(r.out, "should not run") == NULL, "the script ran anyway");
 	hako_run_free(&r);

@@ -394,7 +394,7 @@ static void test_uts_hako_hostname(void **state)
 	my_hostname(after, sizeof(after));
 
 	check_that(!r.timed_out, "hako run --hostname did not finish within 10 s");
-	check_int(r.exit_code, 0, "exit code of `hako run --hostname NAME uname -n`");
+	check_exit(&r, 0, "exit code of `hako run --hostname NAME uname -n`");
 	check_str(r.out, expect, "what uname -n printed inside");
 	check_str(after, before, "the host's hostname after the run");
 	hako_run_free(&r);
@@ -463,7 +463,7 @@ static void test_uts_hako_bad_hostname(void **state)
 
 	check_that(started == 0, "could not start hako");
 	check_that(!r.timed_out, "hako did not finish within 10 s");
-	check_int(r.exit_code, 125, "exit code for a bad --hostname");
+	check_exit(&r, 125, "exit code for a bad --hostname");
 	check_that(!ran, "the command ran although the hostname (%zu bytes) is invalid", len);
 	check_contains(r.err, "--hostname", "stderr");
 	check_contains(r.err, "1 to 64 bytes", "stderr");

@@ -695,7 +695,7 @@ static void test_net_veth_subnet_free(void **state)
 	add_route(free_net, 30, a);
 	const char *words2[] = {"--net", "veth", "/bin/true", NULL};
 	hako(&r, words2);
-	check_int(r.exit_code, HAKO_EXIT_FAILED, "hako run --net veth with no /30 free");
+	check_exit(&r, HAKO_EXIT_FAILED, "hako run --net veth with no /30 free");
 	check_contains(r.err, "10.200.0.0/16", "hako's message when no /30 is free");
 	hako_run_free(&r);
 	check_that(other_links(links, sizeof(links)) == 2,

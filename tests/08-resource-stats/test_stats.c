@@ -374,7 +374,7 @@ static void test_stats_kernel_memory_peak(void **state)
 	snprintf(mib, sizeof(mib), "%ld", n);
 	const char *args[] = {"run", "--stats", "--memory", "512m", cgprog(), "hog", mib, NULL};
 	run_hako(&r, args);
-	check_int(r.exit_code, 0, "exit code of `hako run --stats ... hog N`");
+	check_exit(&r, 0, "exit code of `hako run --stats ... hog N`");
 	check_that(
 	    parse_summary(r.err, &s),
 	    "no summary line like \"hako: stats: wall 2.01s, cpu 1.00s (49.8%%), peak memory "
@@ -408,7 +408,7 @@ static void test_stats_kernel_cpu_time(void **state)
 	snprintf(sec, sizeof(sec), "%.1f", want);
 	const char *args[] = {"run", "--stats", cgprog(), "burn-cpu", sec, NULL};
 	run_hako(&r, args);
-	check_int(r.exit_code, 0, "exit code of `hako run --stats ... burn-cpu S`");
+	check_exit(&r, 0, "exit code of `hako run --stats ... burn-cpu S`");
 	check_that(parse_summary(r.err, &s), "no summary line in stderr: %s", r.err);
 	check_that(s.cpu >= want - 0.02 && s.cpu <= want + 0.5,
 	           "cpu %.2fs for a workload that burned %.1f s of CPU time", s.cpu, want);
@@ -436,7 +436,7 @@ static void test_stats_kernel_pids_peak(void **state)
 	const char *args[] = {"run", "--stats", "--pids-limit", "100", cgprog(), "spawn", k,
 	                      "1",   NULL};
 	run_hako(&r, args);
-	check_int(r.exit_code, 0, "exit code");
+	check_exit(&r, 0, "exit code");
 	check_that(parse_summary(r.err, &s), "no summary line in stderr: %s", r.err);
 	/* The hako parent stays after the run: does this kernel have pids.peak at all? */
 	const char *parent_peak = mounts_mode() == CGROUP_UNIFIED
@@ -514,7 +514,7 @@ static void test_stats_watch_row(void **state)
 	check_that(ready, "the container did not start within 20 s (`hako run --memory %s ...`)",
 	           limit);
 	check_that(started == 0 && !r.timed_out, "`hako stats` did not run or finish within 60 s");
-	check_int(r.exit_code, 0, "exit code of `hako stats --no-stream PID`");
+	check_exit(&r, 0, "exit code of `hako stats --no-stream PID`");
 	check_contains(r.out, "NAME", "the header");
 	check_contains(r.out, "MEM USAGE / LIMIT", "the header");
 	snprintf(expect, sizeof(expect), "hako-%d ", (int)hako);

@@ -105,7 +105,7 @@ static void test_kvm_open_missing(void **state)
 
 	const char *args[] = {"--kvm", path, guest_path("guest-hello.bin"), NULL};
 	run_hakovm(&r, args);
-	check_int(r.exit_code, HAKOVM_EXIT_FAILED, "hakovm's exit code without KVM");
+	check_exit(&r, HAKOVM_EXIT_FAILED, "hakovm's exit code without KVM");
 	check_contains(r.err, path, "hakovm's message names the device");
 	check_contains(r.err, "VT-x", "hakovm's message names the BIOS setting");
 	check_contains(r.err, "modprobe kvm", "hakovm's message names the kvm module");
@@ -185,7 +185,7 @@ static void test_kvm_open_permission(void **state)
 	hako_rm_rf(dir);
 	free(dir);
 	check_int(got, -EACCES, "kvm_open() of a device without permission");
-	check_int(r.exit_code, HAKOVM_EXIT_FAILED, "hakovm's exit code without permission");
+	check_exit(&r, HAKOVM_EXIT_FAILED, "hakovm's exit code without permission");
 	check_contains(r.err, "kvm group", "hakovm's message");
 	hako_run_free(&r);
 }
@@ -209,7 +209,7 @@ static void test_kvm_open_not_kvm(void **state)
 	free(dir);
 	check_int(got, -ENOTTY, "kvm_open() of a regular file");
 	check_int(after, before, "open fds after kvm_open() failed");
-	check_int(r.exit_code, HAKOVM_EXIT_FAILED, "hakovm's exit code");
+	check_exit(&r, HAKOVM_EXIT_FAILED, "hakovm's exit code");
 	check_contains(r.err, "not a KVM device", "hakovm's message");
 	hako_run_free(&r);
 }
@@ -416,7 +416,7 @@ static void test_kvm_hakovm_hello(void **state)
 	const char *args[] = {"--arg", a, "--arg", b, guest_path("guest-hello.bin"), NULL};
 	run_hakovm(&r, args);
 	check_str(r.out, want, "hakovm's stdout");
-	check_int(r.exit_code, 0, "hakovm's exit code");
+	check_exit(&r, 0, "hakovm's exit code");
 	hako_run_free(&r);
 }
 

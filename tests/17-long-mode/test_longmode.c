@@ -344,7 +344,7 @@ static void test_elf_segment_outside_memory(void **state)
 	run_hakovm(&r, args);
 	hako_rm_rf(dir);
 	free(dir);
-	check_int(r.exit_code, HAKOVM_EXIT_FAILED, "hakovm's exit code");
+	check_exit(&r, HAKOVM_EXIT_FAILED, "hakovm's exit code");
 	check_contains(r.err, "outside guest memory", "hakovm's message");
 	hako_run_free(&r);
 	free(image);
@@ -379,7 +379,7 @@ static void test_elf_entry_outside_memory(void **state)
 	run_hakovm(&r, args);
 	hako_rm_rf(dir);
 	free(dir);
-	check_int(r.exit_code, HAKOVM_EXIT_FAILED, "hakovm's exit code");
+	check_exit(&r, HAKOVM_EXIT_FAILED, "hakovm's exit code");
 	check_contains(r.err, "entry point", "hakovm's message");
 	hako_run_free(&r);
 	free(image);
@@ -411,7 +411,7 @@ static void test_elf_overlaps_page_tables(void **state)
 	run_hakovm(&r, args);
 	hako_rm_rf(dir);
 	free(dir);
-	check_int(r.exit_code, HAKOVM_EXIT_FAILED, "hakovm's exit code");
+	check_exit(&r, HAKOVM_EXIT_FAILED, "hakovm's exit code");
 	check_contains(r.err, "page tables", "hakovm's message");
 	hako_run_free(&r);
 	free(image);
@@ -488,7 +488,7 @@ static void test_longmode_guest_computes(void **state)
 	free(dir);
 	free(image);
 	check_contains(r.out, want, "the guest's output");
-	check_int(r.exit_code, result & 0x7f, "hakovm's exit code (the guest's main returned it)");
+	check_exit(&r, result & 0x7f, "hakovm's exit code (the guest's main returned it)");
 	hako_run_free(&r);
 }
 
