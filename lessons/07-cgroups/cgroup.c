@@ -280,7 +280,7 @@ static int make_dir(const struct hako_cgroup *cg, int c)
 	/// TODO(07): mkdir(2) cg->dir[c] with mode 0755; the kernel fills it with control
 	/// files. If it already exists (EEXIST), it is left over from an earlier run with the
 	/// same name: if its cgroup.procs lists a process, return -EBUSY (it is in use);
-	/// otherwise rmdir it and mkdir again. Every fake-tree test goes this way: the fake
+	/// otherwise rmdir it and mkdir again. Most fake-tree tests go this way: their fake
 	/// tree already has hako/NAME with empty control files in it (as the kernel would make
 	/// them), so mkdir says EEXIST, and rmdir of a folder holding plain files fails with
 	/// ENOTEMPTY: then use the folder as it is (return 0). Other errors: print
