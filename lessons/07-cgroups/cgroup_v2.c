@@ -23,8 +23,9 @@ static int v2_prepare_parent(const char *root, const char *parent)
 {
 	/// TODO(07): Build the list "+cpu +memory +pids", leaving out any controller that
 	/// ROOT/cgroup.controllers does not list (read it with cg_read; a word match is
-	/// enough). Write the list, in one write, to ROOT's cgroup.subtree_control and then to
-	/// PARENT's. If the list is empty, do nothing.
+	/// enough, as v2_lists() in cgroup.c does, which is static there: "cpu" must not match
+	/// "cpuset"). Write the list, in one write, to ROOT's cgroup.subtree_control and then
+	/// to PARENT's. If the list is empty, do nothing.
 	return -ENOSYS;
 }
 

@@ -87,11 +87,12 @@ int cg_read_key(const char *dir, const char *file, const char *key, long long *v
 
 int cgroup_parse_size(const char *text, long long *bytes)
 {
-	/// TODO(07): Parse TEXT as `docker run --memory` does: digits, maybe a fraction
-	/// (".5"), maybe a unit k, m, g or t in either case (1024, 1024^2, ...), maybe a "b" or
-	/// "ib" after the unit (or a lone "b"), and nothing else. "512m" -> 536870912,
-	/// "1.5g" -> 1610612736 (round down), "4096" -> 4096. Anything else -> -EINVAL: "",
-	/// "m", "12x", "-1", "1..5g", "5mm". A value too big for a long long -> -EINVAL too
+	/// TODO(07): Parse TEXT as `docker run --memory` does: digits, maybe a fraction (a
+	/// point and at least one more digit: "1.5"), maybe a unit k, m, g or t in either case
+	/// (1024, 1024^2, ...), maybe a "b" or "ib" after the unit (or a lone "b"), and nothing
+	/// else. "512m" -> 536870912, "1.5g" -> 1610612736 (round down), "4096" -> 4096.
+	/// Anything else -> -EINVAL: "", "m", "12x", "-1", ".5g", "1.g", "1..5g", "5mm", "5i".
+	/// A value too big for a long long -> -EINVAL too
 	/// (__builtin_mul_overflow and __builtin_add_overflow check that for you).
 	/// Integers only: a double cannot hold every large size exactly. Mind the fraction
 	/// too: its digits times the unit overflow 64 bits ("0.999999999t" is 9 digits times
@@ -146,7 +147,9 @@ int cgroup_parse_cpus(const char *text, long long *cpu_max)
 	/// TODO(07): Docker turns `--cpus 0.5` into nano-CPUs (0.5 * 10^9), then into a CFS
 	/// quota: quota = nanocpus * CGROUP_CPU_PERIOD / 10^9 microseconds per period. So
 	/// "0.5" -> 50000, "2" -> 200000, "1.25" -> 125000. Parse with integers: the digits
-	/// before the point (at most 6), then at most 9 digits after it. Return -EINVAL for
+	/// before the point (at most 6), then at most 9 digits after it. Divide rather than
+	/// multiply (nanocpus / (10^9 / CGROUP_CPU_PERIOD)): with 6 digits before the point,
+	/// nanocpus * 100000 does not fit in 64 bits. Return -EINVAL for
 	/// anything else ("", ".5", "1.", "0.5x", "-1") and for less than 0.01 CPU (the kernel
 	/// refuses a quota under 1000 us).
 	/// BEGIN SOLUTION
@@ -391,9 +394,11 @@ static int make_dir(const struct hako_cgroup *cg, int c)
 	/// TODO(07): mkdir(2) cg->dir[c] with mode 0755; the kernel fills it with control
 	/// files. If it already exists (EEXIST), it is left over from an earlier run with the
 	/// same name: if its cgroup.procs lists a process, return -EBUSY (it is in use);
-	/// otherwise rmdir it and mkdir again. (In the tests' fake trees a folder holding
-	/// files cannot be removed: rmdir fails with ENOTEMPTY, and then the folder is used as
-	/// it is.) Other errors: print "hako: mkdir DIR: reason" and return -errno.
+	/// otherwise rmdir it and mkdir again. Most fake-tree tests go this way: their fake
+	/// tree already has hako/NAME with empty control files in it (as the kernel would make
+	/// them), so mkdir says EEXIST, and rmdir of a folder holding plain files fails with
+	/// ENOTEMPTY: then use the folder as it is (return 0). Other errors: print
+	/// "hako: mkdir DIR: reason" and return -errno.
 	/// BEGIN SOLUTION
 	const char *dir = cg->dir[c];
 	if (mkdir(dir, 0755) == 0)
