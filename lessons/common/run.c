@@ -82,8 +82,10 @@ static void report_oom(long long limit)
 	if (limit >= 1024 * 1024)
 		fprintf(stderr, "hako: killed: out of memory (limit %.4g MiB)\n",
 		        limit / (1024.0 * 1024.0));
-	else if (limit > 0)
+	else if (limit >= 1024)
 		fprintf(stderr, "hako: killed: out of memory (limit %.4g KiB)\n", limit / 1024.0);
+	else if (limit > 0)
+		fprintf(stderr, "hako: killed: out of memory (limit %lld bytes)\n", limit);
 	else
 		fputs("hako: killed: out of memory\n", stderr);
 }
