@@ -172,11 +172,13 @@ static int make_dev_nodes(void)
 
 		snprintf(path, sizeof(path), "dev/%s", d->name);
 		/// TODO(04): mknod(2) PATH as a character device (S_IFCHR | 0666) with the number
-		///   makedev(d->major, d->minor). If it fails with EPERM (no CAP_MKNOD), fall
-		///   back: create an empty file there, then bind-mount "/dev/NAME" (still the
-		///   host's /dev: pivot_root has not happened yet) onto it. Any other failure:
-		///   return fail("mknod", path). The umask (usually 022) removes write bits from
-		///   the mode mknod makes, so chmod(2) PATH to 0666 afterwards.
+		///   makedev(d->major, d->minor). The umask (usually 022) removes write bits from
+		///   the mode mknod makes, so chmod(2) the new node to 0666 afterwards.
+		///   If mknod fails with EPERM (no CAP_MKNOD), fall back: create an empty file at
+		///   PATH (open(2) with O_CREAT, then close), and bind-mount "/dev/NAME" (still
+		///   the host's /dev: pivot_root has not happened yet) onto it. Do not chmod that
+		///   one: PATH is then the host's own node (already 0666), and an ordinary user
+		///   may not chmod it (EPERM). Any other mknod failure: return fail("mknod", path).
 		return -ENOSYS;
 	}
 	for (size_t i = 0; i < N_OF(dev_links); i++) {
@@ -221,9 +223,10 @@ int mount_enter_rootfs(const char *rootfs)
 	return -ENOSYS;
 
 	/// TODO(04): Step 2. pivot_root needs the new root to be a mount point of its own
-	///   (else EBUSY: it is part of the current root's mount). Bind-mount ROOTFS onto
-	///   itself: mount(rootfs, rootfs, NULL, MS_BIND | MS_REC, NULL), then chdir(2)
-	///   into it. Failures: fail("bind mount", rootfs), fail("chdir", rootfs).
+	///   (else EBUSY if the folder is on the current root's mount, EINVAL if it is on
+	///   another one, as in the tests). Bind-mount ROOTFS onto itself: mount(rootfs,
+	///   rootfs, NULL, MS_BIND | MS_REC, NULL), then chdir(2) into it. Failures:
+	///   fail("bind mount", rootfs), fail("chdir", rootfs).
 	return -ENOSYS;
 
 	/* Step 3: /proc, /sys, /dev and friends, still with the host's /dev in sight. */

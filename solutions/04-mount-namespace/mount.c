@@ -190,11 +190,13 @@ static int make_dev_nodes(void)
 
 		snprintf(path, sizeof(path), "dev/%s", d->name);
 		/// TODO(04): mknod(2) PATH as a character device (S_IFCHR | 0666) with the number
-		///   makedev(d->major, d->minor). If it fails with EPERM (no CAP_MKNOD), fall
-		///   back: create an empty file there, then bind-mount "/dev/NAME" (still the
-		///   host's /dev: pivot_root has not happened yet) onto it. Any other failure:
-		///   return fail("mknod", path). The umask (usually 022) removes write bits from
-		///   the mode mknod makes, so chmod(2) PATH to 0666 afterwards.
+		///   makedev(d->major, d->minor). The umask (usually 022) removes write bits from
+		///   the mode mknod makes, so chmod(2) the new node to 0666 afterwards.
+		///   If mknod fails with EPERM (no CAP_MKNOD), fall back: create an empty file at
+		///   PATH (open(2) with O_CREAT, then close), and bind-mount "/dev/NAME" (still
+		///   the host's /dev: pivot_root has not happened yet) onto it. Do not chmod that
+		///   one: PATH is then the host's own node (already 0666), and an ordinary user
+		///   may not chmod it (EPERM). Any other mknod failure: return fail("mknod", path).
 		/// BEGIN SOLUTION
 		if (mknod(path, S_IFCHR | 0666, makedev(d->major, d->minor)) < 0) {
 			char host[64];
@@ -270,9 +272,10 @@ int mount_enter_rootfs(const char *rootfs)
 	/// STUB: return -ENOSYS;
 
 	/// TODO(04): Step 2. pivot_root needs the new root to be a mount point of its own
-	///   (else EBUSY: it is part of the current root's mount). Bind-mount ROOTFS onto
-	///   itself: mount(rootfs, rootfs, NULL, MS_BIND | MS_REC, NULL), then chdir(2)
-	///   into it. Failures: fail("bind mount", rootfs), fail("chdir", rootfs).
+	///   (else EBUSY if the folder is on the current root's mount, EINVAL if it is on
+	///   another one, as in the tests). Bind-mount ROOTFS onto itself: mount(rootfs,
+	///   rootfs, NULL, MS_BIND | MS_REC, NULL), then chdir(2) into it. Failures:
+	///   fail("bind mount", rootfs), fail("chdir", rootfs).
 	/// BEGIN SOLUTION
 	if (mount(rootfs, rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
 		return fail("bind mount", rootfs);

@@ -386,6 +386,46 @@ static int box_mounts(struct box *b, pid_t init, struct mnt *m)
 	return n;
 }
 
+/* How much of TEXT to quote in a message: at most 600 characters, without the final newline. */
+static int quote_len(const char *text)
+{
+	size_t n = text ? strlen(text) : 0;
+
+	while (n > 0 && text[n - 1] == '\n')
+		n--;
+	return n > 600 ? 600 : (int)n;
+}
+
+/*
+ * What to look at when a container did not start, from what hako printed on stderr (ERR):
+ * the same few errors stop every test that runs a container, and they have causes that the
+ * error name alone does not give away. Returns "" when there is nothing to add.
+ */
+static const char *why_not_started(const char *err)
+{
+	if (!err)
+		return "";
+	if (strstr(err, "enter rootfs: not implemented yet"))
+		return "\n(mount_enter_rootfs() or a function it calls still returns -ENOSYS: "
+		       "every test that runs a container needs all of tasks 3 to 7 to pass)";
+	if (strstr(err, "not implemented yet"))
+		return "\n(a check made before clone() still returns -ENOSYS: mount_check_rootfs() "
+		       "or mount_check_command(), tasks 1 and 2)";
+	if (strstr(err, "pivot_root") && strstr(err, strerror(EINVAL)))
+		return "\n(pivot_root fails with EINVAL when a mount involved is shared: Step 1 "
+		       "of mount_enter_rootfs(), MS_REC | MS_PRIVATE on \"/\" before any other "
+		       "mount; or when the rootfs is not a mount point: Step 2, bind-mount it "
+		       "onto itself. The tests' rootfs is on a mount other than /, so a missing "
+		       "bind mount shows here as EINVAL, not EBUSY)";
+	if (strstr(err, "pivot_root") && strstr(err, strerror(EBUSY)))
+		return "\n(pivot_root fails with EBUSY when the rootfs is on the same mount as the "
+		       "current root: Step 2 of mount_enter_rootfs(), bind-mount it onto itself)";
+	if (strstr(err, "umount2") && strstr(err, strerror(EBUSY)))
+		return "\n(the old root has mounts below it: detach it with umount2(\".\", "
+		       "MNT_DETACH))";
+	return "";
+}
+
 /* ------------------------------------------------------------------------------------------ */
 
 /* This test checks that mount_check_rootfs() accepts a folder and names what is wrong with
@@ -577,7 +617,8 @@ static void test_mount_host_paths_invisible(void **state)
 	}
 	int code = box_finish(b);
 	char *err = slurp(b->errpath);
-	check_that(ready, "the container never printed \"ready\"; its stderr: %s", err);
+	check_that(ready, "the container never printed \"ready\"; its stderr: %.*s%s",
+	           quote_len(err), err, why_not_started(err));
 	check_that(strncmp(b->out_text, b->secret, strlen(b->secret)) == 0,
 	           "inside, /%s should hold \"%s\"; the container printed \"%s\"", b->marker,
 	           b->secret, b->out_text);
@@ -608,7 +649,8 @@ static void test_mount_old_root_detached(void **state)
 		n = box_mounts(b, box_init_pid(b), m);
 	box_finish(b);
 	char *err = slurp(b->errpath);
-	check_that(ready, "the container never printed \"ready\"; its stderr: %s", err);
+	check_that(ready, "the container never printed \"ready\"; its stderr: %.*s%s",
+	           quote_len(err), err, why_not_started(err));
 	free(err);
 
 	int roots = 0;
@@ -626,9 +668,12 @@ static void test_mount_old_root_detached(void **state)
 		if (strcmp(m[i].point, "/") == 0) {
 			roots++;
 			size_t lr = strlen(m[i].root), lw = strlen(want_root);
-			check_that(lr >= lw && strcmp(m[i].root + lr - lw, want_root) == 0,
-			           "the container's / mounts %s, not the rootfs %s", m[i].root,
-			           b->rootfs);
+			check_that(
+			    lr >= lw && strcmp(m[i].root + lr - lw, want_root) == 0,
+			    "the container's / mounts %s, not the rootfs %s: is the old root "
+			    "still stacked on / after pivot_root(\".\", \".\")? Detach it with "
+			    "umount2(\".\", MNT_DETACH)",
+			    m[i].root, b->rootfs);
 		}
 	}
 	check_int(roots, 1, "number of mounts at / in the container");
@@ -663,7 +708,12 @@ static void test_mount_chroot_escape(void **state)
 	check_that(strstr(r.out, "ESCAPED") == NULL,
 	           "from inside the container, the chroot escape reached the host's %s: %s",
 	           b->host_file, r.out);
-	check_contains(r.out, "CONTAINED", "output of chroot-escape inside the container");
+	char what[1024];
+	snprintf(what, sizeof(what),
+	         "output of chroot-escape inside the container (hako exited %d; its stderr: "
+	         "\"%.*s\")",
+	         r.exit_code, quote_len(r.err), r.err);
+	check_contains(r.out, "CONTAINED", what);
 	check_int(r.exit_code, 0, "exit code of `hako run ROOTFS /chroot-escape HOSTFILE`");
 	hako_run_free(&r);
 }
@@ -687,7 +737,12 @@ static void test_mount_proc_only_container(void **state)
 	snprintf(expect + len, sizeof(expect) - len, "\n");
 	char *argv[] = {(char *)hako_prog("hako"), "run", b->rootfs, "/bin/sh", "-c", script, NULL};
 	run_prog(&r, argv, WAIT_MS);
-	check_str(r.out, expect, "the PIDs in /proc inside (init, sh, and sh's sleeps)");
+	char what[1024];
+	snprintf(what, sizeof(what),
+	         "the PIDs in /proc inside (init, sh, and sh's sleeps; hako exited %d, its stderr: "
+	         "\"%.*s\")",
+	         r.exit_code, quote_len(r.err), r.err);
+	check_str(r.out, expect, what);
 	check_int(r.exit_code, 0, "exit code");
 	hako_run_free(&r);
 }
@@ -707,14 +762,23 @@ static void test_mount_sys_read_only(void **state)
 		n = box_mounts(b, box_init_pid(b), m);
 	box_finish(b);
 	char *err = slurp(b->errpath);
-	check_that(ready, "the container never printed \"ready\"; its stderr: %s", err);
+	check_that(ready, "the container never printed \"ready\"; its stderr: %.*s%s",
+	           quote_len(err), err, why_not_started(err));
 	free(err);
+	/* More than one mount at "/": the old root is still stacked on the rootfs, and its /sys
+	 * (the host's, read-write) is the one in sight. Say so, or MS_RDONLY looks wrong. */
+	int roots = 0;
+	for (int i = 0; i < n; i++)
+		roots += strcmp(m[i].point, "/") == 0;
 	for (int i = 0; i < n; i++) {
 		if (strcmp(m[i].point, "/sys") != 0 && strncmp(m[i].point, "/sys/", 5) != 0)
 			continue;
 		found++;
-		check_that(has_opt(m[i].opts, "ro"), "%s (%s) is mounted \"%s\", not read-only",
-		           m[i].point, m[i].fstype, m[i].opts);
+		check_that(has_opt(m[i].opts, "ro"), "%s (%s) is mounted \"%s\", not read-only%s",
+		           m[i].point, m[i].fstype, m[i].opts,
+		           roots > 1 ? " — it is the host's: the container has more than one mount "
+		                       "at /, so the old root was not detached after pivot_root"
+		                     : "");
 	}
 	check_that(found > 0, "nothing is mounted on /sys in the container");
 }
@@ -770,7 +834,8 @@ static void test_mount_dev_minimal(void **state)
 	}
 	box_finish(b);
 	char *err = slurp(b->errpath);
-	check_that(ready, "the container never printed \"ready\"; its stderr: %s", err);
+	check_that(ready, "the container never printed \"ready\"; its stderr: %.*s%s",
+	           quote_len(err), err, why_not_started(err));
 	free(err);
 
 	bool dev_tmpfs = false;
@@ -820,7 +885,8 @@ static void test_mount_dev_pts_shm(void **state)
 	}
 	box_finish(b);
 	char *err = slurp(b->errpath);
-	check_that(ready, "the container never printed \"ready\"; its stderr: %s", err);
+	check_that(ready, "the container never printed \"ready\"; its stderr: %.*s%s",
+	           quote_len(err), err, why_not_started(err));
 	free(err);
 
 	const char *pts_type = NULL, *shm_type = NULL;
@@ -862,7 +928,8 @@ static void test_mount_not_propagated(void **state)
 	}
 	box_finish(b);
 	char *err = slurp(b->errpath);
-	check_that(ready, "the container never mounted its tmpfs; its stderr: %s", err);
+	check_that(ready, "the container never mounted its tmpfs; its stderr: %.*s%s",
+	           quote_len(err), err, why_not_started(err));
 	free(err);
 
 	bool inside = false;
@@ -884,8 +951,9 @@ static void test_mount_not_propagated(void **state)
 	}
 }
 
-/* Run `hako run ROOTFS /bin/sh -c SCRIPT` to the end; returns its exit code. */
-static int box_run(struct box *b, const char *script)
+/* Run `hako run ROOTFS /bin/sh -c SCRIPT` to the end; returns its exit code. WHAT (of size
+ * LEN) gets "DESC" and, if hako printed anything on stderr, that text, for a failure message. */
+static int box_run(struct box *b, const char *script, const char *desc, char *what, size_t len)
 {
 	struct hako_run r;
 	char *argv[] = {
@@ -893,6 +961,10 @@ static int box_run(struct box *b, const char *script)
 
 	run_prog(&r, argv, WAIT_MS);
 	int code = r.exit_code;
+	if (r.err && r.err[0])
+		snprintf(what, len, "%s (hako's stderr: \"%.*s\")", desc, quote_len(r.err), r.err);
+	else
+		snprintf(what, len, "%s", desc);
 	hako_run_free(&r);
 	return code;
 }
@@ -970,12 +1042,15 @@ static void test_mount_clean_after_exit(void **state)
 	b = box_setup(true);
 	char *before = slurp("/proc/self/mountinfo");
 	char *top = listing(b->rootfs);
-	int code0 = box_run(b, "ls / >/dev/null");
+	char what0[1024], what1[1024];
+	int code0 = box_run(b, "ls / >/dev/null", "exit code of a container that exits 0", what0,
+	                    sizeof(what0));
 	snprintf(script, sizeof(script), "exit %d", code);
-	int code1 = box_run(b, script);
+	int code1 =
+	    box_run(b, script, "exit code of a container that exits N", what1, sizeof(what1));
 	check_nothing_left(b, before, top, "two containers exited");
-	check_int(code0, 0, "exit code of a container that exits 0");
-	check_int(code1, code, "exit code of a container that exits N");
+	check_int(code0, 0, what0);
+	check_int(code1, code, what1);
 	free(before);
 	free(top);
 }
@@ -989,10 +1064,12 @@ static void test_mount_clean_after_workload_killed(void **state)
 	b = box_setup(true);
 	char *before = slurp("/proc/self/mountinfo");
 	char *top = listing(b->rootfs);
-	int code = box_run(b, "kill -9 $$");
+	char what[1024];
+	int code =
+	    box_run(b, "kill -9 $$", "exit code of a container whose command was killed by SIGKILL",
+	            what, sizeof(what));
 	check_nothing_left(b, before, top, "SIGKILL of the container's command");
-	check_int(code, 128 + SIGKILL,
-	          "exit code of a container whose command was killed by SIGKILL");
+	check_int(code, 128 + SIGKILL, what);
 	free(before);
 	free(top);
 }
@@ -1017,7 +1094,8 @@ static void test_mount_clean_after_sigterm(void **state)
 	int code = box_finish(b);
 	check_nothing_left(b, before, top, "SIGTERM to hako");
 	char *err = slurp(b->errpath);
-	check_that(ready, "the container never printed \"ready\"; its stderr: %s", err);
+	check_that(ready, "the container never printed \"ready\"; its stderr: %.*s%s",
+	           quote_len(err), err, why_not_started(err));
 	free(err);
 	check_int(code, 128 + SIGTERM, "exit code of hako after SIGTERM");
 	snprintf(path, sizeof(path), "/proc/%d", (int)init);
