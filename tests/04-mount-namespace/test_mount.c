@@ -1105,6 +1105,54 @@ static void test_mount_clean_after_sigterm(void **state)
 	free(top);
 }
 
+/* 0 if an unprivileged user (65534) may create a user namespace here, else the errno. */
+static int nobody_userns_errno(void)
+{
+	int wstatus;
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		if (setgroups(0, NULL) < 0 || setgid(65534) < 0 || setuid(65534) < 0)
+			_exit(EPERM);
+		_exit(unshare(CLONE_NEWUSER) < 0 ? errno : 0);
+	}
+	if (pid < 0 || waitpid(pid, &wstatus, 0) != pid || !WIFEXITED(wstatus))
+		return EIO;
+	return WEXITSTATUS(wstatus);
+}
+
+/* This test checks that a rootless container (an unprivileged user; hako makes a user
+ * namespace by itself) still gets a working /dev: mknod fails there, so the nodes must be
+ * bind-mounted from the host — and nothing may then chmod the host's own nodes. */
+static void test_mount_rootless_dev(void **state)
+{
+	struct box *b;
+	char script[256], expect[32], *err;
+	int k = (int)hako_rand_range(100, 4000);
+
+	hako_require_root(); /* to become the unprivileged user */
+	int e = nobody_userns_errno();
+	if (e)
+		hako_skip("needs unprivileged user namespaces (unshare as uid 65534: %s): see "
+		          "`make doctor`",
+		          strerror(e));
+	b = box_setup(false);
+	snprintf(script, sizeof(script),
+	         "echo x >/dev/null && head -c %d /dev/zero | wc -c && "
+	         "head -c 8 /dev/urandom | wc -c && echo dev-ok",
+	         k);
+	char *args[] = {"--net", "none", b->rootfs, "/bin/sh", "-c", script};
+	int code = run_unprivileged(b, args, 6, &err);
+	snprintf(expect, sizeof(expect), "%d\n8\ndev-ok\n", k);
+	check_that(code == 0,
+	           "a rootless `hako run --net none ROOTFS sh` (as uid 65534) exited %d: %s "
+	           "(mknod is not allowed in a user namespace: bind-mount the host's node "
+	           "onto an empty file instead, and do not chmod it)",
+	           code, err ? err : "");
+	check_str(b->out_text, expect, "what the rootless container read from /dev");
+	free(err);
+}
+
 HAKO_TEST_MAIN(HAKO_TEST(test_mount_check_rootfs), HAKO_TEST(test_mount_check_command),
                HAKO_TEST(test_mount_check_command_in_root), HAKO_TEST(test_mount_hako_bad_rootfs),
                HAKO_TEST(test_mount_hako_command_missing),
@@ -1114,4 +1162,4 @@ HAKO_TEST_MAIN(HAKO_TEST(test_mount_check_rootfs), HAKO_TEST(test_mount_check_co
                HAKO_TEST(test_mount_dev_pts_shm), HAKO_TEST(test_mount_not_propagated),
                HAKO_TEST(test_mount_clean_after_exit),
                HAKO_TEST(test_mount_clean_after_workload_killed),
-               HAKO_TEST(test_mount_clean_after_sigterm))
+               HAKO_TEST(test_mount_clean_after_sigterm), HAKO_TEST(test_mount_rootless_dev))
