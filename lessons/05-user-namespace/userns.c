@@ -34,12 +34,13 @@ int userns_sync_wait(int go[2])
 {
 	/// TODO(05): 1. prctl(PR_SET_PDEATHSIG, SIGKILL): the kernel kills this child when its
 	///              parent (hako) dies, so a killed hako never leaves a container behind.
+	///              Do it first, before the read. If prctl fails: return -errno.
 	///           2. close(go[1]) and set it to -1: while the child holds a write end itself,
 	///              read() can never see end of file.
 	///           3. read(2) one byte from go[0], again on EINTR; then close(go[0]), set -1.
 	///           4. Exactly one byte 'G' (SYNC_GO) means go: return 0. End of file (read
-	///              returned 0) means the parent gave up or died: return -ECANCELED.
-	///              read() < 0: return -errno.
+	///              returned 0) means the parent gave up or died: return -ECANCELED, and
+	///              so does any other byte. read() < 0: return -errno.
 	return 0; /* no handshake yet: the child runs ahead of the parent */
 }
 
@@ -49,9 +50,9 @@ int userns_sync_wait(int go[2])
  */
 int userns_sync_go(int go[2])
 {
-	/// TODO(05): write(2) the one byte SYNC_GO to go[1] (a return other than 1 is an error:
-	///           -errno, or -EIO for a short write), then close(go[1]) and set it to -1.
-	///           Close it on the error path too.
+	/// TODO(05): write(2) the one byte SYNC_GO to go[1], again on EINTR (a return other than
+	///           1 is an error: -errno, or -EIO for a short write), then close(go[1]) and
+	///           set it to -1. Close it on the error path too.
 	return 0;
 }
 

@@ -252,6 +252,9 @@ static void test_userns_sync_waits(void **state)
 {
 	struct sync_child s;
 	int rc = -12345;
+	/* A child that did not wait may have exited: writing "go" then raises SIGPIPE, which
+	 * would end this test before it can say what went wrong. Ignored, write() gets EPIPE. */
+	signal(SIGPIPE, SIG_IGN);
 	pid_t pid = start_sync_child(&s);
 
 	close(s.go[0]);
@@ -389,7 +392,9 @@ static void test_userns_maps_written(void **state)
 
 	snprintf(want_uid, sizeof(want_uid), "0 %u 1", (unsigned)uid);
 	snprintf(want_gid, sizeof(want_gid), "0 %u 1", (unsigned)gid);
-	check_int(rc, 0, "userns_write_maps() for a fresh user namespace");
+	check_int(rc, 0,
+	          "userns_write_maps() for a fresh user namespace (the full output shows the "
+	          "write that failed)");
 	check_str(uid_map, want_uid, "/proc/PID/uid_map (inside outside count)");
 	check_str(setgroups, "deny", "/proc/PID/setgroups");
 	check_str(gid_map, want_gid, "/proc/PID/gid_map (inside outside count)");
@@ -426,6 +431,7 @@ static void test_userns_no_host_caps(void **state)
 {
 	int go[2];
 
+	signal(SIGPIPE, SIG_IGN); /* as in test_userns_sync_waits: EPIPE, not a crash */
 	check_that(pipe2(go, O_CLOEXEC) == 0, "pipe: %s", strerror(errno));
 	/* Only a user namespace: the child shares our UTS namespace, the host's. */
 	pid_t pid = container_clone(caps_child, go, CLONE_NEWUSER | SIGCHLD);
@@ -440,10 +446,13 @@ static void test_userns_no_host_caps(void **state)
 	int code = status >= 0 && WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 
 	check_int(maps, 0, "userns_write_maps()");
-	check_int(gone, 0, "userns_sync_go()");
+	check_int(gone, 0,
+	          "userns_sync_go() (-EPIPE: the child had ended without waiting for go; "
+	          "userns_sync_wait() must block in read())");
 	check_that(code != 1, "the child's userns_sync_wait() failed");
-	check_that(code != 2, "root in the new user namespace lacks CAP_SYS_ADMIN: were its uid "
-	                      "and gid maps written before it went on?");
+	check_that(code != 2, "root in the new user namespace lacks CAP_SYS_ADMIN (CapEff): the "
+	                      "first process of a user namespace holds every capability there, "
+	                      "maps or not; did userns_sync_wait() change its ids?");
 	check_that(code != 3, "sethostname() on the host's UTS namespace succeeded from inside a "
 	                      "user namespace");
 	check_int(code, 0, "exit code of the child (0: EPERM from sethostname, as expected)");
