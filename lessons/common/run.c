@@ -118,6 +118,8 @@ int hako_run(const struct hako_config *cfg)
 	pid_t pid = -1;
 	long long start = now_us();
 	sigset_t fwd, old_mask;
+	struct sigaction old_pipe;
+	bool pipe_set = false;
 	bool limits = cfg->memory || cfg->cpu_max || cfg->pids_limit || cfg->stats;
 
 	if (!hako_config_isolated(cfg) && !limits)
@@ -179,6 +181,10 @@ int hako_run(const struct hako_config *cfg)
 	}
 	close(ctx.go[0]);
 	ctx.go[0] = -1;
+	/* If the child dies before "go", writing it must fail with EPIPE (reported, then cleaned
+	 * up), not kill hako with SIGPIPE. Set after clone, so the container keeps the default. */
+	sigaction(SIGPIPE, &(struct sigaction){.sa_handler = SIG_IGN}, &old_pipe);
+	pipe_set = true;
 
 	/* 4. The parent's part, while the child waits. */
 	if (cfg->rootless && (err = userns_write_maps(pid, getuid(), getgid())) < 0) {
@@ -221,6 +227,8 @@ bad:
 		kill(pid, SIGKILL);
 		waitpid(pid, NULL, 0);
 	}
+	if (pipe_set)
+		sigaction(SIGPIPE, &old_pipe, NULL);
 	sigprocmask(SIG_SETMASK, &old_mask, NULL);
 	if (ctx.go[0] >= 0)
 		close(ctx.go[0]);
