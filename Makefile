@@ -62,6 +62,9 @@ bench: ## hakovm's start-to-halt time and memory next to a minimal KVM program a
 handout: ## build/hako-handout.tar.gz: the course without solutions/, reference code as a library
 	@tests/tools/handout.sh
 
+diagrams: ## render every diagrams/*.dot to its .svg (Graphviz)
+	@for d in diagrams/*.dot; do dot -Tsvg "$$d" -o "$${d%.dot}.svg" && echo "$${d%.dot}.svg"; done
+
 format: ## clang-format every C file in place
 	@find lessons solutions tests -name '*.[ch]' | xargs clang-format -i
 
@@ -71,4 +74,4 @@ clean: ## remove build/ and results.json
 build/ref-hako:
 	@$(MAKE) -s -f tests/tools/program.mk SRC=solutions OUT=build/ref-hako
 
-.PHONY: help grade progress doctor hako rootfs setup check starters bench handout format clean build/ref-hako
+.PHONY: help grade progress doctor hako rootfs setup check starters bench handout diagrams format clean build/ref-hako

@@ -2,7 +2,7 @@
 # check.sh: `make check`, what CI runs. Proves, for every lesson in the manifest:
 #   1. the course is consistent (folders, unique file names, manifest = tests in the binaries)
 #   2. the committed starters equal freshly generated ones
-#   3. the C code is clang-format clean
+#   3. the C code is clang-format clean, and every diagram's SVG is rendered from its .dot
 #   4. every solution scores full marks, built with -Werror
 #   5. ... and again under AddressSanitizer + UndefinedBehaviorSanitizer
 #   6. every starter compiles and fails every test on an assertion (FAIL, not a crash or hang)
@@ -35,7 +35,11 @@ for l in $lessons; do
 	miss=""
 	for d in lessons/$l solutions/$l tests/$l; do [ -d "$d" ] || miss+=" $d"; done
 	[ -f "lessons/$l/README.md" ] || miss+=" lessons/$l/README.md"
-	if [ -z "$miss" ]; then ok "$l has its folders and README"; else bad "$l lacks:$miss"; fi
+	[ -f "diagrams/$l.dot" ] || miss+=" diagrams/$l.dot"
+	[ -f "diagrams/$l.svg" ] || miss+=" diagrams/$l.svg"
+	[ -f "solutions/$l/workbook.md" ] || miss+=" solutions/$l/workbook.md"
+	grep -q -E "^## ${l%%-*} " workbook.md || miss+=" a '## ${l%%-*} ...' section in workbook.md"
+	if [ -z "$miss" ]; then ok "$l has its folders, README, diagram and workbook"; else bad "$l lacks:$miss"; fi
 done
 dups=$(find solutions -mindepth 2 -maxdepth 2 -name '*.c' -printf '%f\n' | sort | uniq -d)
 if [ -z "$dups" ]; then ok "lesson file names are unique"; else bad "file names used by two lessons (the reference library needs unique ones): $dups"; fi
@@ -62,6 +66,17 @@ if command -v clang-format >/dev/null; then
 	if [ -z "$unformatted" ]; then ok "all C files are formatted"; else bad "not clang-format clean (run \`make format\`): $(echo $unformatted)"; fi
 else
 	bad "clang-format is not installed"
+fi
+
+step "3b. diagrams: each .svg is rendered from its .dot"
+if command -v dot >/dev/null; then
+	stale=""
+	for d in diagrams/*.dot; do
+		dot -Tsvg "$d" -o "$log/diagram.svg" 2>/dev/null && cmp -s "$log/diagram.svg" "${d%.dot}.svg" || stale+=" $d"
+	done
+	if [ -z "$stale" ]; then ok "every diagram's SVG is fresh"; else bad "SVG not rendered from the current source (run \`make diagrams\`):$stale"; fi
+else
+	bad "graphviz (dot) is not installed"
 fi
 
 # Grade LESSONs from SRC; NAME labels the run. Leaves per-lesson summary.tsv files.

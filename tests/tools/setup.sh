@@ -11,12 +11,13 @@ set -eu
 #   libcap-dev libseccomp-dev     lessons 09-10
 #   busybox-static                the default root filesystem (make rootfs, lesson 04)
 #   iproute2 procps               ip and ps, used in lessons 04-08 and their tests
-#   clang-format                  make check / make format
+#   clang-format graphviz         make check / make format / make diagrams (the diagrams
+#   fonts-liberation2             are laid out with these fonts: other fonts, other SVGs)
 #   python3                       make check validates results.json and JUnit XML with it
 debian="gcc make libc6-dev binutils libcmocka-dev libcap-dev libseccomp-dev busybox-static
-iproute2 procps clang-format python3"
+iproute2 procps clang-format graphviz fonts-liberation2 python3"
 fedora="gcc make glibc-devel binutils libcmocka-devel libcap-devel libseccomp-devel busybox
-iproute procps-ng clang-tools-extra python3"
+iproute procps-ng clang-tools-extra graphviz python3"
 
 if [ "${1:-}" = --packages ]; then
 	echo $debian
