@@ -23,9 +23,10 @@
  */
 int doctor_kernel_version(int *major, int *minor)
 {
-	/// TODO(00): Fill a struct utsname with uname(2) (on failure return -errno), then read
-	///   the two numbers at the start of its .release field: sscanf(3) with "%d.%d" returns
-	///   how many it converted. Anything but 2 means -EINVAL.
+	/// TODO(00): Ask the running kernel for its release (see uname(2)) and store its first
+	///   two numbers in *MAJOR and *MINOR. Returns 0; -errno if the kernel cannot be asked;
+	///   -EINVAL if the release does not start with two numbers. Ask the kernel, not a file:
+	///   the test changes the answer with personality(2). README, task 1.
 	return -ENOSYS;
 }
 
@@ -48,9 +49,9 @@ static const struct {
  * cannot be opened. Names not in ns_types (pid_for_children, ".", "..") add nothing. */
 int doctor_namespaces(const char *ns_dir)
 {
-	/// TODO(00): opendir(3) NS_DIR (return -errno if it fails), then readdir(3) every
-	///   entry: when its d_name equals one of ns_types[i].name, OR ns_types[i].flag into
-	///   the result. closedir(3) it and return the result.
+	/// TODO(00): List NS_DIR (see opendir(3), readdir(3)) and return the flags of the
+	///   ns_types entries it holds, ORed together; -errno if it cannot be opened. Only whole
+	///   names count. Close what you open. README, task 2.
 	(void)ns_types;
 	return -ENOSYS;
 }
@@ -67,10 +68,9 @@ int doctor_namespaces(const char *ns_dir)
  */
 int doctor_overlayfs(const char *filesystems)
 {
-	/// TODO(00): fopen(3) FILESYSTEMS (on failure return -errno) and read it line by line
-	///   (getline(3)). The name is what follows the last tab, without the newline. Return 1
-	///   if some line's name is exactly "overlay" ("overlayfoo" is another filesystem),
-	///   0 if none is. Close the file and free the line on every path.
+	/// TODO(00): Return 1 if some line of FILESYSTEMS (the format above) names exactly
+	///   "overlay", 0 if none does, -errno if the file cannot be opened. Leave nothing open
+	///   or allocated behind, on any path. README, task 3.
 	return -ENOSYS;
 }
 
@@ -88,9 +88,8 @@ int doctor_overlayfs(const char *filesystems)
  */
 int doctor_cgroup_classify(long root_magic, bool unified_is_cgroup2)
 {
-	/// TODO(00): Turn the table above into code. The magic numbers are in <linux/magic.h>:
-	///   CGROUP2_SUPER_MAGIC and TMPFS_MAGIC. Return DOCTOR_CGROUP_V2, _HYBRID, _V1 or
-	///   -EINVAL.
+	/// TODO(00): Turn the table above into code: return a DOCTOR_CGROUP_* mode, or -EINVAL.
+	///   The kernel's names for the magic numbers are in <linux/magic.h>. README, task 4.
 	return -ENOSYS;
 }
 
@@ -100,9 +99,9 @@ int doctor_cgroup_classify(long root_magic, bool unified_is_cgroup2)
  */
 int doctor_cgroup_mode(const char *root)
 {
-	/// TODO(00): statfs(2) ROOT (on failure return -errno). Then statfs ROOT/unified
-	///   (build the path with snprintf): it counts as cgroup2 only if that call succeeds
-	///   AND its f_type is CGROUP2_SUPER_MAGIC. Hand both to doctor_cgroup_classify().
+	/// TODO(00): Find the filesystem type of ROOT and of ROOT/unified (see statfs(2)) and let
+	///   doctor_cgroup_classify() decide. Returns its answer, or -errno if ROOT itself cannot
+	///   be examined. A missing ROOT/unified is not an error: it is simply not cgroup2.
 	return -ENOSYS;
 }
 
@@ -120,14 +119,10 @@ int doctor_cgroup_mode(const char *root)
  */
 int doctor_cgroup_mode_mountinfo(const char *mountinfo, const char *root)
 {
-	/// TODO(00): Open MOUNTINFO (-errno on failure) and read it line by line. For each
-	///   line take the mount point (the 5th field: sscanf with "%*s %*s %*s %*s %s") and
-	///   the type (the first word after " - ": strstr). Remember the type mounted at ROOT
-	///   and the one at ROOT/unified. Then:
-	///     nothing mounted at ROOT             -> -ENOENT
-	///     otherwise doctor_cgroup_classify() with the magic number that matches the type
-	///     ("cgroup2" -> CGROUP2_SUPER_MAGIC, "tmpfs" -> TMPFS_MAGIC, others -> 0) and
-	///     whether ROOT/unified's type is "cgroup2".
+	/// TODO(00): The same answer as doctor_cgroup_mode(), from the mount table MOUNTINFO
+	///   (the format above): find the type mounted at ROOT and at ROOT/unified, and let
+	///   doctor_cgroup_classify() decide, so both paths share one decision. -errno if
+	///   MOUNTINFO cannot be opened, -ENOENT if nothing is mounted at ROOT. README, task 4.
 	return -ENOSYS;
 }
 
@@ -138,10 +133,9 @@ int doctor_cgroup_mode_mountinfo(const char *mountinfo, const char *root)
  */
 int doctor_kvm_api(const char *dev)
 {
-	/// TODO(00): open(2) DEV read-write (O_RDWR | O_CLOEXEC); on failure return -errno
-	///   (-ENOENT: no KVM here, -EACCES: not in the kvm group). Then
-	///   ioctl(fd, KVM_GET_API_VERSION, 0) returns the version, or -1 and errno (a file
-	///   that is not KVM says ENOTTY). Close the fd on every path.
+	/// TODO(00): Return the API version the KVM device DEV reports, or the -errno of whichever
+	///   call failed (open(2), then ioctl(2): the request is in the KVM API documentation).
+	///   Close the descriptor on every path: the tests count them. README, task 5.
 	return -ENOSYS;
 }
 
@@ -154,11 +148,9 @@ int doctor_kvm_api(const char *dev)
  */
 int doctor_userns(void)
 {
-	/// TODO(00): fork(2) (on failure return -errno). The child calls
-	///   unshare(CLONE_NEWUSER) and reports through its exit status: _exit(0) if it
-	///   worked, _exit(errno) if not (every errno fits in 8 bits). The parent waits with
-	///   waitpid(2) (again on EINTR) and returns 0 or -status. If the child did not exit
-	///   normally, return -ECHILD.
+	/// TODO(00): Return 0 if this process may create a user namespace, else the -errno that
+	///   unshare(2) gave. Try it in a child process (the comment above says why); -errno if
+	///   the child cannot be made, -ECHILD if it does not exit normally. README, task 6.
 	return -ENOSYS;
 }
 
@@ -170,9 +162,8 @@ int doctor_userns(void)
  */
 int doctor_is_root(void)
 {
-	/// TODO(00): If geteuid(2) is not 0, return 0. Else read /proc/self/uid_map: if it
-	///   cannot be opened the kernel has no user namespaces, so this is the host's root
-	///   (return 1). Otherwise return 1 only if it holds exactly one line whose three
-	///   numbers are 0, 0 and 4294967295 (read them with "%lu %lu %lu").
+	/// TODO(00): Return 1 if this process has effective uid 0 in the host's user namespace
+	///   (see the comment above, and user_namespaces(7) on uid_map), 0 otherwise. A kernel
+	///   without user namespaces has no /proc/self/uid_map: there, uid 0 is the host's root.
 	return -ENOSYS;
 }
