@@ -13,10 +13,9 @@
  */
 int process_exit_code(int wstatus)
 {
-	/// TODO(01): Decode WSTATUS with the macros of wait(2):
-	///   WIFEXITED(wstatus)   -> the command exited: return WEXITSTATUS(wstatus)
-	///   WIFSIGNALED(wstatus) -> a signal killed it: return 128 + WTERMSIG(wstatus)
-	///   anything else        -> return -EINVAL
+	/// TODO(01): Return the exit code a shell would report for WSTATUS, as the comment above
+	///   says, and -EINVAL for a status that is neither case. The macros that read a wait
+	///   status are in wait(2). README, task 1.
 	return -ENOSYS;
 }
 
@@ -27,12 +26,13 @@ int process_exit_code(int wstatus)
  */
 void process_exec(char **argv)
 {
-	/// TODO(01): Call execvp(3). If it returns, it failed; errno says why:
-	///   ENOENT -> print "hako: NAME: command not found" and _exit(127)
-	///             (if NAME contains a '/', bash says "No such file or directory")
-	///   other  -> print "hako: NAME: " and strerror(errno), then _exit(126)
-	/// Use _exit(), not exit(): this is a forked copy of hako, and exit() would flush
-	/// hako's stdio buffers a second time.
+	/// TODO(01): Replace this process with ARGV[0], found through PATH (see execvp(3)). If
+	///   that fails, report it like bash and exit:
+	///     - the command does not exist: the message must be "hako: NAME: command not found"
+	///       on stderr, and the exit code 127;
+	///     - any other reason: "hako: NAME: " and the reason in words (strerror(3)), exit 126.
+	///   This runs in a forked copy of hako: end it with _exit(2), not exit(3) (the README's
+	///   "Where the output goes" says why). README, task 2.
 	_exit(1);
 }
 
@@ -43,11 +43,9 @@ void process_exec(char **argv)
  */
 int process_run(char **argv)
 {
-	/// TODO(01): The three calls every process launcher makes:
-	///   1. fork(2). On failure return -errno.
-	///   2. In the child (fork returned 0): process_exec(argv).
-	///   3. In the parent: waitpid(2) for that child, trying again if it fails with
-	///      EINTR, then return process_exit_code(wstatus).
-	/// Call fflush(NULL) before fork, or text still in our buffers is printed twice.
+	/// TODO(01): Run ARGV in a child process (process_exec() above) and wait for that
+	///   child. Return process_exit_code() of its status, or -errno if the child cannot be
+	///   made or waited for. See fork(2) and waitpid(2); the README explains the two traps
+	///   (text still buffered when you fork, a wait cut short by a signal). README, task 3.
 	return -ENOSYS;
 }
