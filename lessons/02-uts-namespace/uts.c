@@ -32,10 +32,10 @@
  */
 int uts_check_hostname(const char *name)
 {
-	/// TODO(02): Return -EINVAL when NAME is NULL, empty, or longer than HOST_NAME_MAX
-	/// (from <limits.h>) bytes; 0 otherwise. sethostname(2) would refuse a name that is too
-	/// long too, but only later, inside the child: by then hako has made namespaces for
-	/// nothing, and the user gets a vaguer message.
+	/// TODO(02): Return -EINVAL when NAME is NULL, empty, or longer than the kernel keeps
+	/// (HOST_NAME_MAX, in <limits.h>); 0 otherwise. Why check here: sethostname(2) would refuse
+	/// a name that is too long too, but only later, inside the child: by then hako has made
+	/// namespaces for nothing, and the user gets a vaguer message. README, task 1.
 	return -ENOSYS;
 }
 
@@ -46,16 +46,12 @@ int uts_check_hostname(const char *name)
  */
 pid_t container_clone(int (*fn)(void *), void *arg, int flags)
 {
-	/// TODO(02): Give the child a stack, start it, and free the stack again:
-	///   1. mmap(2) GUARD_SIZE + STACK_SIZE bytes: PROT_READ | PROT_WRITE,
-	///      MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK. On MAP_FAILED return -errno.
-	///   2. mprotect(2) the lowest GUARD_SIZE bytes PROT_NONE (the guard page).
-	///   3. fflush(NULL), for the same reason as before fork() in lesson 01.
-	///   4. clone(2): clone(fn, TOP, flags | SIGCHLD, arg), where TOP is the highest address
-	///      of the region (the stack grows down). Save errno if it returned -1.
-	///   5. munmap(2) the region. Without CLONE_VM the child has its own copy of our memory,
-	///      stack included, so our copy can go at once.
-	///   6. Return the pid, or -saved_errno.
+	/// TODO(02): Start FN(ARG) with clone(2), in the namespaces FLAGS asks for, on a stack of
+	///   its own laid out as drawn above (see mmap(2) and mprotect(2)). Its end must be
+	///   reported with SIGCHLD, so that a plain waitpid() sees it. What lesson 01 did before
+	///   fork() is needed before clone() too. Free the region again before you return, on
+	///   every path (the README's "The child's stack" says why that is safe). Returns the pid,
+	///   or the -errno of the call that failed. README, task 2.
 	return -ENOSYS;
 }
 
@@ -65,7 +61,7 @@ pid_t container_clone(int (*fn)(void *), void *arg, int flags)
  */
 int uts_enter(const char *hostname)
 {
-	/// TODO(02): sethostname(2) takes the name and its length (no NUL needed). Return
-	/// -errno if it fails, 0 if not.
+	/// TODO(02): Set the hostname of this UTS namespace to HOSTNAME (see sethostname(2)).
+	/// Returns 0, or -errno. README, task 3.
 	return -ENOSYS;
 }
