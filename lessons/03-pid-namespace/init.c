@@ -65,16 +65,13 @@ static void signals_block(sigset_t *set, sigset_t *old)
  */
 static int supervise(pid_t pid, const sigset_t *set, bool reap_all)
 {
-	/// TODO(03): Loop forever:
-	///   1. Reap with waitpid(reap_all ? -1 : pid, &wstatus, WNOHANG) until it returns 0
-	///      (children left, none has ended) or -1. Each ended child is reaped by that call;
-	///      if it was PID, return process_exit_code(wstatus). A burst of orphans that end
-	///      together may raise only one SIGCHLD, which is why this is a loop.
-	///      -1 with ECHILD means PID is gone already: return -ECHILD.
-	///   2. Sleep in sigwaitinfo(set, &si) until a signal of SET is pending (-1/EINTR: retry).
-	///   3. If si.si_signo is not SIGCHLD, kill(pid, si.si_signo): pass it on.
-	/// Order matters: reaping before sleeping catches a child that ended before the loop
-	/// started (its SIGCHLD is pending and wakes sigwaitinfo anyway, so nothing is missed).
+	/// TODO(03): Until PID ends: collect every child that has ended (only PID unless REAP_ALL),
+	///   then sleep until a signal of SET is pending, and pass each signal other than SIGCHLD
+	///   on to PID. Return PID's exit code as process_exit_code() gives it, or -errno when
+	///   reaping fails (ECHILD: PID is gone already). Never block anywhere but in the wait
+	///   for a signal, or a signal to forward waits behind a child that does not end. Mind
+	///   that one SIGCHLD can stand for several ended children. See waitpid(2),
+	///   sigwaitinfo(2), and the README's "Reaping" and "Signals without races".
 	return -ENOSYS;
 }
 
@@ -91,13 +88,10 @@ int init_main(char **argv)
 	pid_t pid = -1;
 
 	signals_block(&set, NULL);
-	/// TODO(03): Start the workload:
-	///   1. fflush(NULL), then fork(2); on failure return -errno.
-	///   2. In the child: sigprocmask(SIG_UNBLOCK, &set, NULL), then process_exec(argv).
-	///      The signal mask survives execve(2): without the unblock, the workload would
-	///      start with SIGTERM blocked and never see the signals we pass on to it. (The
-	///      handlers need no reset: execve puts every caught signal back to its default.)
-	///   3. In the parent: fall through to supervise() below, reaping every child.
+	/// TODO(03): Start ARGV as the workload in a child process (lesson 01's process_exec()
+	///   runs it) and keep its PID in PID; if no child can be made, return -errno. The
+	///   workload must start with none of SET blocked: the README's "Signals without races"
+	///   says what a new program inherits across execve(2). See fork(2), sigprocmask(2).
 	return -ENOSYS; /* delete this line once the workload starts */
 	return supervise(pid, &set, true);
 }
@@ -114,7 +108,8 @@ int container_wait(pid_t pid)
 	int code = -ENOSYS;
 
 	signals_block(&set, &old);
-	/// TODO(03): Call supervise() for PID, reaping only PID (hako has no orphans to adopt).
+	/// TODO(03): Wait for PID with supervise(), keeping its result in CODE. hako reaps only
+	///   PID: it is no PID 1 and has no orphans to adopt.
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	return code;
 }

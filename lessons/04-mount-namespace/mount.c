@@ -104,8 +104,8 @@ static int stat_in_root(int root, const char *path, struct stat *st)
  */
 int mount_check_rootfs(const char *rootfs)
 {
-	/// TODO(04): stat(2) ROOTFS: if it fails, return -errno (ENOENT, EACCES, ...).
-	///   If it is not a folder (S_ISDIR(st.st_mode) is false), return -ENOTDIR.
+	/// TODO(04): Check ROOTFS as the comment above says: it must exist and be a folder, and
+	///   each failure has its own errno. See stat(2), and inode(7) for the file type.
 	return -ENOSYS;
 }
 
@@ -136,9 +136,9 @@ int mount_check_command(const char *rootfs, const char *cmd)
 	close(root);
 	if (err < 0)
 		return err;
-	/// TODO(04): CMD was found and ST describes it. It can run only if it is a regular
-	///   file (S_ISREG) with at least one execute bit (S_IXUSR | S_IXGRP | S_IXOTH);
-	///   return -EACCES if not, 0 if it can.
+	/// TODO(04): CMD was found and ST describes it. Decide whether it can run: only a regular
+	///   file with an execute bit for at least one of owner, group and others can. Return 0
+	///   if it can, -EACCES if not. See inode(7) for the type and mode bits in st_mode.
 	return -ENOSYS;
 }
 
@@ -151,8 +151,9 @@ static int mount_filesystems(void)
 
 		if (mkdir(m->target, 0755) < 0 && errno != EEXIST)
 			return fail("mkdir", m->target);
-		/// TODO(04): mount(2) M: mount(m->source, m->target, m->fstype, m->flags, m->data).
-		///   On failure: return fail("mount", m->target).
+		/// TODO(04): Mount M: its fields are mount(2)'s arguments. On failure return fail()
+		///   with the call "mount" and M's target: fail() looks for exactly that pair to
+		///   explain the one refusal an ordinary user meets (/sys).
 		return -ENOSYS;
 	}
 	return 0;
@@ -171,14 +172,12 @@ static int make_dev_nodes(void)
 		const struct dev_node *d = &dev_nodes[i];
 
 		snprintf(path, sizeof(path), "dev/%s", d->name);
-		/// TODO(04): mknod(2) PATH as a character device (S_IFCHR | 0666) with the number
-		///   makedev(d->major, d->minor). The umask (usually 022) removes write bits from
-		///   the mode mknod makes, so chmod(2) the new node to 0666 afterwards.
-		///   If mknod fails with EPERM (no CAP_MKNOD), fall back: create an empty file at
-		///   PATH (open(2) with O_CREAT, then close), and bind-mount "/dev/NAME" (still
-		///   the host's /dev: pivot_root has not happened yet) onto it. Do not chmod that
-		///   one: PATH is then the host's own node (already 0666), and an ordinary user
-		///   may not chmod it (EPERM). Any other mknod failure: return fail("mknod", path).
+		/// TODO(04): Make PATH the character device D (numbers D->major, D->minor), mode 0666
+		///   whatever the umask. Without CAP_MKNOD (a rootless container: mknod fails with
+		///   EPERM) fall back to bind-mounting the host's /dev/NAME (still in sight: this runs
+		///   before pivot_root) onto an empty file at PATH, and leave that one's mode alone:
+		///   it is then the host's own node. Other failures: return fail(). See mknod(2),
+		///   makedev(3), umask(2), and the README's task 6.
 		return -ENOSYS;
 	}
 	for (size_t i = 0; i < N_OF(dev_links); i++) {
@@ -195,14 +194,12 @@ static int make_dev_nodes(void)
  */
 static int pivot_to_cwd(void)
 {
-	/// TODO(04): 1. pivot_root(".", ".") — glibc has no wrapper: syscall(SYS_pivot_root,
-	///      ".", "."). With the same folder twice, the old root ends up mounted on top
-	///      of the new one, at "/", and needs no folder of its own.
-	///   2. umount2(".", MNT_DETACH): detach that old root. Plain umount fails with
-	///      EBUSY: the old root has mounts below it and open files in it.
-	///   3. chdir("/").
-	///   Report failures with fail("pivot_root", "."), fail("umount2", "the old root"),
-	///   fail("chdir", "/").
+	/// TODO(04): Make the current directory the root mount of this namespace, with
+	///   pivot_root(2)'s idiom of one folder for both arguments (see its NOTES), detach the
+	///   old root that is then stacked on top, and end with the current directory at the new
+	///   "/". The old root has mounts below it and open files in it: see umount(2) for how
+	///   to detach such a mount. glibc has no pivot_root() wrapper: call it through
+	///   syscall(2). Report each failure with fail().
 	return -ENOSYS;
 }
 
@@ -217,16 +214,14 @@ int mount_enter_rootfs(const char *rootfs)
 	int err;
 
 	/// TODO(04): Step 1. The new mount namespace is a copy of the host's, and copies of
-	///   shared mounts stay shared: a mount made here would appear on the host too.
-	///   Make every mount private first: mount(NULL, "/", NULL, MS_REC | MS_PRIVATE,
-	///   NULL). On failure: return fail("make private", "/").
+	///   shared mounts stay shared: a mount made here would appear on the host too. Make
+	///   every mount of this namespace private, before anything is mounted (the README's
+	///   "Propagation"; mount_namespaces(7)). On failure: return fail().
 	return -ENOSYS;
 
-	/// TODO(04): Step 2. pivot_root needs the new root to be a mount point of its own
-	///   (else EBUSY if the folder is on the current root's mount, EINVAL if it is on
-	///   another one, as in the tests). Bind-mount ROOTFS onto itself: mount(rootfs,
-	///   rootfs, NULL, MS_BIND | MS_REC, NULL), then chdir(2) into it. Failures:
-	///   fail("bind mount", rootfs), fail("chdir", rootfs).
+	/// TODO(04): Step 2. pivot_root needs the new root to be a mount point of its own (else
+	///   EBUSY or EINVAL: the README's pivot_root rules). Make ROOTFS one, keeping the
+	///   mounts below it, then make it the current directory. Failures: fail().
 	return -ENOSYS;
 
 	/* Step 3: /proc, /sys, /dev and friends, still with the host's /dev in sight. */

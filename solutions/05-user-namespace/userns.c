@@ -32,15 +32,12 @@
  */
 int userns_sync_wait(int go[2])
 {
-	/// TODO(05): 1. prctl(PR_SET_PDEATHSIG, SIGKILL): the kernel kills this child when its
-	///              parent (hako) dies, so a killed hako never leaves a container behind.
-	///              Do it first, before the read. If prctl fails: return -errno.
-	///           2. close(go[1]) and set it to -1: while the child holds a write end itself,
-	///              read() can never see end of file.
-	///           3. read(2) one byte from go[0], again on EINTR; then close(go[0]), set -1.
-	///           4. Exactly one byte 'G' (SYNC_GO) means go: return 0. End of file (read
-	///              returned 0) means the parent gave up or died: return -ECANCELED, and
-	///              so does any other byte. read() < 0: return -errno.
+	/// TODO(05): First make sure this child cannot outlive hako (prctl(2) has an option for
+	///   that; if it fails, return -errno). Then wait for the parent's byte on GO, as the
+	///   comment above says: only SYNC_GO means go; end of file or any other byte is
+	///   -ECANCELED; a failed read(2) is -errno (but if a signal interrupts it, read again).
+	///   End of file comes only once every write end is closed: the README's "The
+	///   handshake" says what that means for the child's own ends.
 	/// BEGIN SOLUTION
 	char byte = 0;
 	ssize_t n;
@@ -70,9 +67,9 @@ int userns_sync_wait(int go[2])
  */
 int userns_sync_go(int go[2])
 {
-	/// TODO(05): write(2) the one byte SYNC_GO to go[1], again on EINTR (a return other than
-	///           1 is an error: -errno, or -EIO for a short write), then close(go[1]) and
-	///           set it to -1. Close it on the error path too.
+	/// TODO(05): Send the one byte SYNC_GO on GO (if a signal interrupts write(2), write
+	///   again), then close the write end and set it to -1, on the error path too.
+	///   Return 0, -errno for a failed write, or -EIO if the byte did not go.
 	/// BEGIN SOLUTION
 	char byte = SYNC_GO;
 	ssize_t n;
@@ -128,11 +125,11 @@ bad:
  */
 int userns_write_maps(pid_t pid, uid_t uid, gid_t gid)
 {
-	/// TODO(05): Three files under /proc/PID/, in this order, each with write_proc():
-	///   uid_map    "0 UID 1\n"  (inside id 0 is outside id UID; a range of 1 id)
-	///   setgroups  "deny\n"     (nobody in this user namespace may call setgroups(2))
-	///   gid_map    "0 GID 1\n"
-	/// Stop at the first failure and return its error. Format ids with %u.
+	/// TODO(05): With write_proc(), write PID's uid_map, then setgroups, then gid_map (the
+	///   comment above says why), so that 0 inside is UID (GID) outside, one id each. Stop
+	///   at the first failure and return its error. The line format of a map and what
+	///   setgroups accepts: user_namespaces(7), and the README's "A user namespace and its
+	///   maps".
 	/// BEGIN SOLUTION
 	char line[64];
 	int err;
