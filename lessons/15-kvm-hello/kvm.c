@@ -55,8 +55,8 @@ int vm_create(struct vm *vm, const char *kvm_path, size_t mem_size)
 	/// private memory of this process (vm->mem, vm->mem_size) that the guest sees as its
 	/// physical addresses 0 .. MEM_SIZE - 1 (memory slot 0). The memory need not be reserved up
 	/// front: a guest rarely touches all of it. On a failure set err = -errno and goto bad
-	/// (vm_destroy() frees what was made; vm->mem stays NULL if the mapping failed).
-	/// See the README, "Guest memory is your memory", mmap(2), and KVM_CREATE_VM and
+	/// (vm_destroy() frees what was made; vm->mem stays NULL if the mapping failed). See the
+	/// README, "Guest memory is your memory", mmap(2), and KVM_CREATE_VM and
 	/// KVM_SET_USER_MEMORY_REGION in the KVM API document.
 	err = -ENOSYS;
 	goto bad;
@@ -68,11 +68,11 @@ bad:
 
 int vcpu_create(struct vm *vm)
 {
-	/// TODO(15): Make vCPU 0 (vm->vcpu_fd) and map its struct kvm_run, the memory it shares with
-	/// KVM, into vm->run and vm->run_size. Return 0 or -errno (vm_destroy() frees what was made).
-	/// The mapping is bigger than sizeof(struct kvm_run): I/O data follows the structure, so map
-	/// the size KVM tells you. See the README's pitfalls, and KVM_CREATE_VCPU and
-	/// KVM_GET_VCPU_MMAP_SIZE in the KVM API document.
+	/// TODO(15): Make vCPU 0 (vm->vcpu_fd) and map its struct kvm_run, the memory it shares
+	/// with KVM, into vm->run and vm->run_size. Return 0 or -errno (vm_destroy() frees what was
+	/// made). The mapping is bigger than sizeof(struct kvm_run): I/O data follows the
+	/// structure, so map the size KVM tells you. See the README's pitfalls, and KVM_CREATE_VCPU
+	/// and KVM_GET_VCPU_MMAP_SIZE in the KVM API document.
 	return -ENOSYS;
 }
 
@@ -97,12 +97,12 @@ int vcpu_init_real_mode(struct vm *vm, uint16_t entry, const uint64_t *args, int
 
 	if (nargs < 0 || nargs > VM_MAX_ARGS)
 		return -EINVAL;
-	/// TODO(15): Put the vCPU in real mode at ENTRY with ARGS in its argument registers:
-	/// every segment register (cs ds es fs gs ss) with base 0 and selector 0, the rest of each
-	/// segment as KVM has it; the general registers all 0 except rip = ENTRY, rflags = 2
-	/// (bit 1 of RFLAGS is reserved and must be 1) and the NARGS arguments (set_args()).
-	/// Return 0, or -errno when KVM refuses. See the README, "Real mode and the vCPU's
-	/// registers", and KVM_GET_SREGS, KVM_SET_SREGS and KVM_SET_REGS in the KVM API document.
+	/// TODO(15): Put the vCPU in real mode at ENTRY with ARGS in its argument registers: every
+	/// segment register (cs ds es fs gs ss) with base 0 and selector 0, the rest of each
+	/// segment as KVM has it; the general registers all 0 except rip = ENTRY, rflags = 2 (bit 1
+	/// of RFLAGS is reserved and must be 1) and the NARGS arguments (set_args()). Return 0, or
+	/// -errno when KVM refuses. See the README, "Real mode and the vCPU's registers", and
+	/// KVM_GET_SREGS, KVM_SET_SREGS and KVM_SET_REGS in the KVM API document.
 	(void)sregs;
 	(void)regs;
 	set_args(&regs, args, 0);
