@@ -19,10 +19,11 @@
  */
 void *guest_mem(struct vm *vm, uint64_t gpa, uint64_t len)
 {
-	/// TODO(16): Return vm->mem + gpa when gpa + len <= vm->mem_size, else NULL.
-	/// A guest can pass gpa = 0xffffffffffffff00 and len = 0x200: gpa + len wraps around to
-	/// 0x100, which looks fine. Compute the end with __builtin_add_overflow(gpa, len, &end)
-	/// and return NULL when it overflows. (len 0 at gpa == mem_size is allowed: it is empty.)
+	/// TODO(16): Return where the guest physical range GPA .. GPA + LEN - 1 is in hakovm
+	/// (vm->mem + gpa) when the whole range lies inside guest memory, else NULL. Both numbers
+	/// come from the guest: a GPA near 2^64 makes gpa + len wrap around to a small,
+	/// harmless-looking number, and that range must be refused too. An empty range (LEN 0)
+	/// at gpa == mem_size is allowed. See the README, "One door to guest memory".
 	return NULL;
 }
 
@@ -34,16 +35,14 @@ int guest_image_read(const char *path, size_t limit, uint8_t **data, size_t *siz
 
 	*data = NULL;
 	*size = 0;
-	/// TODO(16): Refuse a bad image before anything else is made:
-	///   open(2) PATH read-only (O_CLOEXEC); on failure err = -errno (ENOENT: missing)
-	///   fstat(2) it, then from st:
-	///   not a regular file (S_ISREG)    -> err = -EINVAL
-	///   0 bytes                         -> err = -ENODATA
-	///   more than LIMIT bytes           -> err = -EFBIG
-	/// (goto bad in each case). Then malloc st.st_size bytes into buf and read(2) the whole
-	/// file into it; read may return fewer bytes than asked, so loop until it is all there
-	/// (a 0 return before that means the file shrank: err = -EIO). On success set *data
-	/// and *size, close fd, return 0.
+	/// TODO(16): Read the whole file PATH into a new malloc'd buffer (*data, *size), return 0.
+	/// Refuse a bad image before reading it; each error sets err and goes to bad, which
+	/// frees and closes what was made:
+	///   -errno of open(2) (ENOENT: the image is missing);
+	///   -EINVAL when PATH is not a regular file (a directory, /dev/zero);
+	///   -ENODATA when it is empty; -EFBIG when it is larger than LIMIT;
+	///   -EIO when the file ends before its size said (it shrank while we read).
+	/// See fstat(2) and read(2), and the README, "Your tasks".
 	(void)st;
 	err = -ENOSYS;
 	goto bad;

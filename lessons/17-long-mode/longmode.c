@@ -87,12 +87,14 @@ static int write_tables(struct vm *vm)
 
 	if (!gdt || !pml4 || !pdpt || !pd)
 		return -ENOMEM; /* guest memory is smaller than hakovm's area */
-	/// TODO(17): Write the GDT and the page tables (guest memory, so through these pointers):
-	///   gdt[0] = 0 (the null descriptor), gdt[LM_SEL_CODE / 8] = gdt_entry(&code_segment),
-	///   gdt[LM_SEL_DATA / 8] = gdt_entry(&data_segment).
-	///   Zero the three tables (4096 bytes each), then
-	///   pml4[0] = LM_PDPT | PTE_P | PTE_RW;  pdpt[0] = LM_PD | PTE_P | PTE_RW;
-	///   pd[i] = (i << 21) | PTE_P | PTE_RW | PTE_PS  for i < pages.
+	/// TODO(17): Write, through these pointers into guest memory, the GDT and the page tables:
+	///   the GDT: the null descriptor, then code_segment and data_segment at the entries
+	///     their selectors (LM_SEL_CODE, LM_SEL_DATA) point to, encoded by gdt_entry();
+	///   page tables that identity-map all of guest memory with 2 MiB pages (PAGES of them:
+	///     the last may reach beyond mem_size), PML4 -> PDPT -> PD, every entry present and
+	///     writable, and nothing else mapped.
+	/// Return 0. See the README, "The GDT and the hidden state" and "Four levels of page
+	/// tables, identity mapped", and the PTE_* bits above.
 	(void)pages;
 	(void)gdt_entry;
 	return -ENOSYS;
@@ -109,14 +111,17 @@ int longmode_setup(struct vm *vm)
 	if (err < 0)
 		return err;
 
-	/// TODO(17): The vCPU's side. KVM_GET_SREGS, then:
-	///   sregs.cs = code_segment; ds, es, fs, gs, ss = data_segment (the hidden state must
-	///   match the GDT: a later segment load reads the GDT, and the CPU checks they agree);
-	///   sregs.gdt.base = LM_GDT, sregs.gdt.limit = 3 * 8 - 1;
-	///   cr3 = LM_PML4; cr4 = CR4_PAE; cr0 = CR0_PE | CR0_MP | CR0_ET | CR0_NE | CR0_WP |
-	///   CR0_AM | CR0_PG; efer = EFER_LME | EFER_LMA (both: newer kernels refuse LME alone,
-	///   since no mode switch happens to set LMA for us);
-	///   KVM_SET_SREGS. Return -errno if an ioctl fails.
+	/// TODO(17): The vCPU's side: the state a CPU is in after the switch to 64-bit long mode.
+	///   segments: cs from code_segment, the other five from data_segment (the hidden
+	///     state must match the GDT: a later segment load reads the GDT, and the CPU checks
+	///     that they agree);
+	///   the GDT register: the 3-entry table at LM_GDT;
+	///   CR3 at the PML4; CR0, CR4 and EFER with the bits of the README's table (CR0 also
+	///     with the MP, ET, NE, WP and AM bits a 64-bit kernel sets: cr0 = 0x80050033).
+	/// Start from KVM's state for everything else. Return 0, or -errno when KVM refuses.
+	/// A KVM quirk: set EFER.LMA as well as LME. No mode switch happens to set LMA for us,
+	/// and newer kernels refuse LME and PG without LMA. See KVM_GET_SREGS / KVM_SET_SREGS in
+	/// the KVM API document.
 	(void)sregs;
 	(void)code_segment;
 	(void)data_segment;
@@ -130,8 +135,10 @@ int longmode_set_entry(struct vm *vm, uint64_t entry, const uint64_t *args, int 
 	if (nargs < 0 || nargs > VM_MAX_ARGS)
 		return -EINVAL;
 	memset(&regs, 0, sizeof(regs));
-	/// TODO(17): rip = ENTRY, rsp = LM_STACK_TOP (the stack grows down into 0x5000-0x7fff),
-	/// rflags = 2, ARGS into rdi, rsi, rdx, rcx (in that order, NARGS of them);
-	/// ioctl(vm->vcpu_fd, KVM_SET_REGS, &regs), -errno on failure.
+	/// TODO(17): Start the vCPU at ENTRY. REGS is zeroed; set rip to ENTRY, rsp to
+	/// LM_STACK_TOP (the stack grows down into 0x5000-0x7fff), rflags to 2, and the NARGS
+	/// ARGS in the first argument registers of the x86-64 calling convention: rdi, rsi, rdx,
+	/// rcx (the guest's main() takes them as its arguments). Return 0, or -errno when KVM
+	/// refuses.
 	return -ENOSYS;
 }

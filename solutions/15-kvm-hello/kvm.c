@@ -18,12 +18,14 @@
  */
 int kvm_open(const char *path)
 {
-	/// TODO(15): open(2) PATH read-write with O_CLOEXEC. On failure return -errno: ENOENT
-	/// means no KVM here, EACCES means no permission; hakovm turns each into advice.
-	/// Then ask ioctl(fd, KVM_GET_API_VERSION, 0):
-	///   it fails (ENOTTY or EINVAL: PATH is some other file) -> close fd, return -ENOTTY
-	///   it answers anything but KVM_API_VERSION_EXPECTED (12) -> close fd, return -EPROTO
-	/// and return the fd.
+	/// TODO(15): Open PATH read-write and close-on-exec (hakovm must not leak a VM into the
+	/// programs it runs), and make sure it is a KVM that speaks API version
+	/// KVM_API_VERSION_EXPECTED. Return the fd, or:
+	///   -errno of open(2), unchanged (hakovm turns ENOENT and EACCES into advice);
+	///   -ENOTTY when PATH is some other file (it answers no KVM ioctl);
+	///   -EPROTO when the API version is a different one.
+	/// No fd stays open on an error. See the README, "KVM is a device ...", and
+	/// KVM_GET_API_VERSION in the KVM API document.
 	/// BEGIN SOLUTION
 	int fd = open(path, O_RDWR | O_CLOEXEC);
 	if (fd < 0)
@@ -65,15 +67,13 @@ int vm_create(struct vm *vm, const char *kvm_path, size_t mem_size)
 		goto bad;
 	}
 
-	/// TODO(15): Make the VM and give it memory:
-	///   1. vm->vm_fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, 0); on failure err = -errno, goto bad.
-	///   2. mmap(2) MEM_SIZE bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS |
-	///      MAP_NORESERVE: ordinary memory of this process. Store it in vm->mem and
-	///      vm->mem_size (on MAP_FAILED: err = -errno, goto bad, and leave vm->mem NULL).
-	///   3. Tell KVM that this memory is guest physical address 0 .. MEM_SIZE - 1:
-	///      a struct kvm_userspace_memory_region with slot 0, guest_phys_addr 0,
-	///      memory_size, userspace_addr = (uint64_t)(uintptr_t)vm->mem, and
-	///      ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &region).
+	/// TODO(15): Make the VM (vm->vm_fd) and give it MEM_SIZE bytes of memory: anonymous,
+	/// private memory of this process (vm->mem, vm->mem_size) that the guest sees as its
+	/// physical addresses 0 .. MEM_SIZE - 1 (memory slot 0). The memory need not be reserved up
+	/// front: a guest rarely touches all of it. On a failure set err = -errno and goto bad
+	/// (vm_destroy() frees what was made; vm->mem stays NULL if the mapping failed). See the
+	/// README, "Guest memory is your memory", mmap(2), and KVM_CREATE_VM and
+	/// KVM_SET_USER_MEMORY_REGION in the KVM API document.
 	/// BEGIN SOLUTION
 	vm->vm_fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, 0);
 	if (vm->vm_fd < 0) {
@@ -111,12 +111,11 @@ bad:
 
 int vcpu_create(struct vm *vm)
 {
-	/// TODO(15): Make vCPU 0 and map the page it shares with the kernel:
-	///   1. vm->vcpu_fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, 0); on failure return -errno.
-	///   2. ioctl(vm->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0) says how big struct kvm_run is
-	///      (bigger than sizeof(struct kvm_run): I/O data follows it).
-	///   3. mmap(2) that size, PROT_READ | PROT_WRITE, MAP_SHARED, on vm->vcpu_fd, offset
-	///      0, into vm->run and vm->run_size. (vm_destroy() frees what was made if you fail.)
+	/// TODO(15): Make vCPU 0 (vm->vcpu_fd) and map its struct kvm_run, the memory it shares
+	/// with KVM, into vm->run and vm->run_size. Return 0 or -errno (vm_destroy() frees what was
+	/// made). The mapping is bigger than sizeof(struct kvm_run): I/O data follows the
+	/// structure, so map the size KVM tells you. See the README's pitfalls, and KVM_CREATE_VCPU
+	/// and KVM_GET_VCPU_MMAP_SIZE in the KVM API document.
 	/// BEGIN SOLUTION
 	vm->vcpu_fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, 0);
 	if (vm->vcpu_fd < 0) {
@@ -161,13 +160,12 @@ int vcpu_init_real_mode(struct vm *vm, uint16_t entry, const uint64_t *args, int
 
 	if (nargs < 0 || nargs > VM_MAX_ARGS)
 		return -EINVAL;
-	/// TODO(15): Segments first, then the general registers:
-	///   1. ioctl(vm->vcpu_fd, KVM_GET_SREGS, &sregs) (start from what KVM has);
-	///      set base 0 and selector 0 in sregs.cs, ds, es, fs, gs and ss;
-	///      ioctl(vm->vcpu_fd, KVM_SET_SREGS, &sregs).
-	///   2. Zero a struct kvm_regs; rip = ENTRY; rflags = 2 (bit 1 of RFLAGS is always 1);
-	///      set_args(&regs, args, nargs); ioctl(vm->vcpu_fd, KVM_SET_REGS, &regs).
-	/// Each failing ioctl: return -errno.
+	/// TODO(15): Put the vCPU in real mode at ENTRY with ARGS in its argument registers: every
+	/// segment register (cs ds es fs gs ss) with base 0 and selector 0, the rest of each
+	/// segment as KVM has it; the general registers all 0 except rip = ENTRY, rflags = 2 (bit 1
+	/// of RFLAGS is reserved and must be 1) and the NARGS arguments (set_args()). Return 0, or
+	/// -errno when KVM refuses. See the README, "Real mode and the vCPU's registers", and
+	/// KVM_GET_SREGS, KVM_SET_SREGS and KVM_SET_REGS in the KVM API document.
 	/// BEGIN SOLUTION
 	if (ioctl(vm->vcpu_fd, KVM_GET_SREGS, &sregs) < 0)
 		return -errno; /* KVM_GET_SREGS */
@@ -198,14 +196,12 @@ int kvm_hello_run(struct vm *vm, char *out, size_t size)
 {
 	size_t written = 0;
 
-	/// TODO(15): Loop: ioctl(vm->vcpu_fd, KVM_RUN, 0) runs the guest until it needs us.
-	///   KVM_RUN fails with EINTR (a signal): run again; any other failure: return -errno.
-	///   Then look at vm->run->exit_reason:
-	///   KVM_EXIT_HLT -> return written.
-	///   KVM_EXIT_IO with io.direction == KVM_EXIT_IO_OUT and io.port == UART_COM1_PORT:
-	///     the io.size * io.count bytes are at (char *)vm->run + vm->run->io.data_offset;
-	///     copy each into OUT while written < SIZE, and count them all in written.
-	///   anything else -> return -EIO.
+	/// TODO(15): Run the guest until it halts, collecting the bytes it writes to port
+	/// UART_COM1_PORT: the first SIZE into OUT. Return how many bytes the guest wrote in all
+	/// (more than SIZE if OUT was too small), -errno if KVM_RUN fails, or -EIO on any other
+	/// exit (an in, another port, an exit this loop does not know). A signal that interrupts
+	/// KVM_RUN is not a failure. See the README, "Exits: the guest asks for help", and "The
+	/// kvm_run structure" in the KVM API document.
 	/// BEGIN SOLUTION
 	for (;;) {
 		if (ioctl(vm->vcpu_fd, KVM_RUN, 0) < 0) {
@@ -240,10 +236,10 @@ int kvm_hello_run(struct vm *vm, char *out, size_t size)
 
 void vm_destroy(struct vm *vm)
 {
-	/// TODO(15): Free in reverse order of vm_create()/vcpu_create(), skipping what was
-	/// never made (fd -1, pointer NULL), and mark each freed: munmap(2) vm->run, close
-	/// vm->vcpu_fd, munmap vm->mem, close vm->vm_fd, close vm->kvm_fd. An fd left open here
-	/// is a VM left alive in the kernel: the tests count this process's fds.
+	/// TODO(15): Free what vm_create() and vcpu_create() made, in reverse order, skipping what
+	/// was never made (fd -1, pointer NULL) and marking what you free, so that a second call is
+	/// harmless. An fd left open here is a VM left alive in the kernel: the tests count this
+	/// process's fds. See munmap(2) and close(2).
 	/// BEGIN SOLUTION
 	if (vm->run) {
 		munmap(vm->run, vm->run_size);

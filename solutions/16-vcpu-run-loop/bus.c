@@ -27,10 +27,9 @@ int bus_register(struct bus *bus, struct device *dev)
 
 	if (!dev->handle || !dev_last(dev, &last))
 		return -EINVAL;
-	/// TODO(16): Refuse DEV with -EBUSY if its range [dev->base, last] overlaps the range of
-	/// any device already on the bus (two ranges overlap when each starts at or before the
-	/// other's last address: use dev_last() for theirs), and with -ENOSPC if the bus already
-	/// holds BUS_MAX_DEVICES devices. Otherwise append it to bus->devices.
+	/// TODO(16): Add DEV to BUS. Refuse it with -EBUSY when its addresses overlap those of a
+	/// device already on the bus (dev_last() gives a device's last address), and with -ENOSPC
+	/// when the bus already holds BUS_MAX_DEVICES devices.
 	/// BEGIN SOLUTION
 	for (int i = 0; i < bus->count; i++) {
 		const struct device *other = bus->devices[i];
@@ -49,10 +48,10 @@ int bus_register(struct bus *bus, struct device *dev)
 
 int bus_access(struct bus *bus, uint64_t addr, bool is_write, uint8_t *data, uint32_t size)
 {
-	/// TODO(16): Find the device whose range holds ADDR (base <= addr <= its last address)
-	/// and return dev->handle(dev, addr - dev->base, is_write, data, size).
-	/// No device: a read gets all ones (memset DATA to 0xff, SIZE bytes), as a real bus
-	/// with nothing on it answers; then return -ENODEV so the run loop can report it.
+	/// TODO(16): Pass the access to the device whose addresses include ADDR: call its handler
+	/// with the offset of ADDR from the device's base, and return what the handler returns. No
+	/// such device: -ENODEV, and a read gets all ones in each of its SIZE bytes, as a real bus
+	/// with nothing on it answers. See the README, "Devices are data".
 	/// BEGIN SOLUTION
 	for (int i = 0; i < bus->count; i++) {
 		struct device *dev = bus->devices[i];
@@ -77,8 +76,8 @@ int debug_exit_handle(struct device *dev, uint64_t offset, bool is_write, uint8_
 {
 	struct vm *vm = dev->state;
 
-	/// TODO(16): On a write, stop the VM: vm->stop = VM_STOP_EXIT and vm->exit_status =
-	/// data[0] (the low byte). On a read, fill DATA (SIZE bytes) with 0. Return 0.
+	/// TODO(16): A write stops the VM (VM_STOP_EXIT) with the byte written (the low byte of
+	/// DATA) as hakovm's exit status; a read gets SIZE bytes of 0. Return 0.
 	/// BEGIN SOLUTION
 	if (is_write) {
 		vm->stop = VM_STOP_EXIT;

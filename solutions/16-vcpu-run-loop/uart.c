@@ -78,9 +78,10 @@ int uart_handle(struct device *dev, uint64_t offset, bool is_write, uint8_t *dat
 		uint8_t v = data[0];
 		/// STUB: (void)v;
 		switch (offset) {
-		/// TODO(16): The writes. Offset 0: with DLAB set store v in uart->dll, otherwise
-		/// transmit it (uart_transmit) unless MCR bit 4 (loopback) is set. Offset 1: DLAB ? dlm : ier (ier keeps its low 4
-		/// bits). Offset 2: fcr. 3: lcr. 4: mcr (low 5 bits). 7: scr. Others: ignore.
+		/// TODO(16): The writes, as the register table above says. A byte written to THR
+		/// goes out (uart_transmit()) unless loopback mode (MCR bit 4) is on; while DLAB is
+		/// set, offsets 0 and 1 are the divisor instead. IER keeps only its 4 defined bits,
+		/// MCR its 5. Writes to the read-only registers are ignored.
 		/// BEGIN SOLUTION
 		case UART_RBR_THR:
 			if (dlab)
@@ -114,10 +115,10 @@ int uart_handle(struct device *dev, uint64_t offset, bool is_write, uint8_t *dat
 	}
 
 	switch (offset) {
-	/// TODO(16): The reads, into data[0]. Offset 0: DLAB ? dll : 0 (nothing received).
-	/// 1: DLAB ? dlm : ier. 2: IIR_NO_INT, plus IIR_FIFO when bit 0 of fcr is set.
-	/// 3: lcr. 4: mcr. 5: LSR_THRE | LSR_TEMT (0x60: we send at once, so always ready).
-	/// 6: uart_msr(uart). 7: scr.
+	/// TODO(16): The reads, into data[0], as the register table above says. Nothing is ever
+	/// received (RBR reads 0), and hakovm sends each byte at once, so LSR always says "ready to
+	/// send" (THRE and TEMT). IIR says "no interrupt pending", with the FIFO bits when FCR bit
+	/// 0 enabled the FIFOs. MSR is uart_msr(). See the README, "The 16550 UART".
 	/// BEGIN SOLUTION
 	case UART_RBR_THR:
 		data[0] = dlab ? uart->dll : 0;

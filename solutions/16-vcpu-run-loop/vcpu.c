@@ -51,12 +51,11 @@ static int handle_io(struct vm *vm)
 	bool is_write = run->io.direction == KVM_EXIT_IO_OUT;
 	uint64_t bytes = (uint64_t)run->io.size * run->io.count, end;
 
-	/// TODO(16): Check that data_offset + bytes fits in vm->run_size (overflow-safe:
-	/// __builtin_add_overflow; -EFAULT if not). The items start at
-	/// data = (uint8_t *)run + run->io.data_offset. For each of the io.count items, call
-	/// bus_access(&vm->pio, run->io.port, is_write, data + i * io.size, io.size); when it
-	/// fails (-ENODEV: no device; or the device's own error), report_unknown(vm, "port",
-	/// ..., err) and go on. Return 0.
+	/// TODO(16): Pass each of the io.count items of this exit (io.size bytes each, stored one
+	/// after the other at io.data_offset in the run page) to the port bus, vm->pio. An item the
+	/// bus fails on is reported with report_unknown(), and the guest goes on. Return 0, or
+	/// -EFAULT when the data would not lie inside the run page (vm->run_size; compute the end
+	/// without overflow). See the README's pitfalls on rep insb.
 	/// BEGIN SOLUTION
 	if (__builtin_add_overflow(run->io.data_offset, bytes, &end) || end > vm->run_size)
 		return -EFAULT;
@@ -93,19 +92,15 @@ static int handle_mmio(struct vm *vm)
 int vcpu_run(struct vm *vm)
 {
 	vm->stop = VM_RUNNING;
-	/// TODO(16): The run loop, one flat switch. Loop while vm->stop == VM_RUNNING:
-	///   ioctl(vm->vcpu_fd, KVM_RUN, 0); on EINTR or EAGAIN run again, on other errors
-	///   return -errno. Then switch (vm->run->exit_reason):
-	///   KVM_EXIT_IO              -> handle_io(vm) (a device may set vm->stop)
-	///   KVM_EXIT_MMIO            -> handle_mmio(vm)
-	///   KVM_EXIT_HLT             -> vm->stop = VM_STOP_HALT
-	///   KVM_EXIT_SHUTDOWN        -> VM_STOP_SHUTDOWN (a triple fault)
-	///   KVM_EXIT_FAIL_ENTRY      -> VM_STOP_FAIL_ENTRY,
-	///                               stop_info = fail_entry.hardware_entry_failure_reason
-	///   KVM_EXIT_INTERNAL_ERROR  -> VM_STOP_INTERNAL, stop_info = internal.suberror
-	///   default                  -> VM_STOP_UNKNOWN, stop_info = the exit reason
-	/// A handler's negative errno is returned at once. Return 0 when the loop ends.
-	/// Never `continue` on an exit you do not understand: that is how VMMs spin forever.
+	/// TODO(16): The run loop, one flat switch over vm->run->exit_reason. Run the vCPU until
+	/// vm->stop is no longer VM_RUNNING: an I/O exit goes to handle_io(), an MMIO exit to
+	/// handle_mmio() (a device may stop the VM); every other exit stops the VM with the
+	/// VM_STOP_* that hakovm.h names for it, and stop_info holds the detail KVM gives (the
+	/// hardware entry failure reason, the internal error's suberror, or for an unknown exit the
+	/// exit reason itself). KVM_RUN interrupted by a signal, or asking to be run again, is not
+	/// a failure; any other failure returns -errno, and so does a handler's error. Return 0.
+	/// Never run again after an exit you do not understand: that is how VMMs spin forever. See
+	/// the README, "The run loop", and "The kvm_run structure" in the KVM API document.
 	/// BEGIN SOLUTION
 	while (vm->stop == VM_RUNNING) {
 		if (ioctl(vm->vcpu_fd, KVM_RUN, 0) < 0) {
@@ -189,11 +184,10 @@ int vcpu_report(struct vm *vm, FILE *f)
 	    vm->stop == VM_STOP_UNKNOWN)
 		fprintf(f, " [%" PRIu64 "]", vm->stop_info);
 	fputc('\n', f);
-	/// TODO(16): Read the registers (KVM_GET_REGS into r, KVM_GET_SREGS into s; return
-	/// -errno if either fails) and print them to F: a line "  rip 0x... rflags 0x...", then
-	/// rax rbx rcx rdx rsi rdi rsp rbp and r8..r15 (name and 0x%016llx value), then the
-	/// segments with print_segment() and cr0, cr2, cr3, cr4, efer. A student reading this
-	/// report after a crash should need nothing else.
+	/// TODO(16): Print the vCPU's registers to F (return -errno if KVM cannot read them): rip
+	/// and rflags, the 16 general registers, the segments (print_segment()) and the control
+	/// registers cr0, cr2, cr3, cr4 and efer, each with its name and its value in hex ("rip
+	/// 0x..."). A student reading this report after a crash should need nothing else.
 	/// BEGIN SOLUTION
 	if (ioctl(vm->vcpu_fd, KVM_GET_REGS, &r) < 0)
 		return -errno; /* KVM_GET_REGS */

@@ -29,11 +29,12 @@ static int check_header(const Elf64_Ehdr *eh, size_t size)
 {
 	uint64_t table, end;
 
-	/// TODO(17): -ENOEXEC unless: the magic (memcmp(eh->e_ident, ELFMAG, SELFMAG)),
-	/// e_ident[EI_CLASS] == ELFCLASS64, e_ident[EI_DATA] == ELFDATA2LSB,
-	/// e_machine == EM_X86_64, e_type == ET_EXEC, e_phentsize == sizeof(Elf64_Phdr), and
-	/// the table of e_phnum headers at e_phoff ends inside the file. Compute its size and
-	/// end with __builtin_mul_overflow / __builtin_add_overflow: e_phoff comes from the file.
+	/// TODO(17): Return 0 if EH is the header of an ELF hakovm can load, else -ENOEXEC: a
+	/// 64-bit, little-endian, x86-64 executable (ET_EXEC) whose program headers are
+	/// Elf64_Phdr-sized and lie, all e_phnum of them, inside the file of SIZE bytes. Check the
+	/// magic before trusting anything else. Every number comes from the file: compute sizes and
+	/// ends so that they cannot wrap around. See elf(5) and the README, "ELF: what a loader
+	/// reads".
 	/// BEGIN SOLUTION
 	if (memcmp(eh->e_ident, ELFMAG, SELFMAG) != 0 || eh->e_ident[EI_CLASS] != ELFCLASS64 ||
 	    eh->e_ident[EI_DATA] != ELFDATA2LSB || eh->e_machine != EM_X86_64 ||
@@ -54,11 +55,12 @@ static int check_segment(struct vm *vm, const Elf64_Phdr *ph, size_t size)
 {
 	uint64_t file_end, mem_end;
 
-	/// TODO(17): The file part must be inside the file (p_offset + p_filesz <= size,
-	/// overflow-safe) and no bigger than the memory part (p_filesz <= p_memsz): else
-	/// -ENOEXEC. The memory part p_paddr .. p_paddr + p_memsz must lie inside guest memory
-	/// (overflow-safe): else -ERANGE. And it must not start below LM_RESERVED, where the
-	/// GDT, page tables and stack are: else -EBUSY.
+	/// TODO(17): Return 0 if the PT_LOAD segment PH can be loaded, else:
+	///   -ENOEXEC when its file part (p_filesz bytes at p_offset) is not inside the file,
+	///     or is bigger than its memory part (p_memsz);
+	///   -ERANGE when its memory part (p_memsz bytes at p_paddr) is not inside guest memory;
+	///   -EBUSY when it starts below LM_RESERVED, where the GDT, page tables and stack are.
+	/// As in check_header(), no sum may wrap around.
 	/// BEGIN SOLUTION
 	if (__builtin_add_overflow(ph->p_offset, ph->p_filesz, &file_end) || file_end > size ||
 	    ph->p_filesz > ph->p_memsz)
@@ -96,10 +98,9 @@ int elf_load(struct vm *vm, const uint8_t *image, size_t size, uint64_t *entry)
 	if (eh.e_entry >= vm->mem_size)
 		return -ERANGE;
 
-	/// TODO(17): Second pass: for each PT_LOAD header with p_memsz > 0, get
-	/// dst = guest_mem(vm, p_paddr, p_memsz) (NULL: return -ERANGE), copy p_filesz bytes
-	/// from image + p_offset and zero the remaining p_memsz - p_filesz (the bss).
-	/// Then *entry = eh.e_entry; return 0.
+	/// TODO(17): Second pass, now that every segment is known to be good: load each PT_LOAD
+	/// segment into guest memory at its physical address (through guest_mem()), its file bytes
+	/// followed by zeros up to its memory size (the bss). Then set *ENTRY and return 0.
 	/// BEGIN SOLUTION
 	for (int i = 0; i < eh.e_phnum; i++) {
 		read_phdr(image, &eh, i, &ph);
