@@ -21,19 +21,20 @@
 
 static int v2_prepare_parent(const char *root, const char *parent)
 {
-	/// TODO(07): Build the list "+cpu +memory +pids", leaving out any controller that
-	/// ROOT/cgroup.controllers does not list (read it with cg_read; a word match is
-	/// enough, as v2_lists() in cgroup.c does, which is static there: "cpu" must not match
-	/// "cpuset"). Write the list, in one write, to ROOT's cgroup.subtree_control and then
-	/// to PARENT's. If the list is empty, do nothing.
+	/// TODO(07): Switch the cpu, memory and pids controllers on for the children of ROOT,
+	/// then for the children of PARENT, as the picture above shows: each in one write of a
+	/// list like "+cpu +memory +pids". Leave out any controller that ROOT does not offer
+	/// (its cgroup.controllers); if none is left, do nothing. 0 or a negative errno.
+	/// The kernel's cgroup-v2 guide, "Enabling and Disabling".
 	return -ENOSYS;
 }
 
 static int v2_set_memory(const char *dir, long long bytes)
 {
-	/// TODO(07): Write BYTES to memory.max. Then "0" to memory.swap.max, so the container
-	/// cannot use swap to go past its limit. A kernel built without swap accounting has
-	/// no memory.swap.max (cg_write returns -ENOENT): that is fine, skip it.
+	/// TODO(07): Limit the cgroup's memory to BYTES and allow it no swap at all, so that it
+	/// cannot use swap to go past its limit: 0 or a negative errno. A kernel built without
+	/// swap accounting has no swap file: that is fine, the memory limit is enough then.
+	/// README: "The same limits, two vocabularies".
 	return -ENOSYS;
 }
 
@@ -46,15 +47,15 @@ static int v2_set_cpu(const char *dir, long long quota)
 
 static int v2_set_pids(const char *dir, long max)
 {
-	/// TODO(07): Write MAX to pids.max (the same file name as in v1).
+	/// TODO(07): Allow at most MAX processes, as v1_set_pids does (same file name).
 	return -ENOSYS;
 }
 
 static int v2_oom_killed(const char *dir)
 {
-	/// TODO(07): memory.events has "key value" lines; "oom_kill N" counts the processes
-	/// the OOM killer killed in this cgroup. Return 1 if N > 0, else 0 (also 0 if the
-	/// file cannot be read).
+	/// TODO(07): Return 1 if the OOM killer killed a process of this cgroup, else 0 (also
+	/// when the file cannot be read). memory.events has "key value" lines; "oom_kill N"
+	/// counts the kills (not "oom": that counts times the limit was hit).
 	return 0;
 }
 

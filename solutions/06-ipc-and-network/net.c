@@ -28,7 +28,9 @@
  */
 int net_clone_flags(const struct hako_config *cfg)
 {
-	/// TODO(06): Always CLONE_NEWIPC; add CLONE_NEWNET unless cfg->net is HAKO_NET_HOST.
+	/// TODO(06): Return the clone(2) flags that give the container its own IPC namespace
+	///           (always) and its own network namespace (unless cfg->net is HAKO_NET_HOST,
+	///           `--net host`). See clone(2) and namespaces(7).
 	/// BEGIN SOLUTION
 	return CLONE_NEWIPC | (cfg->net != HAKO_NET_HOST ? CLONE_NEWNET : 0);
 	/// END SOLUTION
@@ -143,18 +145,15 @@ static void nl_report(const char *what, int err, const struct nlmsghdr *reply, s
  */
 static int nl_talk(struct nl_msg *m, const char *what)
 {
-	/// TODO(06): The exchange every netlink tool makes:
-	///   1. m->too_big: nl_report(what, -EMSGSIZE, NULL, 0) and return -EMSGSIZE.
-	///   2. fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE) (netlink(7)).
-	///   3. Ask for the kernel's reasons: setsockopt(fd, SOL_NETLINK, NETLINK_EXT_ACK, &one,
-	///      ...) and NETLINK_CAP_ACK the same way (failures here are harmless: ignore them).
-	///   4. sendto() the m->hdr.nlmsg_len bytes of m->buf to struct sockaddr_nl
-	///      {.nl_family = AF_NETLINK} (nl_pid 0 is the kernel).
-	///   5. recv() into an aligned buffer and walk it with NLMSG_OK / NLMSG_NEXT until a
-	///      message of type NLMSG_ERROR: its payload (NLMSG_DATA) is a struct nlmsgerr whose
-	///      .error is 0 (an ack) or the kernel's negative errno. Anything else: -EPROTO.
-	///   6. On an error other than m->quiet, nl_report(what, err, reply, reply_len).
-	///   Close the socket on every path.
+	/// TODO(06): The exchange every netlink tool makes: send request M to the kernel over a
+	///           route-netlink socket and read its answer (netlink(7), rtnetlink(7), and the
+	///           README's "rtnetlink" section).
+	///   Returns 0 when the kernel acknowledged M, else the kernel's error as a negative
+	///   errno (the error field of its answer is already negative: pass it on as it is);
+	///   -EMSGSIZE, without sending, if M->too_big; -EPROTO if the answer holds no error
+	///   message. Every error except M->quiet is printed with nl_report(), which finds the
+	///   kernel's own sentence only if the socket asked for extended, capped acks (failing
+	///   to ask is harmless). The socket is closed on every path.
 	/// BEGIN SOLUTION
 	union {
 		struct nlmsghdr hdr;
@@ -212,13 +211,10 @@ out:
 /* Bring IFNAME up: RTM_NEWLINK for the link of that name, with IFF_UP set. */
 int net_link_up(const char *ifname)
 {
-	/// TODO(06): What `ip link set IFNAME up` sends:
-	///   ifi = nl_begin(&m, RTM_NEWLINK, 0, sizeof(struct ifinfomsg));
-	///   ifi->ifi_family = AF_UNSPEC; ifi->ifi_flags = IFF_UP; ifi->ifi_change = IFF_UP
-	///     (ifi_change is the mask of flags to change; ifi_index 0: "find it by name")
-	///   nl_attr_str(&m, IFLA_IFNAME, ifname)
-	///   return nl_talk(&m, what), WHAT naming the request and the interface,
-	///     e.g. `RTM_NEWLINK "lo" up`.
+	/// TODO(06): Send what `ip link set IFNAME up` sends: a request that changes the IFF_UP
+	///           flag of the link named IFNAME, and only that flag. Return nl_talk()'s
+	///           result; its WHAT names the request and the interface (it is printed on
+	///           errors). See rtnetlink(7) (RTM_NEWLINK) and the README's table.
 	/// BEGIN SOLUTION
 	struct nl_msg m;
 	char what[64];
@@ -238,8 +234,8 @@ int net_link_up(const char *ifname)
  * does not exist gives -ENODEV without a message (it may have gone with its namespace). */
 int net_link_del(const char *ifname)
 {
-	/// TODO(06): RTM_DELLINK with a struct ifinfomsg (family AF_UNSPEC) and IFLA_IFNAME.
-	///           Set m.quiet = -ENODEV before nl_talk.
+	/// TODO(06): Ask the kernel to delete the link named IFNAME (rtnetlink(7), RTM_DELLINK).
+	///           Return nl_talk()'s result; -ENODEV comes back without a message.
 	/// BEGIN SOLUTION
 	struct nl_msg m;
 	char what[64];
@@ -261,18 +257,13 @@ int net_link_del(const char *ifname)
  */
 int net_veth_add(const char *name, const char *peer, pid_t pid)
 {
-	/// TODO(06): RTM_NEWLINK with NLM_F_CREATE | NLM_F_EXCL (make it; fail if the name is
-	///           taken) and this attribute tree (nl_attr returns the start of a nest,
-	///           nl_end closes it):
-	///   IFLA_IFNAME        NAME
-	///   IFLA_LINKINFO      (nest)
-	///     IFLA_INFO_KIND     "veth"
-	///     IFLA_INFO_DATA     (nest)
-	///       VETH_INFO_PEER     (nest whose value starts with a struct ifinfomsg, family
-	///                           AF_UNSPEC: nl_attr(&m, VETH_INFO_PEER, &peer_ifi,
-	///                           sizeof(peer_ifi)), then the peer's own attributes:)
-	///         IFLA_IFNAME        PEER
-	///         IFLA_NET_NS_PID    PID as a uint32_t (only when PID > 0)
+	/// TODO(06): Build and send the nested request drawn in the README ("rtnetlink").
+	///           A name that is taken must fail with the kernel's -EEXIST, not reuse the
+	///           link; the peer must be born in PID's namespace, not moved there later.
+	///           Two details the headers do not make obvious: the value of VETH_INFO_PEER
+	///           starts with a struct ifinfomsg, followed by the peer's own attributes; and
+	///           IFLA_NET_NS_PID is a 32-bit number. See veth(4), <linux/if_link.h>,
+	///           <linux/veth.h>.
 	/// BEGIN SOLUTION
 	struct nl_msg m;
 	struct ifinfomsg peer_ifi = {.ifi_family = AF_UNSPEC};
@@ -336,11 +327,10 @@ int net_addr_add(const char *ifname, const char *cidr)
 		fprintf(stderr, "hako: interface \"%s\": %s\n", ifname, strerror(errno));
 		return err;
 	}
-	/// TODO(06): RTM_NEWADDR with NLM_F_CREATE | NLM_F_EXCL and a struct ifaddrmsg:
-	///   ifa_family AF_INET, ifa_prefixlen PREFIX, ifa_index IDX (addresses name their
-	///   interface by index, not by name), ifa_scope RT_SCOPE_UNIVERSE;
-	///   attributes IFA_LOCAL and IFA_ADDRESS, both the 4 bytes of ADDR.
-	///   WHAT e.g. `RTM_NEWADDR 10.200.0.1/30 dev "veth0"`.
+	/// TODO(06): Send what `ip addr add CIDR dev IFNAME` sends: a new IPv4 address ADDR/PREFIX
+	///           on the interface, refused if it exists. Addresses name their interface by
+	///           index (IDX), not by name. Return nl_talk()'s result, WHAT naming the address
+	///           and the interface. See rtnetlink(7) (RTM_NEWADDR) and the README's table.
 	/// BEGIN SOLUTION
 	struct nl_msg m;
 	char what[96];
@@ -360,7 +350,8 @@ int net_addr_add(const char *ifname, const char *cidr)
 
 int net_loopback_up(void)
 {
-	/// TODO(06): A new network namespace has one interface, "lo", and it is down.
+	/// TODO(06): Bring up this network namespace's loopback interface: 0 or a negative
+	///           errno. (A new network namespace has one interface, "lo", and it is down.)
 	/// BEGIN SOLUTION
 	return net_link_up("lo");
 	/// END SOLUTION
@@ -548,12 +539,13 @@ int net_veth_create(pid_t pid, char *host_if)
 	         (base >> 8) & 255, (base & 255) + 1);
 	snprintf(cont_cidr, sizeof(cont_cidr), "%u.%u.%u.%u/30", base >> 24, (base >> 16) & 255,
 	         (base >> 8) & 255, (base & 255) + 2);
-	/// TODO(06): 1. net_veth_add(name, "eth0", pid): the pair, its peer already inside.
-	///           2. The host end: net_addr_add(name, host_cidr), then net_link_up(name).
-	///           3. The container end must be configured from inside its namespace:
-	///              in_netns(pid, addr_and_up, "eth0", cont_cidr).
-	///           4. Copy NAME to HOST_IF (so hako can delete it later) and return 0. If
-	///              step 2 or 3 fails, net_link_del(name) (both ends go) and return the error.
+	/// TODO(06): Make the link in the picture: the pair NAME / "eth0" (eth0 inside PID's
+	///           namespace), HOST_CIDR on NAME and CONT_CIDR on eth0, both ends up. A
+	///           netlink socket acts in the network namespace of the thread that made it,
+	///           so eth0 can only be configured from inside (README: "Configuring a
+	///           namespace from outside"). On success copy NAME to HOST_IF (hako deletes it
+	///           later) and return 0; on any failure leave no pair behind and return the
+	///           error. Use the functions above; none of this needs a new request.
 	/// BEGIN SOLUTION
 	if ((err = net_veth_add(name, "eth0", pid)) < 0)
 		return err;
@@ -570,7 +562,8 @@ int net_veth_create(pid_t pid, char *host_if)
 
 int net_veth_destroy(const char *host_if)
 {
-	/// TODO(06): net_link_del(host_if); -ENODEV means it is already gone: return 0.
+	/// TODO(06): Delete the host end HOST_IF (its peer goes with it). A pair that is already
+	///           gone (with its namespace) is success: return 0; other errors as they are.
 	/// BEGIN SOLUTION
 	int err = net_link_del(host_if);
 

@@ -87,16 +87,15 @@ int cg_read_key(const char *dir, const char *file, const char *key, long long *v
 
 int cgroup_parse_size(const char *text, long long *bytes)
 {
-	/// TODO(07): Parse TEXT as `docker run --memory` does: digits, maybe a fraction (a
-	/// point and at least one more digit: "1.5"), maybe a unit k, m, g or t in either case
-	/// (1024, 1024^2, ...), maybe a "b" or "ib" after the unit (or a lone "b"), and nothing
-	/// else. "512m" -> 536870912, "1.5g" -> 1610612736 (round down), "4096" -> 4096.
-	/// Anything else -> -EINVAL: "", "m", "12x", "-1", ".5g", "1.g", "1..5g", "5mm", "5i".
-	/// A value too big for a long long -> -EINVAL too
-	/// (__builtin_mul_overflow and __builtin_add_overflow check that for you).
-	/// Integers only: a double cannot hold every large size exactly. Mind the fraction
-	/// too: its digits times the unit overflow 64 bits ("0.999999999t" is 9 digits times
-	/// 2^40); dividing by 10 as you go, from the last digit back, keeps it small.
+	/// TODO(07): Parse TEXT as `docker run --memory` does into *BYTES: 0 or -EINVAL.
+	/// The grammar: digits, maybe a fraction (a point and at least one more digit: "1.5"),
+	/// maybe a unit k, m, g or t in either case (1024, 1024^2, ...), maybe a "b" or "ib"
+	/// after the unit (or a lone "b"), and nothing else. "512m" -> 536870912,
+	/// "1.5g" -> 1610612736 (round down), "4096" -> 4096. Anything else is -EINVAL: "",
+	/// "m", "12x", "-1", ".5g", "1.g", "1..5g", "5mm", "5i"; so is a value too big for a
+	/// long long. Integers only: a double cannot hold every large size exactly. Beware the
+	/// fraction: its digits times the unit overflow 64 bits ("0.999999999t" is 9 digits
+	/// times 2^40). README: "Docker's units".
 	/// BEGIN SOLUTION
 	const char *p = text, *frac_start = NULL, *frac_end = NULL;
 	unsigned long long whole = 0, frac = 0, mult = 1, total;
@@ -144,14 +143,13 @@ int cgroup_parse_size(const char *text, long long *bytes)
 
 int cgroup_parse_cpus(const char *text, long long *cpu_max)
 {
-	/// TODO(07): Docker turns `--cpus 0.5` into nano-CPUs (0.5 * 10^9), then into a CFS
-	/// quota: quota = nanocpus * CGROUP_CPU_PERIOD / 10^9 microseconds per period. So
-	/// "0.5" -> 50000, "2" -> 200000, "1.25" -> 125000. Parse with integers: the digits
-	/// before the point (at most 6), then at most 9 digits after it. Divide rather than
-	/// multiply (nanocpus / (10^9 / CGROUP_CPU_PERIOD)): with 6 digits before the point,
-	/// nanocpus * 100000 does not fit in 64 bits. Return -EINVAL for
-	/// anything else ("", ".5", "1.", "0.5x", "-1") and for less than 0.01 CPU (the kernel
-	/// refuses a quota under 1000 us).
+	/// TODO(07): Turn `--cpus TEXT` into a CFS quota in *CPU_MAX: 0 or -EINVAL. Docker
+	/// makes nano-CPUs (0.5 * 10^9), then quota = nanocpus * CGROUP_CPU_PERIOD / 10^9
+	/// microseconds per period: "0.5" -> 50000, "2" -> 200000, "1.25" -> 125000. Accept
+	/// 1 to 6 digits, then maybe a point and 1 to 9 digits, and nothing else; -EINVAL for
+	/// the rest ("", ".5", "1.", "0.5x", "-1") and for less than 0.01 CPU (the kernel
+	/// refuses a quota under 1000 us). Integers only, and mind that 6 digits' worth of
+	/// nano-CPUs times the period does not fit in 64 bits. README: "Docker's units".
 	/// BEGIN SOLUTION
 	const char *p = text;
 	long long whole = 0, nanos = 0, digits = 0;
@@ -186,12 +184,10 @@ int cgroup_parse_cpus(const char *text, long long *cpu_max)
 
 int cgroup_detect_mode(const char *path)
 {
-	/// TODO(07): Do what systemd and runc do: statfs(2) PATH.
-	///   f_type == CGROUP2_SUPER_MAGIC                 -> CGROUP_UNIFIED
-	///   f_type == TMPFS_MAGIC and statfs(PATH/unified)
-	///   says CGROUP2_SUPER_MAGIC                      -> CGROUP_HYBRID
-	///   otherwise                                     -> CGROUP_LEGACY
-	/// The magic numbers are in <linux/magic.h>. If statfs(PATH) fails return -errno.
+	/// TODO(07): Tell the layouts apart as systemd and runc do, by the type of filesystem
+	/// mounted at PATH (and, when that is a tmpfs, at PATH/unified): return CGROUP_UNIFIED,
+	/// CGROUP_HYBRID or CGROUP_LEGACY, or -errno if PATH cannot be examined. README:
+	/// "Telling them apart"; statfs(2); the magic numbers are in <linux/magic.h>.
 	/// BEGIN SOLUTION
 	struct statfs fs;
 	char unified[PATH_MAX];
@@ -319,9 +315,9 @@ static void kill_procs(const char *dir)
  */
 static int remove_dir(const char *dir)
 {
-	/// TODO(07): rmdir(2) DIR. Done if it worked or the folder is already gone (ENOENT).
-	/// If it fails with EBUSY, kill_procs(DIR), sleep 10 ms (usleep) and try again, up to
-	/// 100 times. Any other error: return -errno.
+	/// TODO(07): Remove DIR as the comment above says: 0 once it is gone (a folder that is
+	/// already gone counts), -EBUSY if it is still busy after about a second, -errno for
+	/// any other failure. rmdir(2) lists the error a busy folder gives.
 	/// BEGIN SOLUTION
 	for (int i = 0; i < 100; i++) {
 		if (rmdir(dir) == 0 || errno == ENOENT)
@@ -344,11 +340,11 @@ static int remove_dir(const char *dir)
  */
 static void sweep_stale(const char *parent)
 {
-	/// TODO(07): opendir(3) PARENT (return if it fails: no parent yet). For each entry
-	/// whose name is "hako-" followed by a pid (digits, then the end or a '-'), check the
-	/// pid with kill(pid, 0): if it fails with ESRCH the owner is dead, so remove the
-	/// entry (rmdir(2) on PARENT/NAME, or unlinkat(2) with AT_REMOVEDIR). Ignore errors:
-	/// an entry that still has processes stays. closedir(3).
+	/// TODO(07): Remove every folder in PARENT named "hako-PID" (or "hako-PID-SUFFIX": PID
+	/// is digits, then the end of the name or a '-') whose PID no longer exists. Leave
+	/// everything else alone; a PARENT that does not exist yet is not an error, and
+	/// neither is a folder that will not go (it still has processes): nothing to report.
+	/// See opendir(3), readdir(3), and kill(2) for asking whether a process exists.
 	/// BEGIN SOLUTION
 	DIR *d = opendir(parent);
 	struct dirent *e;
@@ -391,14 +387,14 @@ static int make_dir(const struct hako_cgroup *cg, int c)
 		return err;
 	sweep_stale(parent);
 
-	/// TODO(07): mkdir(2) cg->dir[c] with mode 0755; the kernel fills it with control
-	/// files. If it already exists (EEXIST), it is left over from an earlier run with the
-	/// same name: if its cgroup.procs lists a process, return -EBUSY (it is in use);
-	/// otherwise rmdir it and mkdir again. Most fake-tree tests go this way: their fake
+	/// TODO(07): Make the container's folder cg->dir[c] (mode 0755); the kernel fills it
+	/// with control files. Return 0, or a negative errno after printing which call failed
+	/// on which folder. A folder that already exists is left over from an earlier run with
+	/// the same name: if processes are in it, it is in use (-EBUSY, touch nothing);
+	/// otherwise replace it with a fresh one. Most fake-tree tests go this way: their fake
 	/// tree already has hako/NAME with empty control files in it (as the kernel would make
-	/// them), so mkdir says EEXIST, and rmdir of a folder holding plain files fails with
-	/// ENOTEMPTY: then use the folder as it is (return 0). Other errors: print
-	/// "hako: mkdir DIR: reason" and return -errno.
+	/// them), and removing a folder that holds plain files fails with ENOTEMPTY: then use
+	/// the folder as it is (return 0). README: "Running the tests".
 	/// BEGIN SOLUTION
 	const char *dir = cg->dir[c];
 	if (mkdir(dir, 0755) == 0)
@@ -445,11 +441,9 @@ int cgroup_create_at(const struct cgroup_root *root, const struct hako_config *c
 	err = layout(root, name, cg);
 	if (err < 0)
 		goto bad;
-	/// TODO(07): Fail before anything is made if a limit has no controller to serve it:
-	/// cfg->memory needs cg->dir[CGROUP_MEMORY], cfg->cpu_max needs CGROUP_CPU and
-	/// cfg->pids_limit needs CGROUP_PIDS. Print which (e.g. "hako: --memory needs the
-	/// memory controller, which /sys/fs/cgroup does not have"), set err = -ENODEV and
-	/// goto bad.
+	/// TODO(07): Fail before anything is made if a limit in CFG (memory, cpu_max,
+	/// pids_limit) has no controller to serve it here (layout() left its folder NULL):
+	/// print which option needs which controller, and end with err = -ENODEV at bad.
 	/// BEGIN SOLUTION
 	if ((cfg->memory && !cg->dir[CGROUP_MEMORY] && (err = missing(root, "memory"))) ||
 	    (cfg->cpu_max && !cg->dir[CGROUP_CPU] && (err = missing(root, "cpu"))) ||
@@ -501,10 +495,10 @@ int cgroup_create(const struct hako_config *cfg, const char *name, struct hako_c
 
 int cgroup_attach(struct hako_cgroup *cg, pid_t pid)
 {
-	/// TODO(07): A process joins a cgroup when its pid is written to the cgroup's
-	/// cgroup.procs file. Do it in every folder of CG (skip NULL ones, and those
-	/// seen_before()): on cgroup v1 each hierarchy needs its own write. Use cg_write and
-	/// return its error.
+	/// TODO(07): Move PID into the container's cgroup, in every hierarchy that serves one
+	/// of its controllers (on v1 each hierarchy is joined on its own), and once per
+	/// distinct folder (see the Pitfalls on cpu,cpuacct). 0 or the first negative errno.
+	/// README: "A cgroup is a folder".
 	/// BEGIN SOLUTION
 	for (int c = 0; c < CGROUP_NCONTROLLERS; c++) {
 		if (!cg->dir[c] || seen_before(cg, c))
@@ -520,10 +514,11 @@ int cgroup_attach(struct hako_cgroup *cg, pid_t pid)
 
 int cgroup_enter_ns(void)
 {
-	/// TODO(07): unshare(2) a new cgroup namespace (CLONE_NEWCGROUP). Its root is the
-	/// cgroup this process is in right now, which is why the child does this only after
-	/// the parent attached it: /proc/self/cgroup then shows "/" instead of the host's
-	/// path (hako/hako-1234), and the container cannot see the cgroups around it.
+	/// TODO(07): Put the calling process into a new cgroup namespace: 0 or -errno. Its root
+	/// is the cgroup this process is in right now, which is why the child does this only
+	/// after the parent attached it: /proc/self/cgroup then shows "/" instead of the
+	/// host's path (hako/hako-1234), and the container cannot see the cgroups around it.
+	/// See cgroup_namespaces(7).
 	/// BEGIN SOLUTION
 	if (unshare(CLONE_NEWCGROUP) < 0)
 		return -errno;

@@ -15,12 +15,11 @@
 
 static int v1_set_memory(const char *dir, long long bytes)
 {
-	/// TODO(07): Write BYTES to memory.limit_in_bytes (RAM). Then the same number to
-	/// memory.memsw.limit_in_bytes (RAM + swap): without it a container could swap out
-	/// and keep going past its limit. Order matters: memsw may never be below the RAM
-	/// limit. Kernels without swap accounting have no memsw file (cg_write returns
-	/// -ENOENT); then write "0" to memory.swappiness, so the kernel does not swap this
-	/// cgroup's memory at all.
+	/// TODO(07): Limit the cgroup's RAM, and its RAM + swap, to BYTES: 0 or a negative
+	/// errno. Without the second limit a container could swap out and keep going past the
+	/// first. Order matters: the RAM + swap limit may never be below the RAM limit.
+	/// Kernels without swap accounting have no RAM + swap file: then keep the kernel from
+	/// swapping this cgroup's memory at all. README: "The same limits, two vocabularies".
 	/// BEGIN SOLUTION
 	int err = cg_write(dir, "memory.limit_in_bytes", "%lld", bytes);
 
@@ -36,9 +35,9 @@ static int v1_set_memory(const char *dir, long long bytes)
 
 static int v1_set_cpu(const char *dir, long long quota)
 {
-	/// TODO(07): The CFS bandwidth controller lets the cgroup run for cpu.cfs_quota_us
-	/// microseconds in every cpu.cfs_period_us. Write CGROUP_CPU_PERIOD to the period
-	/// first, then QUOTA to the quota.
+	/// TODO(07): Let the cgroup run for QUOTA microseconds in every CGROUP_CPU_PERIOD: the
+	/// CFS bandwidth controller's two files, period first. 0 or a negative errno. README's
+	/// table; the kernel's sched-bwc document.
 	/// BEGIN SOLUTION
 	int err = cg_write(dir, "cpu.cfs_period_us", "%d", CGROUP_CPU_PERIOD);
 
@@ -51,8 +50,8 @@ static int v1_set_cpu(const char *dir, long long quota)
 
 static int v1_set_pids(const char *dir, long max)
 {
-	/// TODO(07): Write MAX to pids.max: fork() and clone() in the cgroup fail with EAGAIN
-	/// once it holds that many processes (threads count too).
+	/// TODO(07): Allow at most MAX processes in the cgroup (threads count too): fork() and
+	/// clone() in it then fail with EAGAIN. 0 or a negative errno. README's table.
 	/// BEGIN SOLUTION
 	return cg_write(dir, "pids.max", "%ld", max);
 	/// END SOLUTION
@@ -61,10 +60,10 @@ static int v1_set_pids(const char *dir, long max)
 
 static int v1_oom_killed(const char *dir)
 {
-	/// TODO(07): memory.oom_control has a line "oom_kill N" (Linux 4.13 and later): N
-	/// processes of this cgroup were killed by the OOM killer. Return 1 if N > 0, else 0.
-	/// Older kernels lack that line: then return 1 if memory.failcnt (how often the limit
-	/// was hit) is above 0. cg_read_key reads "key value" lines.
+	/// TODO(07): Return 1 if the OOM killer killed a process of this cgroup, else 0.
+	/// memory.oom_control has a line "oom_kill N" (Linux 4.13 and later): N processes were
+	/// killed. Older kernels lack that line: then go by memory.failcnt (how often the limit
+	/// was hit), 1 if it is above 0. cgroup_ops.h has readers for both kinds of file.
 	/// BEGIN SOLUTION
 	long long n;
 	char buf[32];

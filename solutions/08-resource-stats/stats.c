@@ -96,19 +96,15 @@ int stats_read(struct hako_cgroup *cg, struct stats_sample *s)
 	s->system_usec = system_usec();
 	s->mem_limit = host_memory();
 
-	/// TODO(08): Fill S from the files in the table above. Ask lesson 07 where each
-	/// controller's files are: dir = cgroup_dir(cg, CGROUP_CPUACCT, &version) gives the
-	/// folder and the version (skip a controller whose dir is NULL).
-	///   CPU:    v2: cpu.stat's usage_usec (read_key); v1: cpuacct.usage is in ns.
-	///   memory: v2: memory.current, memory.peak, memory.max; v1: memory.usage_in_bytes,
-	///           memory.max_usage_in_bytes, memory.limit_in_bytes (read_ll).
-	///           The peak may be missing (old kernel): leave -1. mem_usage is the current
-	///           value less the inactive file cache (memory.stat: "inactive_file" in v2,
-	///           "total_inactive_file" in v1), as docker computes it. A limit at or above
-	///           the machine's memory (v2 "max" reads as LLONG_MAX) stays s->mem_limit.
-	///   pids:   pids.current, and pids.peak if it exists (else -1).
-	/// A required file that cannot be read means the cgroup is gone: return its -errno
-	/// (-ENOENT). Return 0 when done.
+	/// TODO(08): Fill the rest of S (the fields in hako.h) from the files in the table
+	/// above, for whichever cgroup version serves each controller; lesson 07 knows where
+	/// the folders are and which version serves them (cgroup_dir()), and a controller the
+	/// cgroup does not have is skipped. Mind the units: S holds microseconds and bytes.
+	/// mem_usage is the usage less the inactive file cache, as Docker computes it. A peak
+	/// the kernel does not keep stays -1; the limit stays the machine's memory unless the
+	/// cgroup's is lower. The files for CPU time, memory now and processes now are
+	/// required: one that cannot be read means the cgroup is gone, so return its -errno
+	/// (-ENOENT). Return 0 when done. README: "Where the numbers are".
 	/// BEGIN SOLUTION
 	const char *dir;
 	long long v, inactive = 0;
@@ -150,10 +146,11 @@ int stats_read(struct hako_cgroup *cg, struct stats_sample *s)
 double stats_cpu_percent(const struct stats_sample *before, const struct stats_sample *after,
                          int ncpus)
 {
-	/// TODO(08): docker stats computes
+	/// TODO(08): Return Docker's CPU % between the samples BEFORE and AFTER:
 	///     cpu %  =  (container's CPU time delta / machine's CPU time delta) * ncpus * 100
 	/// The machine's delta counts every CPU, so the ratio is a share of the whole machine;
-	/// times ncpus makes 100% mean one CPU. Return 0.0 when either delta is not positive.
+	/// times ncpus makes 100% mean one CPU. 0.0 when either delta is not positive.
+	/// README: "CPU %".
 	/// BEGIN SOLUTION
 	double cpu = (double)(after->cpu_usec - before->cpu_usec);
 	double sys = (double)(after->system_usec - before->system_usec);
@@ -167,10 +164,11 @@ double stats_cpu_percent(const struct stats_sample *before, const struct stats_s
 
 void stats_format_size(long long bytes, char *buf, size_t len)
 {
-	/// TODO(08): Docker (go-units' BytesSize) divides by 1024 while the value is at least
-	/// 1024 and a bigger unit is left, then prints "%.4g%s": at most 4 significant digits
-	/// and the unit, no space. Units: B, KiB, MiB, GiB, TiB, PiB.
-	/// 1536 -> "1.5KiB", 1023 -> "1023B", 536870912 -> "512MiB", 12345678 -> "11.77MiB".
+	/// TODO(08): Write BYTES into BUF (LEN bytes) as Docker (go-units' BytesSize) prints
+	/// them: at most 4 significant digits and the largest unit of B, KiB, MiB, GiB, TiB,
+	/// PiB that keeps the number at least 1, no space. 1536 -> "1.5KiB", 1023 -> "1023B",
+	/// 536870912 -> "512MiB", 12345678 -> "11.77MiB", 1048575 -> "1024KiB" (the rounding
+	/// to 4 digits comes last). README: "Docker's sizes".
 	/// BEGIN SOLUTION
 	static const char *const units[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
 	double v = (double)bytes;
@@ -192,10 +190,12 @@ int stats_print_summary(struct hako_cgroup *cg, long long wall_us)
 
 	if (err < 0)
 		return err;
-	/// TODO(08): Print to stderr, in one line (a "-" for a peak the kernel does not keep):
+	/// TODO(08): Print the summary of S to stderr and return 0. The line must be, exactly
+	/// in this form (the tests parse it):
 	///   hako: stats: wall 2.01s, cpu 1.00s (49.8%), peak memory 12.5MiB, peak pids 3
 	/// with times in seconds (two decimals), CPU % as CPU time / wall time * 100 (one
-	/// decimal), the peak from stats_format_size().
+	/// decimal), the memory peak as stats_format_size() writes it, and "-" for a peak the
+	/// kernel does not keep.
 	/// BEGIN SOLUTION
 	char peak[32] = "-", pids[32] = "-";
 
@@ -259,13 +259,11 @@ int stats_watch(pid_t pid, int count)
 		return err;
 	const char *name = container_name(cg);
 
-	/// TODO(08): The `docker stats` loop. CPU % needs two samples, so:
-	///   1. stats_read() a first sample into BEFORE.
-	///   2. Then COUNT times (for ever when COUNT is 0): sleep(3) one second, stats_read()
-	///      AFTER, print_row() (header only for the first row), and make AFTER the new
-	///      BEFORE.
-	///   A stats_read() that fails means the container has gone: set err = -ENOENT and
-	///   goto out. After COUNT rows, err = 0.
+	/// TODO(08): The `docker stats` loop: one row a second, COUNT rows (for ever when COUNT
+	/// is 0), the header above the first row only. Each row's CPU % is measured over the
+	/// second before it, so the first row needs a sample taken a second earlier. A sample
+	/// that cannot be read means the container has gone: -ENOENT. Leave through out: with
+	/// err set (0 after COUNT rows); it frees CG. print_row() prints one row.
 	/// BEGIN SOLUTION
 	if (stats_read(cg, &before) < 0) {
 		err = -ENOENT;
