@@ -14,10 +14,13 @@ mkdir -p "$out/hako/lessons/common/prebuilt"
 
 make -s -f tests/tools/ref.mk OUT=build/ref
 cp build/ref/*.a "$out/hako/lessons/common/prebuilt/"
-git ls-files -z | grep -z -v -E '^(solutions/|\.ci/)' | xargs -0 cp --parents -t "$out/hako"
-# Files not committed yet still belong in a handout made from a working tree.
-git ls-files -z --others --exclude-standard | grep -z -v -E '^(solutions/|\.ci/|build/)' |
-	xargs -0 -r cp --parents -t "$out/hako"
+if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+	# Tracked files, and files not committed yet that git does not ignore.
+	{ git ls-files -z; git ls-files -z --others --exclude-standard; }
+else
+	# Not a git checkout (an unpacked archive): every file but build output.
+	find . -type f ! -path './.git/*' ! -path './build/*' ! -name results.json -printf '%P\0'
+fi | grep -z -v -E '^(solutions/|\.ci/|build/)' | xargs -0 -r cp --parents -t "$out/hako"
 tar -C "$out" -czf build/hako-handout.tar.gz hako
 echo "wrote build/hako-handout.tar.gz ($(du -h build/hako-handout.tar.gz | cut -f1))"
 

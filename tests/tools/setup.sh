@@ -14,10 +14,11 @@ set -eu
 #   clang-format graphviz         make check / make format / make diagrams (the diagrams
 #   fonts-liberation2             are laid out with these fonts: other fonts, other SVGs)
 #   python3                       make check validates results.json and JUnit XML with it
+#   git                           make handout lists the course's files with it
 debian="gcc make libc6-dev binutils libcmocka-dev libcap-dev libseccomp-dev busybox-static
-iproute2 procps clang-format graphviz fonts-liberation2 python3"
+iproute2 procps clang-format graphviz fonts-liberation2 python3 git"
 fedora="gcc make glibc-devel binutils libcmocka-devel libcap-devel libseccomp-devel busybox
-iproute procps-ng clang-tools-extra graphviz python3"
+iproute procps-ng clang-tools-extra graphviz python3 git"
 
 if [ "${1:-}" = --packages ]; then
 	echo $debian
