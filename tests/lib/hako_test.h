@@ -160,7 +160,9 @@ int hako_bg_finish(struct hako_bg *b, int timeout_ms);
 /* Number of open file descriptors of this process (from /proc/self/fd). */
 int hako_fd_count(void);
 
-/* Make a fresh temporary directory; returns a malloc'd path. hako_rm_rf removes it. */
+/* Make a fresh temporary directory; returns a malloc'd path. hako_rm_rf removes it (without
+ * crossing into other mounted file systems); the harness also removes it after the test, so a
+ * failed check leaves nothing behind. */
 char *hako_tmpdir(void);
 int hako_rm_rf(const char *path);
 
