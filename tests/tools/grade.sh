@@ -100,7 +100,7 @@ if [ "${lessons[0]}" = all ]; then
 else
 	resolved=()
 	for l in "${lessons[@]}"; do
-		s=$(resolve "$l") || die "no lesson '$l' in $manifest (lessons: $(all_slugs | tr '\n' ' '))"
+		s=$(resolve "$l") || die "no lesson '$l' in this copy of the course (lessons here: $(all_slugs | tr '\n' ' ' | sed 's/ $//'); the README's table marks the ones still planned)"
 		resolved+=("$s")
 	done
 	lessons=("${resolved[@]}")
