@@ -20,18 +20,6 @@
 
 /* ---- Reading the kernel's view from outside ---- */
 
-/* The namespace link /proc/PID/ns/NAME, e.g. "uts:[4026531838]", into BUF; "" if unreadable. */
-static const char *ns_link(pid_t pid, const char *name, char *buf, size_t len)
-{
-	char path[64];
-	ssize_t n;
-
-	snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)pid, name);
-	n = readlink(path, buf, len - 1);
-	buf[n > 0 ? n : 0] = '\0';
-	return buf;
-}
-
 /* The parent pid of PID from /proc/PID/stat, or -1. (The name in parentheses may hold
  * spaces and parentheses itself, so parse after the last ')'.) */
 static pid_t parent_of(pid_t pid)
@@ -309,9 +297,9 @@ static void test_uts_clone_new_namespace(void **state)
 		check_that(pipe2(p, O_CLOEXEC) == 0, "pipe: %s", strerror(errno));
 		pid_t pid = clone_plainly(wait_on_pipe, p, flags);
 		for (int k = 0; k < N; k++) {
-			ns_link(getpid(), kinds[k].name, mine[k], sizeof(mine[k]));
+			hako_ns_link(getpid(), kinds[k].name, mine[k], sizeof(mine[k]));
 			if (pid > 0)
-				ns_link(pid, kinds[k].name, child[k], sizeof(child[k]));
+				hako_ns_link(pid, kinds[k].name, child[k], sizeof(child[k]));
 			else
 				child[k][0] = '\0';
 		}
@@ -411,7 +399,7 @@ static void test_uts_hako_namespace_differs(void **state)
 
 	hako_require_root();
 	hako_rand_name(name, (size_t)hako_rand_range(6, HOST_NAME_MAX));
-	ns_link(getpid(), "uts", mine, sizeof(mine));
+	hako_ns_link(getpid(), "uts", mine, sizeof(mine));
 	char *argv[] = {(char *)hako_prog("hako"), "run", "--hostname", name, "/bin/sh", "-c",
 	                "echo ready; read x || :", NULL};
 	check_that(hako_bg_start(&b, argv, NULL, NULL) == 0, "could not start hako");
@@ -423,7 +411,7 @@ static void test_uts_hako_namespace_differs(void **state)
 			n += children_of(procs[i], procs + n, 16 - n);
 		for (int i = 0; i < n; i++) {
 			char link[64];
-			if (strcmp(ns_link(procs[i], "uts", link, sizeof(link)), mine) == 0) {
+			if (strcmp(hako_ns_link(procs[i], "uts", link, sizeof(link)), mine) == 0) {
 				same++;
 				snprintf(bad_link, sizeof(bad_link), "%s", link);
 			}

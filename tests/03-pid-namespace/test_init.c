@@ -27,26 +27,6 @@ static const char *const fwd_names[] = {"TERM", "INT", "HUP"};
 
 /* ---- Reading the kernel's view from outside ---- */
 
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
-}
-
-/* The namespace link /proc/PID/ns/NAME, e.g. "pid:[4026531836]", into BUF; "" if unreadable. */
-static const char *ns_link(pid_t pid, const char *name, char *buf, size_t len)
-{
-	char path[64];
-	ssize_t n;
-
-	snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)pid, name);
-	n = readlink(path, buf, len - 1);
-	buf[n > 0 ? n : 0] = '\0';
-	return buf;
-}
-
 /* From /proc/PID/stat: the state letter (R, S, Z, ...), the parent and the start time (in
  * clock ticks since boot). Returns false if PID is gone. */
 static bool proc_stat(pid_t pid, char *state, pid_t *ppid, unsigned long long *start)
@@ -176,7 +156,7 @@ static int count_in_ns(const char *link)
 	while ((e = readdir(d)) != NULL) {
 		pid_t pid = (pid_t)atoi(e->d_name);
 		char l[64];
-		if (pid > 0 && strcmp(ns_link(pid, "pid", l, sizeof(l)), link) == 0)
+		if (pid > 0 && strcmp(hako_ns_link(pid, "pid", l, sizeof(l)), link) == 0)
 			n++;
 	}
 	closedir(d);
@@ -186,10 +166,10 @@ static int count_in_ns(const char *link)
 /* Wait up to TIMEOUT_MS for the namespace LINK to be empty; returns how many are left. */
 static int wait_ns_empty(const char *link, int timeout_ms)
 {
-	long long deadline = now_ms() + timeout_ms;
+	long long deadline = hako_now_ms() + timeout_ms;
 	int n;
 
-	while ((n = count_in_ns(link)) > 0 && now_ms() < deadline)
+	while ((n = count_in_ns(link)) > 0 && hako_now_ms() < deadline)
 		usleep(20000);
 	return n;
 }
@@ -201,7 +181,7 @@ static int wait_ns_empty(const char *link, int timeout_ms)
  */
 static int wait_orphans_reaped(pid_t init, pid_t workload, int timeout_ms, int *alive)
 {
-	long long deadline = now_ms() + timeout_ms;
+	long long deadline = hako_now_ms() + timeout_ms;
 	pid_t kids[256];
 	int zombies, living;
 
@@ -213,7 +193,7 @@ static int wait_orphans_reaped(pid_t init, pid_t workload, int timeout_ms, int *
 				living--;
 				break;
 			}
-		if ((zombies == 0 && living == 0) || now_ms() > deadline)
+		if ((zombies == 0 && living == 0) || hako_now_ms() > deadline)
 			break;
 		usleep(20000);
 	}
@@ -240,11 +220,11 @@ static void orphan_script(char *buf, size_t len, int n)
  */
 static void stop_while_orphans_end(pid_t init, pid_t workload, int timeout_ms)
 {
-	long long deadline = now_ms() + timeout_ms;
+	long long deadline = hako_now_ms() + timeout_ms;
 	pid_t kids[256];
 
 	kill(init, SIGSTOP);
-	while (now_ms() < deadline) {
+	while (hako_now_ms() < deadline) {
 		int living = children_of(init, kids, 256, false);
 		for (int i = 0; i < living; i++)
 			if (kids[i] == workload) {
@@ -433,7 +413,7 @@ static void test_init_main_workload_signals(void **state)
 	char *argv[] = {"/bin/cat", NULL};
 	check_that(init_start(&b, argv) == 0, "fork: %s", strerror(errno));
 	/* Wait for the child to become cat (after execve). */
-	for (long long deadline = now_ms() + 10000; now_ms() < deadline; usleep(10000)) {
+	for (long long deadline = hako_now_ms() + 10000; hako_now_ms() < deadline; usleep(10000)) {
 		workload = first_child(b.pid);
 		char path[64];
 		snprintf(path, sizeof(path), "/proc/%d/comm", (int)workload);
@@ -481,7 +461,7 @@ static bool hako_start(struct hako_bg *b, const char *script, pid_t *init, pid_t
 	*init = first_child(b->pid);
 	*workload = *init > 0 ? first_child(*init) : -1;
 	if (*init > 0)
-		ns_link(*init, "pid", ns, ns_len);
+		hako_ns_link(*init, "pid", ns, ns_len);
 	return *init > 0 && *workload > 0 && ns[0];
 }
 
@@ -504,7 +484,7 @@ static void test_init_hako_pid_one(void **state)
 
 	hako_require_root();
 	n_mine = nspid(getpid(), mine, 8);
-	ns_link(getpid(), "pid", my_ns, sizeof(my_ns));
+	hako_ns_link(getpid(), "pid", my_ns, sizeof(my_ns));
 	bool ok = hako_start(&b, "echo ready $PPID; read x || :", &init, &workload, ns, sizeof(ns));
 	if (ok) {
 		n_init = nspid(init, in_init, 8);
@@ -593,7 +573,8 @@ static void test_init_hako_signal_exit_code(void **state)
 	hako_require_root();
 	bool ok = hako_start(&b, "echo ready; exec sleep 1000", &init, &workload, ns, sizeof(ns));
 	/* Wait for the workload to become sleep, so the signal kills sleep, not the shell. */
-	for (long long deadline = now_ms() + 5000; ok && now_ms() < deadline; usleep(10000)) {
+	for (long long deadline = hako_now_ms() + 5000; ok && hako_now_ms() < deadline;
+	     usleep(10000)) {
 		char path[64], comm[32] = "";
 		snprintf(path, sizeof(path), "/proc/%d/comm", (int)workload);
 		FILE *f = fopen(path, "r");

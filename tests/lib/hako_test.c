@@ -183,12 +183,23 @@ static int append(char **buf, size_t *len, size_t *cap, const char *data, size_t
 	return 0;
 }
 
-static long long now_ms(void)
+long long hako_now_ms(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+const char *hako_ns_link(pid_t pid, const char *name, char *buf, size_t len)
+{
+	char path[64];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)pid, name);
+	n = readlink(path, buf, len - 1);
+	buf[n > 0 ? n : 0] = '\0';
+	return buf;
 }
 
 int hako_run_argv(char *const argv[], const char *input, int timeout_ms, struct hako_run *r)
@@ -227,12 +238,12 @@ int hako_run_argv(char *const argv[], const char *input, int timeout_ms, struct 
 		fcntl(in[1], F_SETFL, O_NONBLOCK);
 	}
 
-	long long deadline = now_ms() + timeout_ms;
+	long long deadline = hako_now_ms() + timeout_ms;
 	signal(SIGPIPE, SIG_IGN);
 	while (out[0] >= 0 || err[0] >= 0) {
 		struct pollfd p[3] = {
 		    {out[0], POLLIN, 0}, {err[0], POLLIN, 0}, {in[1], POLLOUT, 0}};
-		long long left = deadline - now_ms();
+		long long left = deadline - hako_now_ms();
 		if (left <= 0) {
 			r->timed_out = true;
 			break;
@@ -273,7 +284,7 @@ int hako_run_argv(char *const argv[], const char *input, int timeout_ms, struct 
 		if (w < 0 && errno != EINTR)
 			break;
 		if (w == 0) {
-			if (now_ms() > deadline) {
+			if (hako_now_ms() > deadline) {
 				r->timed_out = true;
 				kill(-pid, SIGKILL);
 			} else {
@@ -352,11 +363,11 @@ int hako_bg_start(struct hako_bg *b, char *const argv[], int (*fn)(void *), void
 
 bool hako_bg_wait_for(struct hako_bg *b, const char *text, int timeout_ms)
 {
-	long long deadline = now_ms() + timeout_ms;
+	long long deadline = hako_now_ms() + timeout_ms;
 
 	while (strstr(b->text, text) == NULL) {
 		struct pollfd p = {b->out, POLLIN, 0};
-		long long left = deadline - now_ms();
+		long long left = deadline - hako_now_ms();
 		if (left <= 0 || poll(&p, 1, (int)left) <= 0)
 			return false;
 		ssize_t n = read(b->out, b->text + b->len, sizeof(b->text) - 1 - b->len);
@@ -370,7 +381,7 @@ bool hako_bg_wait_for(struct hako_bg *b, const char *text, int timeout_ms)
 
 int hako_bg_finish(struct hako_bg *b, int timeout_ms)
 {
-	long long deadline = now_ms() + timeout_ms;
+	long long deadline = hako_now_ms() + timeout_ms;
 	int status = -1;
 
 	if (b->in >= 0)
@@ -380,7 +391,7 @@ int hako_bg_finish(struct hako_bg *b, int timeout_ms)
 		pid_t w = waitpid(b->pid, &status, WNOHANG);
 		if (w == b->pid || (w < 0 && errno != EINTR))
 			break;
-		if (now_ms() > deadline) {
+		if (hako_now_ms() > deadline) {
 			kill(-b->pid, SIGKILL);
 			waitpid(b->pid, NULL, 0);
 			status = -1;

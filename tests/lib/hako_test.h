@@ -157,6 +157,13 @@ bool hako_bg_wait_for(struct hako_bg *b, const char *text, int timeout_ms);
  * if it had to be killed. Whatever is left of its process group is killed either way. */
 int hako_bg_finish(struct hako_bg *b, int timeout_ms);
 
+/* Milliseconds on the monotonic clock, for deadlines. */
+long long hako_now_ms(void);
+
+/* The namespace link /proc/PID/ns/NAME (e.g. "uts:[4026531838]") into BUF of LEN bytes; ""
+ * if it cannot be read. Two processes share a namespace exactly when their links are equal. */
+const char *hako_ns_link(pid_t pid, const char *name, char *buf, size_t len);
+
 /* Number of open file descriptors of this process (from /proc/self/fd). */
 int hako_fd_count(void);
 
