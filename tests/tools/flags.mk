@@ -18,3 +18,7 @@ endif
 # SAN rebuilds everything instead of reusing objects built with other flags.
 FLAGS_STAMP = $(OUT)/flags.txt
 $(shell mkdir -p $(OUT) && { echo '$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS)' | cmp -s - $(OUT)/flags.txt || echo '$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS)' >$(OUT)/flags.txt; })
+
+# Libraries the lessons use, one line each: every program links all of them, since hako is
+# built from every lesson.
+LDLIBS += -lcap -lseccomp

@@ -19,6 +19,7 @@ debian="gcc make libc6-dev binutils libcmocka-dev libcap-dev libseccomp-dev busy
 iproute2 procps clang-format graphviz fonts-liberation2 python3 git"
 fedora="gcc make glibc-devel binutils libcmocka-devel libcap-devel libseccomp-devel busybox
 iproute procps-ng clang-tools-extra graphviz python3 git"
+# What later lessons add, one line each (Debian names first, then Fedora's):
 
 if [ "${1:-}" = --packages ]; then
 	echo $debian
