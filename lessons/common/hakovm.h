@@ -370,7 +370,7 @@ struct virtio_blk {
 	bool irq_level;      /* the line as hakovm last set it */
 	uint64_t interrupts; /* raises of the line */
 	uint64_t requests;   /* requests completed */
-	char error[160];     /* why the device needs a reset; "" while it does not */
+	char error[160];     /* why the device last needed a reset; "" if it never did */
 };
 /* Reset BLK as a device backed by the open file FD, raising line IRQ of VM. -errno of fstat,
  * -EINVAL when FD is not a regular file or holds less than one sector. */
