@@ -942,6 +942,56 @@ static void test_virtio_blk_hostile_guest(void **state)
 	}
 }
 
+/* This test checks `hakovm --disk FILE`: the guest's driver finds the device at 0xd0000000 on
+ * IRQ 5 and copies a random disk as in the test above; a hostile queue is reported on stderr
+ * and the VM goes on; a missing disk is refused before the VM runs. */
+static void test_virtio_hakovm_disk(void **state)
+{
+	char *dir = hako_tmpdir(), path[4200], key[8], num[8], guest[4200], kind[8];
+	uint64_t sectors = 2 * (uint64_t)hako_rand_range(4, 16);
+	uint8_t k = (uint8_t)hako_rand_range(1, 255), *content;
+	struct hako_run r;
+
+	hako_require_kvm();
+	int fd = make_disk(dir, sectors, &content);
+	snprintf(path, sizeof(path), "%s/disk", dir);
+	snprintf(guest, sizeof(guest), "%s/guest-devices.elf", hako_out_dir());
+	snprintf(key, sizeof(key), "%u", k);
+	snprintf(num, sizeof(num), "%u", 1u << hako_rand_range(3, 8));
+	const char *args[] = {"--disk", path,    "--arg", "5",   "--arg",
+	                      key,      "--arg", num,     guest, NULL};
+	hako_run_prog(&r, "hakovm", args, NULL, 20000);
+	check_exit(&r, 0, "hakovm's exit code (the guest's driver finished)");
+	size_t half = sectors / 2 * VIRTIO_BLK_SECTOR;
+	uint8_t *disk = malloc(2 * half);
+	check_int(pread(fd, disk, 2 * half, 0), 2 * half, "the disk's size");
+	for (size_t i = 0; i < half; i++)
+		check_that(disk[half + i] == (content[i] ^ k),
+		           "disk byte %zu is not byte %zu ^ 0x%02x", half + i, i, k);
+	hako_run_free(&r);
+
+	snprintf(kind, sizeof(kind), "%ld", hako_rand_range(H_LOOP, H_AHEAD));
+	const char *hostile[] = {"--disk", path,    "--arg",    "6",   "--arg",
+	                         kind,     "--arg", "0x400000", guest, NULL};
+	hako_run_prog(&r, "hakovm", hostile, NULL, 20000);
+	check_contains(r.err, "hakovm: virtio-blk: ", "hakovm's report of a hostile queue");
+	check_contains(r.out, "after_reset=0",
+	               "the guest's output (the device works after a reset)");
+	check_exit(&r, 0, "hakovm's exit code after a hostile queue");
+	hako_run_free(&r);
+
+	snprintf(path, sizeof(path), "%s/missing-%u", dir, hako_rand());
+	hako_run_prog(&r, "hakovm", args, NULL, 20000);
+	check_exit(&r, HAKOVM_EXIT_FAILED, "hakovm's exit code with a missing disk");
+	check_contains(r.err, path, "hakovm's message names the missing disk");
+	hako_run_free(&r);
+	close(fd);
+	free(disk);
+	free(content);
+	hako_rm_rf(dir);
+	free(dir);
+}
+
 HAKO_TEST_MAIN(HAKO_TEST(test_irq_line_reaches_pic), HAKO_TEST(test_irq_pit_ticks),
                HAKO_TEST(test_irq_line_counted), HAKO_TEST(test_irq_ioeventfd_doorbell),
                HAKO_TEST(test_irq_irqfd_loop), HAKO_TEST(test_hypercall_abi),
@@ -949,4 +999,4 @@ HAKO_TEST_MAIN(HAKO_TEST(test_irq_line_reaches_pic), HAKO_TEST(test_irq_pit_tick
                HAKO_TEST(test_virtq_chain), HAKO_TEST(test_virtq_hostile),
                HAKO_TEST(test_virtio_registers), HAKO_TEST(test_virtio_features_status),
                HAKO_TEST(test_virtio_blk_requests), HAKO_TEST(test_virtio_blk_guest_copy),
-               HAKO_TEST(test_virtio_blk_hostile_guest))
+               HAKO_TEST(test_virtio_blk_hostile_guest), HAKO_TEST(test_virtio_hakovm_disk))
