@@ -731,6 +731,13 @@ static void test_virtio_features_status(void **state)
 	reg_write(&dev, VIRTIO_MMIO_STATUS, 0);
 	check_int(reg_read(&dev, VIRTIO_MMIO_STATUS), 0, "Status after a reset");
 	check_int(reg_read(&dev, VIRTIO_MMIO_QUEUE_READY), 0, "QueueReady after a reset");
+	reg_write(&dev, VIRTIO_MMIO_QUEUE_NUM, 3 + 2 * (uint32_t)hako_rand_range(0, 100));
+	reg_write(&dev, VIRTIO_MMIO_QUEUE_READY, 1);
+	check_int(reg_read(&dev, VIRTIO_MMIO_QUEUE_READY), 0,
+	          "QueueReady after QueueNum was set to an odd size (not a power of 2)");
+	check_int(reg_read(&dev, VIRTIO_MMIO_STATUS) & VIRTIO_STATUS_NEEDS_RESET,
+	          VIRTIO_STATUS_NEEDS_RESET, "Status after a queue size that is not a power of 2");
+	reg_write(&dev, VIRTIO_MMIO_STATUS, 0);
 	check_int(blk.queue.num, 0, "the queue's size after a reset");
 	check_int(blk.driver_features, 0, "the driver's features after a reset");
 	check_int(reg_read(&dev, VIRTIO_MMIO_INTERRUPT_STATUS), 0, "InterruptStatus after a reset");
@@ -869,6 +876,16 @@ static void test_virtio_blk_requests(void **state)
 	check_int(blk.status & VIRTIO_STATUS_NEEDS_RESET, VIRTIO_STATUS_NEEDS_RESET,
 	          "Status after a read into a buffer the device may not write");
 	check_that(blk.error[0] != '\0', "blk->error is empty after the device failed");
+
+	/* The device stays failed until a reset: rewriting Status keeps NEEDS_RESET, and a good
+	 * request is not answered. */
+	uint16_t used_before = qused(&vm)[1];
+	reg_write(&dev, VIRTIO_MMIO_STATUS,
+	          3 | VIRTIO_STATUS_FEATURES_OK | VIRTIO_STATUS_DRIVER_OK);
+	check_int(reg_read(&dev, VIRTIO_MMIO_STATUS) & VIRTIO_STATUS_NEEDS_RESET,
+	          VIRTIO_STATUS_NEEDS_RESET, "NEEDS_RESET after the driver rewrote Status");
+	blk_request_at(&vm, &dev, q, VIRTIO_BLK_T_IN, 0, 512, true);
+	check_int(qused(&vm)[1], used_before, "used.idx after a request to a failed device");
 	close(fd);
 	free(content);
 	free(vm.mem);
