@@ -78,6 +78,7 @@ int hypercall_handle(struct device *dev, uint64_t offset, bool is_write, uint8_t
 	/// guest could change it while we look: check the copy, not the original), do it with
 	/// hypercall_do(), write the result into the guest's ret field, count the call in
 	/// hc->calls and return 0.
+	(void)hc;
 	(void)hypercall_do;
 	return -ENOSYS;
 }
