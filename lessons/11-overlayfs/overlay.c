@@ -34,8 +34,8 @@ static int append(char *buf, size_t len, size_t *pos, const char *s, bool escape
 	return 0;
 }
 
-int overlay_options(const char *const *lowers, size_t nlowers, const char *upper,
-                    const char *work, bool rootless, char *buf, size_t len)
+int overlay_options(const char *const *lowers, size_t nlowers, const char *upper, const char *work,
+                    bool rootless, char *buf, size_t len)
 {
 	size_t pos = 0;
 	int err = 0;

@@ -178,8 +178,9 @@ static int cmd_run(int argc, char **argv)
 			break;
 		case OPT_NAME:
 			if (store_check_name(optarg) < 0)
-				return bad_value("name", optarg, -EINVAL,
-				                 "name (letters, digits, '_', '.', '-'; at most 64)", "11");
+				return bad_value(
+				    "name", optarg, -EINVAL,
+				    "name (letters, digits, '_', '.', '-'; at most 64)", "11");
 			cfg.name = optarg;
 			break;
 		case OPT_RM:

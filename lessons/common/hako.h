@@ -294,8 +294,8 @@ int stats_watch(pid_t pid, int count);
  * LOWERS are NLOWERS folders, top first. A ':' ',' or '\' in a path is escaped with a '\'.
  * 0; -EINVAL if NLOWERS is 0; -E2BIG if NLOWERS > OVERLAY_MAX_LAYERS or the string does not
  * fit in LEN bytes (mount(2) reads at most one page of options). */
-int overlay_options(const char *const *lowers, size_t nlowers, const char *upper,
-                    const char *work, bool rootless, char *buf, size_t len);
+int overlay_options(const char *const *lowers, size_t nlowers, const char *upper, const char *work,
+                    bool rootless, char *buf, size_t len);
 /* In the child, in its new mount namespace: make every mount private (so nothing reaches the
  * host), then mount an overlay with OPTIONS on MERGED. 0 or a negative errno (printed):
  * -ENODEV when the kernel has no overlayfs. */

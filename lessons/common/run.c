@@ -338,7 +338,8 @@ bad:
 		if ((code = layer_remove(&layer)) < 0)
 			report("11", layer.dir, code);
 	} else if (layer_made && !cfg->name) {
-		fprintf(stderr, "hako: container %s kept: `hako diff %s` shows its changes, "
+		fprintf(stderr,
+		        "hako: container %s kept: `hako diff %s` shows its changes, "
 		        "`hako rm %s` removes it\n",
 		        layer.name, layer.name, layer.name);
 	}

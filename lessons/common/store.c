@@ -51,7 +51,8 @@ int store_check_name(const char *name)
 		return -EINVAL;
 	for (size_t i = 0; i < n; i++) {
 		char c = name[i];
-		bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+		bool alnum =
+		    (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
 		if (!alnum && (i == 0 || (c != '_' && c != '.' && c != '-')))
 			return -EINVAL;
 	}
@@ -88,9 +89,11 @@ static int remove_children(int dir, dev_t dev)
 				err = -EBUSY;
 				continue;
 			}
-			int sub = openat(dir, e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			int sub =
+			    openat(dir, e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 			if (sub < 0 && errno == EACCES && fchmodat(dir, e->d_name, 0700, 0) == 0)
-				sub = openat(dir, e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+				sub = openat(dir, e->d_name,
+				             O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 			if (sub < 0) {
 				err = -errno;
 				continue;
@@ -150,7 +153,7 @@ int layer_init(const char *name, struct container_layer *l)
 	if ((err = store_root(root, sizeof(root))) < 0)
 		return err;
 	if ((size_t)snprintf(l->dir, sizeof(l->dir), "%s/containers/%s", root, l->name) >=
-	        sizeof(l->dir) - sizeof("/merged"))
+	    sizeof(l->dir) - sizeof("/merged"))
 		return -ENAMETOOLONG;
 	snprintf(l->upper, sizeof(l->upper), "%s/upper", l->dir);
 	snprintf(l->work, sizeof(l->work), "%s/work", l->dir);

@@ -34,8 +34,8 @@ static int append(char *buf, size_t len, size_t *pos, const char *s, bool escape
 	return 0;
 }
 
-int overlay_options(const char *const *lowers, size_t nlowers, const char *upper,
-                    const char *work, bool rootless, char *buf, size_t len)
+int overlay_options(const char *const *lowers, size_t nlowers, const char *upper, const char *work,
+                    bool rootless, char *buf, size_t len)
 {
 	size_t pos = 0;
 	int err = 0;
@@ -98,11 +98,13 @@ int overlay_mount(const char *options, const char *merged)
 		int err = errno;
 		fprintf(stderr, "hako: mount overlay on %s: %s\n", merged, strerror(err));
 		if (err == ENODEV)
-			fputs("hako: this kernel has no overlayfs: load it with `sudo modprobe overlay` "
+			fputs("hako: this kernel has no overlayfs: load it with `sudo modprobe "
+			      "overlay` "
 			      "(CONFIG_OVERLAY_FS); `hako doctor` checks\n",
 			      stderr);
 		else if (err == EINVAL)
-			fputs("hako: (the kernel's reason is in `sudo dmesg | tail`: a layer missing, "
+			fputs("hako: (the kernel's reason is in `sudo dmesg | tail`: a layer "
+			      "missing, "
 			      "upper and work on different file systems, or userxattr before Linux "
 			      "5.11)\n",
 			      stderr);
