@@ -100,7 +100,7 @@ static void test_overlay_options_layers_in_order(void **state)
 {
 	char names[5][24], want[512], buf[4096];
 	const char *lowers[5];
-	size_t n = (size_t)hako_rand_range(1, 5);
+	size_t n = (size_t)hako_rand_range(2, 5);
 	char upper[24], work[24];
 
 	int len = snprintf(want, sizeof(want), "lowerdir=");
