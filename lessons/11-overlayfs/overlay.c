@@ -51,6 +51,7 @@ int overlay_options(const char *const *lowers, size_t nlowers, const char *upper
 	///   what the kernel would refuse before building anything: no lower layer at all
 	///   (-EINVAL), more than OVERLAY_MAX_LAYERS (-E2BIG); and return append()'s -E2BIG when
 	///   the string does not fit. See the README's "The mount options" and task 1.
+	(void)append, (void)pos, (void)err;
 	return -ENOSYS;
 }
 
@@ -192,6 +193,7 @@ static int walk(const char *upper, const char *rel, const char *const *lowers, s
 		///   shows through it any more, so hidden_by_opaque() reports what it hides as 'D'.
 		///   Keep the first error in ERR (the loop then only frees the names). See the
 		///   README's task 4 and `docker diff`.
+		(void)kind, (void)hidden_by_opaque;
 		err = -ENOSYS;
 	}
 	for (int i = 0; i < n; i++)
