@@ -227,8 +227,12 @@ int layer_lowers(const struct container_layer *l, char ***lowers, size_t *nlower
 		if (line[len - 1] == '\n')
 			line[len - 1] = '\0';
 		char **nv = realloc(v, (n + 2) * sizeof(*v));
-		if (!nv)
-			break;
+		if (!nv) {
+			free(line);
+			fclose(f);
+			layer_free_lowers(v);
+			return -ENOMEM;
+		}
 		v = nv;
 		v[n++] = line;
 		v[n] = NULL;
