@@ -137,6 +137,15 @@ static int layer_prepare(const struct hako_config *cfg, struct container_layer *
 		lowers = one;
 		nlowers = 1;
 	}
+	/* A missing layer would fail the mount in the child, with a vaguer message, after the
+	 * layer was made: check them all first. */
+	for (size_t i = 0; i < nlowers; i++) {
+		struct stat st;
+		if (stat(lowers[i], &st) < 0)
+			return report("11", lowers[i], -errno);
+		if (!S_ISDIR(st.st_mode))
+			return report("11", lowers[i], -ENOTDIR);
+	}
 	if ((err = layer_init(cfg->name, l)) < 0) {
 		if (err == -EINVAL)
 			fprintf(stderr,

@@ -7,6 +7,7 @@
 #include "hako_test.h"
 #include "hako.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -544,6 +545,87 @@ static void test_overlay_mount_private(void **state)
 	check_that(!overlay_mounted_here(r), "the overlay is still mounted after the child ended");
 }
 
+/* ---- hako_run() refusing layers before anything is made ---- */
+
+/* Call hako_run() for `--isolate` on LAYERS in a child, with stderr in ERRFILE and the store
+ * at STORE; returns what hako_run returned (a negative errno fits in the exit status as its
+ * negation), or 200 if it returned 0 or more. */
+static int run_layers(const char *const *layers, size_t n, const char *store, const char *errfile)
+{
+	fflush(NULL);
+	pid_t pid = fork();
+	check_that(pid >= 0, "fork: %s", strerror(errno));
+	if (pid == 0) {
+		char *argv[] = {"/bin/true", NULL};
+		struct hako_config cfg = {.argv = argv, .isolate = true, .net = HAKO_NET_HOST};
+		int fd = open(errfile, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		if (fd < 0 || dup2(fd, 2) < 0)
+			_exit(201);
+		setenv("HAKO_ROOT", store, 1);
+		cfg.layers = layers;
+		cfg.nlayers = n;
+		cfg.rootless = geteuid() != 0;
+		int err = hako_run(&cfg);
+		_exit(err < 0 && err > -200 ? -err : 200);
+	}
+	int st;
+	waitpid(pid, &st, 0);
+	check_that(WIFEXITED(st), "hako_run() in a child crashed (signal %d)", WTERMSIG(st));
+	return WEXITSTATUS(st) == 200 ? 200 : -WEXITSTATUS(st);
+}
+
+/* True if STORE has no container layer in it. */
+static bool store_empty(const char *store)
+{
+	char p[PATH_MAX];
+	snprintf(p, sizeof(p), "%s/containers", store);
+	int n = 0;
+	struct dirent **e;
+	int k = scandir(p, &e, NULL, NULL);
+	for (int i = 0; i < k; i++) {
+		n += strcmp(e[i]->d_name, ".") && strcmp(e[i]->d_name, "..");
+		free(e[i]);
+	}
+	if (k >= 0)
+		free(e);
+	return n == 0;
+}
+
+/* This test checks that hako refuses more layers than one overlay mount can take (too many,
+ * or options longer than a page) with a message that says so, before it makes anything. */
+static void test_overlay_hako_too_many_layers(void **state)
+{
+	char *dir = hako_tmpdir();
+	char store[PATH_MAX], errfile[PATH_MAX], layer[PATH_MAX];
+	static const char *many[OVERLAY_MAX_LAYERS + 1];
+	static char names[60][PATH_MAX];
+	/* 60 existing layers with names of ~100 bytes: over one page of options. */
+	size_t n_long = (size_t)hako_rand_range(45, 60);
+
+	snprintf(store, sizeof(store), "%s/store", dir);
+	snprintf(errfile, sizeof(errfile), "%s/stderr", dir);
+	snprintf(layer, sizeof(layer), "%s/layer", dir);
+	make_dir(layer);
+	for (size_t i = 0; i < n_long; i++) {
+		char r[80];
+		memset(r, 'a' + i % 26, sizeof(r) - 1);
+		r[sizeof(r) - 1] = '\0';
+		snprintf(names[i], sizeof(names[i]), "%s/%02zu%s", dir, i, r);
+		make_dir(names[i]);
+		many[i] = names[i];
+	}
+	int err = run_layers(many, n_long, store, errfile);
+	check_int(err, -E2BIG, "hako_run() with layers whose options exceed a page");
+	check_contains(slurp(errfile), "too many", "hako's message for too many layers");
+	check_that(store_empty(store), "hako made a container layer before refusing");
+
+	for (size_t i = 0; i <= OVERLAY_MAX_LAYERS; i++)
+		many[i] = "/"; /* short and existing: only the count is wrong */
+	err = run_layers(many, OVERLAY_MAX_LAYERS + 1, store, errfile);
+	check_int(err, -E2BIG, "hako_run() with OVERLAY_MAX_LAYERS + 1 layers");
+	check_that(store_empty(store), "hako made a container layer before refusing");
+}
+
 /* ---- hako tests ---- */
 
 /* The box of a hako test: a fresh folder with a busybox rootfs and a store (HAKO_ROOT), in a
@@ -1021,16 +1103,14 @@ static void test_overlay_hako_rootless(void **state)
 	check_that(access(p, F_OK) != 0, "hako rm left %s", p);
 }
 
-HAKO_TEST_MAIN(HAKO_TEST(test_overlay_options_layers_in_order),
-               HAKO_TEST(test_overlay_options_rootless), HAKO_TEST(test_overlay_options_escapes),
-               HAKO_TEST(test_overlay_options_limits), HAKO_TEST(test_overlay_kind),
-               HAKO_TEST(test_overlay_diff_lines), HAKO_TEST(test_overlay_mount_stacks_layers),
-               HAKO_TEST(test_overlay_mount_private), HAKO_TEST(test_overlay_hako_write_in_upper),
-               HAKO_TEST(test_overlay_hako_delete_whiteout),
-               HAKO_TEST(test_overlay_hako_opaque_dir), HAKO_TEST(test_overlay_hako_copy_up_attrs),
-               HAKO_TEST(test_overlay_hako_two_containers),
-               HAKO_TEST(test_overlay_hako_gone_after_exit),
-               HAKO_TEST(test_overlay_hako_gone_after_kill),
-               HAKO_TEST(test_overlay_hako_gone_after_term),
-               HAKO_TEST(test_overlay_hako_diff_and_rm), HAKO_TEST(test_overlay_hako_names),
-               HAKO_TEST(test_overlay_hako_rootless));
+HAKO_TEST_MAIN(
+    HAKO_TEST(test_overlay_options_layers_in_order), HAKO_TEST(test_overlay_options_rootless),
+    HAKO_TEST(test_overlay_options_escapes), HAKO_TEST(test_overlay_options_limits),
+    HAKO_TEST(test_overlay_kind), HAKO_TEST(test_overlay_diff_lines),
+    HAKO_TEST(test_overlay_mount_stacks_layers), HAKO_TEST(test_overlay_mount_private),
+    HAKO_TEST(test_overlay_hako_too_many_layers), HAKO_TEST(test_overlay_hako_write_in_upper),
+    HAKO_TEST(test_overlay_hako_delete_whiteout), HAKO_TEST(test_overlay_hako_opaque_dir),
+    HAKO_TEST(test_overlay_hako_copy_up_attrs), HAKO_TEST(test_overlay_hako_two_containers),
+    HAKO_TEST(test_overlay_hako_gone_after_exit), HAKO_TEST(test_overlay_hako_gone_after_kill),
+    HAKO_TEST(test_overlay_hako_gone_after_term), HAKO_TEST(test_overlay_hako_diff_and_rm),
+    HAKO_TEST(test_overlay_hako_names), HAKO_TEST(test_overlay_hako_rootless));
