@@ -1103,14 +1103,69 @@ static void test_overlay_hako_rootless(void **state)
 	check_that(access(p, F_OK) != 0, "hako rm left %s", p);
 }
 
-HAKO_TEST_MAIN(
-    HAKO_TEST(test_overlay_options_layers_in_order), HAKO_TEST(test_overlay_options_rootless),
-    HAKO_TEST(test_overlay_options_escapes), HAKO_TEST(test_overlay_options_limits),
-    HAKO_TEST(test_overlay_kind), HAKO_TEST(test_overlay_diff_lines),
-    HAKO_TEST(test_overlay_mount_stacks_layers), HAKO_TEST(test_overlay_mount_private),
-    HAKO_TEST(test_overlay_hako_too_many_layers), HAKO_TEST(test_overlay_hako_write_in_upper),
-    HAKO_TEST(test_overlay_hako_delete_whiteout), HAKO_TEST(test_overlay_hako_opaque_dir),
-    HAKO_TEST(test_overlay_hako_copy_up_attrs), HAKO_TEST(test_overlay_hako_two_containers),
-    HAKO_TEST(test_overlay_hako_gone_after_exit), HAKO_TEST(test_overlay_hako_gone_after_kill),
-    HAKO_TEST(test_overlay_hako_gone_after_term), HAKO_TEST(test_overlay_hako_diff_and_rm),
-    HAKO_TEST(test_overlay_hako_names), HAKO_TEST(test_overlay_hako_rootless));
+/* This test checks that a container runs on a stack of read-only layers given in the
+ * configuration (as lesson 12 gives an image's layers, top first): the top layer's file
+ * wins, its whiteout hides a file of the bottom layer, and --rm leaves nothing. */
+static void test_overlay_hako_layer_stack(void **state)
+{
+	struct box b;
+	char top[PATH_MAX], p[PATH_MAX], outfile[PATH_MAX], errfile[PATH_MAX], script[256];
+	char file[12], text[24];
+
+	box_setup(&b, true);
+	hako_rand_name(file, sizeof(file) - 1);
+	hako_rand_name(text, sizeof(text) - 1);
+	snprintf(top, sizeof(top), "%s/top", b.dir);
+	make_dir(top);
+	snprintf(p, sizeof(p), "%s/%s", top, file);
+	hako_write_file(p, text);
+	snprintf(p, sizeof(p), "%s/%s", top, b.marker); /* the top layer deletes the marker */
+	make_whiteout(p);
+	snprintf(outfile, sizeof(outfile), "%s/out", b.dir);
+	snprintf(errfile, sizeof(errfile), "%s/err", b.dir);
+	snprintf(script, sizeof(script), "cat /%s; test -e /%s && echo marker-seen; ls /bin/sh",
+	         file, b.marker);
+
+	fflush(NULL);
+	pid_t pid = fork();
+	check_that(pid >= 0, "fork: %s", strerror(errno));
+	if (pid == 0) {
+		char *argv[] = {"/bin/sh", "-c", script, NULL};
+		const char *layers[] = {top, b.rootfs};
+		struct hako_config cfg = {.argv = argv, .isolate = true, .net = HAKO_NET_HOST};
+		int out = open(outfile, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		int err = open(errfile, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		if (out < 0 || err < 0 || dup2(out, 1) < 0 || dup2(err, 2) < 0)
+			_exit(201);
+		cfg.layers = layers;
+		cfg.nlayers = 2;
+		cfg.rm = true;
+		int code = hako_run(&cfg);
+		fflush(NULL);
+		_exit(code < 0 ? 200 : code);
+	}
+	int st;
+	waitpid(pid, &st, 0);
+	check_that(WIFEXITED(st), "hako_run() in a child crashed (signal %d)", WTERMSIG(st));
+	check_that(WEXITSTATUS(st) == 0, "hako_run() on two layers: exit %d; stderr: %s",
+	           WEXITSTATUS(st), slurp(errfile));
+	snprintf(p, sizeof(p), "%s/bin/sh\n", text);
+	check_str(slurp(outfile), p, "what the container saw on the layer stack");
+	check_that(store_empty(b.store), "--rm left a container layer in the store");
+	check_that(!overlay_mounted_here(b.store), "an overlay is still mounted");
+}
+
+HAKO_TEST_MAIN(HAKO_TEST(test_overlay_options_layers_in_order),
+               HAKO_TEST(test_overlay_options_rootless), HAKO_TEST(test_overlay_options_escapes),
+               HAKO_TEST(test_overlay_options_limits), HAKO_TEST(test_overlay_kind),
+               HAKO_TEST(test_overlay_diff_lines), HAKO_TEST(test_overlay_mount_stacks_layers),
+               HAKO_TEST(test_overlay_mount_private), HAKO_TEST(test_overlay_hako_too_many_layers),
+               HAKO_TEST(test_overlay_hako_write_in_upper),
+               HAKO_TEST(test_overlay_hako_delete_whiteout),
+               HAKO_TEST(test_overlay_hako_opaque_dir), HAKO_TEST(test_overlay_hako_copy_up_attrs),
+               HAKO_TEST(test_overlay_hako_two_containers),
+               HAKO_TEST(test_overlay_hako_gone_after_exit),
+               HAKO_TEST(test_overlay_hako_gone_after_kill),
+               HAKO_TEST(test_overlay_hako_gone_after_term),
+               HAKO_TEST(test_overlay_hako_diff_and_rm), HAKO_TEST(test_overlay_hako_names),
+               HAKO_TEST(test_overlay_hako_rootless), HAKO_TEST(test_overlay_hako_layer_stack));
