@@ -20,6 +20,8 @@ enum opt_id {
 	OPT_CPUS,
 	OPT_PIDS,
 	OPT_STATS,
+	OPT_NAME,
+	OPT_RM,
 	OPT_HELP,
 };
 
@@ -40,6 +42,8 @@ static const struct run_option {
     {"cpus", "N", OPT_CPUS, "07", "CPU limit in CPUs: 0.5 is half of one CPU"},
     {"pids-limit", "N", OPT_PIDS, "07", "at most N processes (-1: no limit)"},
     {"stats", NULL, OPT_STATS, "08", "print CPU time, peak memory and pids at exit"},
+    {"name", "NAME", OPT_NAME, "11", "name the container (and its kept layer); default: an id"},
+    {"rm", NULL, OPT_RM, "11", "remove the container's layer when it exits"},
     {"help", NULL, OPT_HELP, "01", "show this help"},
 };
 #define N_RUN_OPTIONS (sizeof(run_options) / sizeof(run_options[0]))
@@ -54,6 +58,10 @@ static void usage(FILE *f)
 	      "  run [OPTIONS] [ROOTFS] CMD [ARG...]   run CMD, isolated as the options ask\n"
 	      "  stats [--no-stream] PID               docker-stats view of a running container "
 	      "(lesson 08)\n"
+	      "  diff NAME                             what container NAME changed: A/C/D lines "
+	      "(lesson 11)\n"
+	      "  rm NAME                               remove container NAME's kept layer (lesson "
+	      "11)\n"
 	      "  doctor                                what this machine supports (lesson 00)\n"
 	      "  help                                  show this help\n"
 	      "\n"
@@ -72,6 +80,9 @@ static void run_usage(FILE *f)
 	      "/usr/bin, /sbin, /usr/sbin), and it gets its own /proc, a read-only /sys and a\n"
 	      "minimal /dev. `make rootfs` builds a busybox one in build/rootfs. The first word\n"
 	      "after the options is ROOTFS when it is a folder; --rootfs DIR says so explicitly.\n"
+	      "ROOTFS is never written: the container's / is an overlay with a layer of its own\n"
+	      "on top (lesson 11), kept after it exits unless --rm (`hako diff`, `hako rm`), in\n"
+	      "/var/lib/hako (root), ~/.local/share/hako (rootless) or $HAKO_ROOT.\n"
 	      "Example: sudo hako run build/rootfs /bin/sh\n"
 	      "\n"
 	      "Options:\n",
@@ -165,6 +176,16 @@ static int cmd_run(int argc, char **argv)
 		case OPT_STATS:
 			cfg.stats = true;
 			break;
+		case OPT_NAME:
+			if (store_check_name(optarg) < 0)
+				return bad_value(
+				    "name", optarg, -EINVAL,
+				    "name (letters, digits, '_', '.', '-'; at most 64)", "11");
+			cfg.name = optarg;
+			break;
+		case OPT_RM:
+			cfg.rm = true;
+			break;
 		case 'h':
 		case OPT_HELP:
 			run_usage(stdout);
@@ -232,6 +253,64 @@ static int cmd_stats(int argc, char **argv)
 	return err < 0 ? 1 : 0;
 }
 
+/* Find the kept layer of container ARGV[1] for `hako CMD NAME`; prints why not. */
+static int open_layer(int argc, char **argv, const char *cmd, struct container_layer *l)
+{
+	int err;
+
+	if (argc != 2 || argv[1][0] == '-') {
+		fprintf(stderr, "usage: hako %s NAME\n", cmd);
+		return -EINVAL;
+	}
+	err = layer_init(argv[1], l);
+	if (err == -EINVAL)
+		fprintf(stderr, "hako %s: '%s' is not a container name\n", cmd, argv[1]);
+	else if (err < 0)
+		fprintf(stderr, "hako %s: container store: %s\n", cmd, strerror(-err));
+	else if (access(l->dir, F_OK) < 0)
+		fprintf(stderr, "hako %s: no such container: %s\n", cmd, argv[1]), err = -ENOENT;
+	return err;
+}
+
+/* `hako diff NAME`: what the container's layer adds, changes and deletes (lesson 11). */
+static int cmd_diff(int argc, char **argv)
+{
+	struct container_layer l;
+	char **lowers;
+	size_t n;
+	int err;
+
+	if (open_layer(argc, argv, "diff", &l) < 0)
+		return 1;
+	if ((err = layer_lowers(&l, &lowers, &n)) < 0) {
+		fprintf(stderr, "hako diff: %s/lowers: %s\n", l.dir, strerror(-err));
+		return 1;
+	}
+	err = overlay_diff(l.upper, (const char *const *)lowers, n, stdout);
+	layer_free_lowers(lowers);
+	if (err == -ENOSYS)
+		fputs("hako diff: not implemented yet (lesson 11)\n", stderr);
+	else if (err < 0)
+		fprintf(stderr, "hako diff: %s: %s\n", l.upper, strerror(-err));
+	return err < 0 ? 1 : 0;
+}
+
+/* `hako rm NAME`: remove a container's kept layer (lesson 11; lesson 14 adds running ones). */
+static int cmd_rm(int argc, char **argv)
+{
+	struct container_layer l;
+	int err;
+
+	if (open_layer(argc, argv, "rm", &l) < 0)
+		return 1;
+	if ((err = layer_remove(&l)) < 0) {
+		fprintf(stderr, "hako rm: %s: %s\n", l.dir, strerror(-err));
+		return 1;
+	}
+	puts(l.name);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
@@ -242,6 +321,10 @@ int main(int argc, char **argv)
 		return cmd_run(argc - 1, argv + 1);
 	if (strcmp(argv[1], "stats") == 0)
 		return cmd_stats(argc - 1, argv + 1);
+	if (strcmp(argv[1], "diff") == 0)
+		return cmd_diff(argc - 1, argv + 1);
+	if (strcmp(argv[1], "rm") == 0)
+		return cmd_rm(argc - 1, argv + 1);
 	if (strcmp(argv[1], "doctor") == 0)
 		return doctor_report() < 0 ? 1 : 0;
 	if (strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0 ||

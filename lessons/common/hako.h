@@ -2,7 +2,10 @@
 #ifndef HAKO_H
 #define HAKO_H
 
+#include <limits.h>
 #include <stdbool.h>
+#include <stdio.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 /*
@@ -24,7 +27,7 @@
  *                                                 └─ exec CMD       (01)
  *   wait, forward signals (03)
  *   report OOM, stats     (07, 08)
- *   clean up              (06, 07)
+ *   clean up              (06, 07, 11)
  *
  * Every function returns 0 (or a value) on success and a negative errno on failure. A lesson
  * that is not done yet returns -ENOSYS, and hako says "not implemented yet (lesson NN)".
@@ -53,6 +56,13 @@ struct hako_config {
 	long pids_limit;
 
 	bool stats; /* print a summary when the container exits (lesson 08) */
+
+	/* The container's filesystem: an overlay of read-only layers and a writable layer of
+	 * its own, kept in the store under its name (lesson 11). */
+	const char *name;          /* --name, or NULL: a generated id */
+	bool rm;                   /* --rm: remove the container's layer when it exits */
+	const char *const *layers; /* read-only layers, top first (lesson 12, from an image); */
+	size_t nlayers;            /* NULL / 0: the rootfs folder is the one lower layer */
 };
 
 /* True when CFG asks for any namespace, i.e. hako must clone() rather than fork(). */
@@ -273,5 +283,69 @@ int stats_print_summary(struct hako_cgroup *cg, long long wall_us);
 /* `hako stats PID`: a docker-stats line for PID's container every second, COUNT lines (or
  * until it exits when COUNT is 0). -ESRCH: no such container; -ENOENT: it went away. */
 int stats_watch(pid_t pid, int count);
+
+/* ---- lesson 11: overlayfs — read-only layers and a writable container layer (overlay.c) ---- */
+
+/* The kernel's limit on lower layers in one overlay mount (OVL_MAX_STACK). */
+#define OVERLAY_MAX_LAYERS 500
+
+/* Build the options of an overlay mount into BUF (LEN bytes, NUL included):
+ * "lowerdir=L1:L2:...,upperdir=UPPER,workdir=WORK", with ",userxattr" added when ROOTLESS.
+ * LOWERS are NLOWERS folders, top first. A ':' ',' or '\' in a path is escaped with a '\'.
+ * 0; -EINVAL if NLOWERS is 0; -E2BIG if NLOWERS > OVERLAY_MAX_LAYERS or the string does not
+ * fit in LEN bytes (mount(2) reads at most one page of options). */
+int overlay_options(const char *const *lowers, size_t nlowers, const char *upper, const char *work,
+                    bool rootless, char *buf, size_t len);
+/* In the child, in its new mount namespace: make every mount private (so nothing reaches the
+ * host), then mount an overlay with OPTIONS on MERGED. 0 or a negative errno (printed):
+ * -ENODEV when the kernel has no overlayfs. */
+int overlay_mount(const char *options, const char *merged);
+
+/* What an entry of an upper (or lower) layer means to overlayfs. */
+enum overlay_kind {
+	OVERLAY_ENTRY,    /* an ordinary file, folder, symlink, ... */
+	OVERLAY_WHITEOUT, /* a deleted name: a character device 0/0 */
+	OVERLAY_OPAQUE,   /* a folder that hides everything below it in lower layers */
+};
+/* The kind of the entry at PATH, whose lstat(2) is ST. A folder is opaque when its xattr
+ * trusted.overlay.opaque (rootful) or user.overlay.opaque (userxattr) is "y". */
+enum overlay_kind overlay_kind(const char *path, const struct stat *st);
+/* `hako diff`: the changes a container's UPPER layer makes to LOWERS (top first), as
+ * `docker diff` prints them: "A /path" added, "C /path" changed, "D /path" deleted, one a
+ * line, sorted by path, to OUT. 0 or a negative errno. */
+int overlay_diff(const char *upper, const char *const *lowers, size_t nlowers, FILE *out);
+
+/* The container store (lessons/common/store.c; lesson 12 keeps its images there too). */
+#define STORE_NAME_MAX 64
+/* The store's folder: $HAKO_ROOT if set; else /var/lib/hako as root; else
+ * $XDG_DATA_HOME/hako, or ~/.local/share/hako. 0, -ENOENT (no HOME) or -ENAMETOOLONG. */
+int store_root(char *buf, size_t len);
+/* 0 if NAME can name a container: 1 to STORE_NAME_MAX bytes of [a-zA-Z0-9_.-], starting
+ * with a letter or digit (as docker). -EINVAL if not. */
+int store_check_name(const char *name);
+/* rm -rf PATH, also folders without write or search permission (their owner may change
+ * them), never crossing into another mounted file system. 0 or a negative errno. */
+int store_remove_tree(const char *path);
+
+/* A container's layer in the store: STORE/containers/NAME/{upper,work,merged,lowers}. */
+struct container_layer {
+	char name[STORE_NAME_MAX + 1];
+	char dir[PATH_MAX];    /* STORE/containers/NAME */
+	char upper[PATH_MAX];  /* the container's writes */
+	char work[PATH_MAX];   /* overlayfs's scratch folder, on the same file system */
+	char merged[PATH_MAX]; /* the mount point of the overlay: the container's / */
+};
+/* Fill L's paths for NAME (NULL: a new random 12-hex-digit id). Makes nothing. 0, -EINVAL
+ * (bad name) or an error of store_root(). */
+int layer_init(const char *name, struct container_layer *l);
+/* Make L's folders and record LOWERS (absolute paths, top first) in L->dir/lowers.
+ * -EEXIST if a container of that name exists already; nothing is left behind on error. */
+int layer_create(const struct container_layer *l, const char *const *lowers, size_t nlowers);
+/* The lower layers recorded for L: a malloc'd NULL-terminated array (free with
+ * layer_free_lowers). -ENOENT if L does not exist. */
+int layer_lowers(const struct container_layer *l, char ***lowers, size_t *nlowers);
+void layer_free_lowers(char **lowers);
+/* Remove L's folder and everything in it. -ENOENT if it does not exist. */
+int layer_remove(const struct container_layer *l);
 
 #endif

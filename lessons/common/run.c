@@ -17,6 +17,9 @@ struct child_ctx {
 	const struct hako_config *cfg;
 	int go[2];     /* the child waits on go[0] for the parent's "go" (lesson 05) */
 	bool cgroupns; /* a cgroup namespace, made once the parent attached the child (07) */
+	/* The container's root: its overlay (lesson 11), or the rootfs folder itself. */
+	const char *overlay_options; /* NULL: no overlay (no rootfs, or lesson 11 not done) */
+	const char *root;            /* the merged folder, or cfg->rootfs */
 };
 
 bool hako_config_isolated(const struct hako_config *cfg)
@@ -64,7 +67,17 @@ static int child_main(void *arg)
 		report("06", "loopback", err);
 		goto bad;
 	}
-	if (cfg->rootfs && (err = mount_enter_rootfs(cfg->rootfs)) < 0) {
+	if (ctx->overlay_options && (err = overlay_mount(ctx->overlay_options, ctx->root)) < 0) {
+		if (err != -ENOSYS || !cfg->rootfs) {
+			report("11", "overlay", err);
+			goto bad;
+		}
+		fputs("hako: warning: the container writes straight into its rootfs: overlay: not "
+		      "implemented yet (lesson 11)\n",
+		      stderr);
+		ctx->root = cfg->rootfs;
+	}
+	if (ctx->root && (err = mount_enter_rootfs(ctx->root)) < 0) {
 		report("04", "enter rootfs", err);
 		goto bad;
 	}
@@ -100,6 +113,80 @@ static int run_plain(const struct hako_config *cfg)
 	return code;
 }
 
+/*
+ * Lesson 11: the container's own layer. Fills L (the folders in the store) and OPTS (the
+ * overlay's mount options, PAGE bytes) and makes the folders. Returns 1 when there is an
+ * overlay to mount, 0 when there is none (no rootfs, or lesson 11 is not done yet: a warning
+ * then, and the rootfs is used as it is), or a negative errno after saying why.
+ */
+static int layer_prepare(const struct hako_config *cfg, struct container_layer *l, char *opts,
+                         size_t page)
+{
+	const char *const *lowers = cfg->layers;
+	size_t nlowers = cfg->nlayers;
+	char rootfs[PATH_MAX];
+	const char *one[] = {rootfs};
+	int err;
+
+	if (!lowers || nlowers == 0) {
+		if (!cfg->rootfs)
+			return 0;
+		/* Absolute: `hako diff` reads the list later, from anywhere. */
+		if (!realpath(cfg->rootfs, rootfs))
+			return report("11", cfg->rootfs, -errno);
+		lowers = one;
+		nlowers = 1;
+	}
+	/* A missing layer would fail the mount in the child, with a vaguer message, after the
+	 * layer was made: check them all first. */
+	for (size_t i = 0; i < nlowers; i++) {
+		struct stat st;
+		if (stat(lowers[i], &st) < 0)
+			return report("11", lowers[i], -errno);
+		if (!S_ISDIR(st.st_mode))
+			return report("11", lowers[i], -ENOTDIR);
+	}
+	if ((err = layer_init(cfg->name, l)) < 0) {
+		if (err == -EINVAL)
+			fprintf(stderr,
+			        "hako: --name '%s': a name is 1 to %d letters, digits, '_', '.' or "
+			        "'-', starting with a letter or digit\n",
+			        cfg->name, STORE_NAME_MAX);
+		else
+			report("11", "container store (set HAKO_ROOT, or HOME)", err);
+		return err;
+	}
+	err = overlay_options(lowers, nlowers, l->upper, l->work, cfg->rootless, opts, page);
+	if (err == -ENOSYS) {
+		if (!cfg->rootfs)
+			return report("11", "overlay options", err);
+		fputs("hako: warning: the container writes straight into its rootfs: overlay: not "
+		      "implemented yet (lesson 11)\n",
+		      stderr);
+		return 0;
+	}
+	if (err == -E2BIG) {
+		fprintf(stderr,
+		        "hako: %zu layers: too many for one overlay mount (at most %d, and the "
+		        "options must fit in one page, %zu bytes, with their paths)\n",
+		        nlowers, OVERLAY_MAX_LAYERS, page);
+		return err;
+	}
+	if (err < 0)
+		return report("11", "overlay options", err);
+	if ((err = layer_create(l, lowers, nlowers)) < 0) {
+		if (err == -EEXIST)
+			fprintf(stderr,
+			        "hako: a container named '%s' exists already: `hako rm %s` removes "
+			        "it\n",
+			        l->name, l->name);
+		else
+			report("11", l->dir, err);
+		return err;
+	}
+	return 1;
+}
+
 static long long now_us(void)
 {
 	struct timespec ts;
@@ -110,8 +197,12 @@ static long long now_us(void)
 
 int hako_run(const struct hako_config *cfg)
 {
-	struct child_ctx ctx = {.cfg = cfg, .go = {-1, -1}};
+	struct child_ctx ctx = {.cfg = cfg, .go = {-1, -1}, .root = cfg->rootfs};
 	struct hako_cgroup *cg = NULL;
+	struct container_layer layer;
+	bool layer_made = false, started = false;
+	long page = sysconf(_SC_PAGESIZE);
+	char *opts = NULL;
 	char host_if[16] = "";
 	char name[32];
 	int flags, err, code = -1;
@@ -153,7 +244,20 @@ int hako_run(const struct hako_config *cfg)
 	sigaddset(&fwd, SIGHUP);
 	sigprocmask(SIG_BLOCK, &fwd, &old_mask);
 
-	/* 2. The cgroup exists before the child, so the child can join it before exec. */
+	/* 2. The container's layer (lesson 11), then its cgroup: both exist before the child,
+	 * which mounts the one and joins the other before exec. */
+	if ((cfg->rootfs || cfg->nlayers) && !(opts = malloc(page))) {
+		err = report("11", "overlay options", -ENOMEM);
+		goto bad;
+	}
+	if (opts && (err = layer_prepare(cfg, &layer, opts, (size_t)page)) < 0)
+		goto bad;
+	if (opts && err > 0) {
+		layer_made = true;
+		ctx.overlay_options = opts;
+		ctx.root = layer.merged;
+	}
+
 	snprintf(name, sizeof(name), "hako-%d", (int)getpid());
 	if (limits && (err = cgroup_create(cfg, name, &cg)) < 0) {
 		report("07", "cgroup", err);
@@ -209,6 +313,7 @@ int hako_run(const struct hako_config *cfg)
 		report("05", "go", err);
 		goto bad;
 	}
+	started = true;
 	code = container_wait(pid);
 	if (code < 0) {
 		err = report("03", "wait", code);
@@ -237,5 +342,16 @@ bad:
 	if (host_if[0])
 		net_veth_destroy(host_if);
 	cgroup_destroy(cg);
+	/* The layer outlives the container unless --rm asked, or it never ran. */
+	if (layer_made && (cfg->rm || !started)) {
+		if ((code = layer_remove(&layer)) < 0)
+			report("11", layer.dir, code);
+	} else if (layer_made && !cfg->name) {
+		fprintf(stderr,
+		        "hako: container %s kept: `hako diff %s` shows its changes, "
+		        "`hako rm %s` removes it\n",
+		        layer.name, layer.name, layer.name);
+	}
+	free(opts);
 	return err;
 }
