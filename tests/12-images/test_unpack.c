@@ -1,0 +1,443 @@
+/* test_unpack.c: graded tests for lesson 12's unpacker — a layer lands where its names say,
+ * and only there. Each hostile archive is unpacked into BOX/root next to a marker in BOX that
+ * no entry may reach; the test checks the marker afterwards, never trusting the return value
+ * alone. */
+#include "hako_test.h"
+#include "hako.h"
+#include "images_test.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+/* A layer folder (BOX/root) with a marker beside it (BOX/MARKER holding SECRET). */
+struct box {
+	char *dir;
+	char root[PATH_MAX], marker[PATH_MAX], marker_name[16], secret[24];
+};
+
+static int flags_here(void)
+{
+	return geteuid() == 0 ? 0 : LAYER_ROOTLESS;
+}
+
+static void box_make(struct box *b)
+{
+	b->dir = hako_tmpdir();
+	snprintf(b->root, sizeof(b->root), "%s/root", b->dir);
+	check_that(mkdir(b->root, 0755) == 0, "mkdir %s: %s", b->root, strerror(errno));
+	hako_rand_name(b->marker_name, 10);
+	hako_rand_name(b->secret, 20);
+	snprintf(b->marker, sizeof(b->marker), "%s/%s", b->dir, b->marker_name);
+	hako_write_file(b->marker, b->secret);
+}
+
+/* The marker beside the layer still holds its secret, and is the only file named so. */
+static void box_check_marker(struct box *b, const char *attack)
+{
+	char buf[64] = "";
+	struct stat st;
+	int fd = open(b->marker, O_RDONLY | O_NOFOLLOW);
+
+	check_that(fd >= 0, "%s: the marker outside the layer is gone (%s)", attack,
+	           strerror(errno));
+	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+	fstat(fd, &st);
+	close(fd);
+	buf[n > 0 ? n : 0] = '\0';
+	check_that(strcmp(buf, b->secret) == 0,
+	           "%s: the marker outside the layer was overwritten (it holds \"%s\")", attack,
+	           buf);
+	check_int(st.st_nlink, 1, "links to the marker outside the layer (a hard link was made)");
+}
+
+static void read_text(const char *path, char *buf, size_t len)
+{
+	int fd = open(path, O_RDONLY | O_NOFOLLOW);
+	check_that(fd >= 0, "%s: %s", path, strerror(errno));
+	ssize_t n = read(fd, buf, len - 1);
+	close(fd);
+	buf[n > 0 ? n : 0] = '\0';
+}
+
+/* This test checks that a layer of random folders, files, symlinks, hard links and fifos is
+ * unpacked with each one's content, mode, times, link target (and owner, as root). */
+void test_unpack_tree(void **state)
+{
+	struct box b;
+	struct tarbuf t = {0};
+	char bad[256], names[8][32], data[8][300], path[PATH_MAX + 64];
+	unsigned int modes[8];
+	long long mtimes[8], sizes[8], uid = hako_rand_range(1, 60000),
+	                               gid = hako_rand_range(1, 60000);
+	bool root = geteuid() == 0;
+
+	box_make(&b);
+	tb_add(&t, &(struct tb_entry){.name = "./", .type = '5', .mode = 0755}, "");
+	tb_add(&t, &(struct tb_entry){.name = "./sub/", .type = '5', .mode = 0750, .mtime = 1000},
+	       "");
+	for (int i = 0; i < 8; i++) {
+		hako_rand_name(names[i], 12);
+		modes[i] = (unsigned int)hako_rand_range(0400, 0777);
+		mtimes[i] = hako_rand_range(1, 2000000000);
+		sizes[i] = hako_rand_range(0, 299);
+		for (long long k = 0; k < sizes[i]; k++)
+			data[i][k] = (char)hako_rand();
+		char name[64];
+		snprintf(name, sizeof(name), "./sub/%s", names[i]);
+		tb_add(&t,
+		       &(struct tb_entry){.name = name,
+		                          .type = '0',
+		                          .mode = modes[i],
+		                          .mtime = mtimes[i],
+		                          .size = sizes[i],
+		                          .uid = uid,
+		                          .gid = gid},
+		       data[i]);
+	}
+	char link_target[40];
+	hako_rand_name(link_target, 20);
+	tb_add(
+	    &t,
+	    &(struct tb_entry){
+	        .name = "sub/sym", .type = '2', .link = link_target, .mode = 0777, .mtime = 12345},
+	    "");
+	char hl_src[64];
+	snprintf(hl_src, sizeof(hl_src), "sub/%s", names[0]);
+	tb_add(&t, &(struct tb_entry){.name = "sub/hard", .type = '1', .link = hl_src}, "");
+	tb_add(&t, &(struct tb_entry){.name = "sub/fifo", .type = '6', .mode = 0640}, "");
+	tb_end(&t);
+
+	check_int(tb_unpack(&t, b.root, flags_here(), bad, sizeof(bad)), 0, "layer_unpack");
+	for (int i = 0; i < 8; i++) {
+		struct stat st;
+		char got[300];
+		snprintf(path, sizeof(path), "%s/sub/%s", b.root, names[i]);
+		check_that(lstat(path, &st) == 0, "sub/%s was not unpacked: %s", names[i],
+		           strerror(errno));
+		check_that(S_ISREG(st.st_mode), "sub/%s is not a regular file", names[i]);
+		check_int(st.st_mode & 07777, modes[i], "the mode of a file");
+		check_int(st.st_size, sizes[i], "the size of a file");
+		check_int(st.st_mtime, mtimes[i], "the mtime of a file");
+		if (root) {
+			check_int(st.st_uid, uid, "the owner of a file (uid)");
+			check_int(st.st_gid, gid, "the group of a file (gid)");
+		}
+		int fd = open(path, O_RDONLY);
+		ssize_t n = read(fd, got, sizeof(got));
+		close(fd);
+		check_that(n == sizes[i] && memcmp(got, data[i], (size_t)n) == 0,
+		           "sub/%s: the content differs from the archive's", names[i]);
+	}
+	char target[64] = "";
+	snprintf(path, sizeof(path), "%s/sub/sym", b.root);
+	ssize_t n = readlink(path, target, sizeof(target) - 1);
+	target[n > 0 ? n : 0] = '\0';
+	check_str(target, link_target, "the symlink's target");
+	struct stat a, h, f, d;
+	snprintf(path, sizeof(path), "%s/sub/%s", b.root, names[0]);
+	stat(path, &a);
+	snprintf(path, sizeof(path), "%s/sub/hard", b.root);
+	check_that(lstat(path, &h) == 0 && h.st_ino == a.st_ino,
+	           "sub/hard is not a hard link of sub/%s (another inode, or missing)", names[0]);
+	snprintf(path, sizeof(path), "%s/sub/fifo", b.root);
+	check_that(lstat(path, &f) == 0 && S_ISFIFO(f.st_mode), "sub/fifo is not a fifo");
+	snprintf(path, sizeof(path), "%s/sub", b.root);
+	check_that(lstat(path, &d) == 0 && S_ISDIR(d.st_mode), "sub is not a folder");
+	check_int(d.st_mode & 07777, 0750, "the mode of the folder sub");
+	tb_free(&t);
+}
+
+/* This test checks that an entry whose folders were never in the archive gets them made. */
+void test_unpack_missing_folders(void **state)
+{
+	struct box b;
+	struct tarbuf t = {0};
+	char bad[256], a[12], c[12], name[64], path[PATH_MAX + 64], got[32];
+
+	box_make(&b);
+	hako_rand_name(a, 8);
+	hako_rand_name(c, 8);
+	snprintf(name, sizeof(name), "%s/b/%s", a, c);
+	tb_add(&t, &(struct tb_entry){.name = name, .type = '0', .mode = 0644, .size = 5}, "hello");
+	tb_end(&t);
+	check_int(tb_unpack(&t, b.root, flags_here(), bad, sizeof(bad)), 0,
+	          "layer_unpack of a file whose folders have no entries");
+	snprintf(path, sizeof(path), "%s/%s", b.root, name);
+	read_text(path, got, sizeof(got));
+	check_str(got, "hello", "the file's content");
+	tb_free(&t);
+}
+
+/* This test checks that a later entry replaces an earlier one of the same name: a file
+ * replaces a symlink (and is not written through it), a folder over a folder stays. */
+void test_unpack_replaces(void **state)
+{
+	struct box b;
+	struct tarbuf t = {0};
+	char bad[256], path[PATH_MAX + 64], got[64];
+
+	box_make(&b);
+	/* "f" first points at the marker outside; the file "f" that follows must replace the
+	 * link, not write through it. */
+	tb_add(&t, &(struct tb_entry){.name = "f", .type = '2', .link = b.marker, .mode = 0777},
+	       "");
+	tb_add(&t, &(struct tb_entry){.name = "f", .type = '0', .mode = 0644, .size = 6}, "inside");
+	tb_add(&t, &(struct tb_entry){.name = "d/", .type = '5', .mode = 0755}, "");
+	tb_add(&t, &(struct tb_entry){.name = "d/keep", .type = '0', .mode = 0644, .size = 4},
+	       "kept");
+	tb_add(&t, &(struct tb_entry){.name = "d", .type = '5', .mode = 0700}, "");
+	tb_end(&t);
+	check_int(tb_unpack(&t, b.root, flags_here(), bad, sizeof(bad)), 0, "layer_unpack");
+	box_check_marker(&b, "a file entry after a symlink of the same name");
+	struct stat st;
+	snprintf(path, sizeof(path), "%s/f", b.root);
+	check_that(lstat(path, &st) == 0 && S_ISREG(st.st_mode), "f is not a regular file");
+	read_text(path, got, sizeof(got));
+	check_str(got, "inside", "the content of f");
+	snprintf(path, sizeof(path), "%s/d/keep", b.root);
+	read_text(path, got, sizeof(got));
+	check_str(got, "kept", "d/keep after a second entry for the folder d");
+	tb_free(&t);
+}
+
+/* Unpack one hostile archive T into B and check it was refused naming WANT_BAD. */
+static void expect_refused(struct box *b, struct tarbuf *t, const char *want_bad,
+                           const char *attack)
+{
+	char bad[PATH_MAX];
+	int err = tb_unpack(t, b->root, flags_here(), bad, sizeof(bad));
+
+	box_check_marker(b, attack);
+	if (err >= 0)
+		fail_msg("%s: layer_unpack returned %d: it must refuse the entry (-EINVAL)", attack,
+		         err);
+	check_int(err, -EINVAL, attack);
+	check_str(bad, want_bad, "the entry layer_unpack blames (BAD)");
+}
+
+/* This test checks that names with ".." that climb out of the layer are refused, and that
+ * nothing outside the layer changes. */
+void test_unpack_dotdot(void **state)
+{
+	struct box b;
+	char name[PATH_MAX];
+
+	for (int i = 0; i < 3; i++) {
+		struct tarbuf t = {0};
+		box_make(&b);
+		snprintf(name, sizeof(name), "%s%s",
+		         i == 0   ? "../"
+		         : i == 1 ? "./a/../../"
+		                  : "a/b/../../../",
+		         b.marker_name);
+		tb_add(&t, &(struct tb_entry){.name = "a/", .type = '5', .mode = 0755}, "");
+		tb_add(&t, &(struct tb_entry){.name = name, .type = '0', .mode = 0644, .size = 6},
+		       "evil!\n");
+		tb_end(&t);
+		expect_refused(&b, &t, name, "a file named with \"..\"");
+		tb_free(&t);
+	}
+}
+
+/* This test checks that an absolute name (the host's path of the marker) is refused. */
+void test_unpack_absolute(void **state)
+{
+	struct box b;
+	struct tarbuf t = {0};
+
+	box_make(&b);
+	tb_add(&t, &(struct tb_entry){.name = b.marker, .type = '0', .mode = 0644, .size = 6},
+	       "evil!\n");
+	tb_end(&t);
+	expect_refused(&b, &t, b.marker, "a file with an absolute name");
+	tb_free(&t);
+}
+
+/* This test checks the symlink-then-write attack (CVE-2018-15664's class): a symlink to a
+ * folder outside, then a file "through" it. Symlinks with ".." are normal in real images
+ * (usr/lib/x -> ../../lib/x), so the link itself is unpacked; what goes through it must
+ * land inside the layer. */
+void test_unpack_symlink_escape(void **state)
+{
+	struct box b;
+	char bad[256], name[64], path[PATH_MAX + 64], got[32];
+
+	for (int i = 0; i < 2; i++) {
+		struct tarbuf t = {0};
+		box_make(&b);
+		tb_add(&t, &(struct tb_entry){.name = "ok", .type = '0', .mode = 0644, .size = 2},
+		       "ok");
+		/* The link points at BOX (absolute) or climbs to it (relative). */
+		tb_add(&t,
+		       &(struct tb_entry){.name = "esc",
+		                          .type = '2',
+		                          .link = i == 0 ? b.dir : "../../../../../../..",
+		                          .mode = 0777},
+		       "");
+		snprintf(name, sizeof(name), "esc/%s", b.marker_name);
+		tb_add(&t, &(struct tb_entry){.name = name, .type = '0', .mode = 0644, .size = 6},
+		       "evil!\n");
+		tb_end(&t);
+		int err = tb_unpack(&t, b.root, flags_here(), bad, sizeof(bad));
+		box_check_marker(&b, i == 0 ? "a file written through a symlink to an absolute path"
+		                            : "a file written through a symlink of \"..\"s");
+		snprintf(path, sizeof(path), "%s/ok", b.root);
+		check_that(access(path, F_OK) == 0,
+		           "the harmless entry before the attack was not unpacked (layer_unpack "
+		           "returned %d)",
+		           err);
+		snprintf(path, sizeof(path), "%s/esc", b.root);
+		struct stat st;
+		check_that(lstat(path, &st) == 0 && S_ISLNK(st.st_mode),
+		           "the symlink esc was not unpacked (a symlink may point anywhere: it is "
+		           "what goes through it that must stay inside)");
+		if (i == 0) {
+			tb_free(&t);
+			continue; /* ROOT/BOX does not exist: an error or a new folder, both safe */
+		}
+		/* "../../.." from the layer's / is its / again: the file is ROOT/MARKER. */
+		check_int(err, 0, "layer_unpack of a file through a symlink of \"..\"s");
+		snprintf(path, sizeof(path), "%s/%s", b.root, b.marker_name);
+		read_text(path, got, sizeof(got));
+		check_str(got, "evil!\n", "the file written through the link, inside the layer");
+		tb_free(&t);
+	}
+}
+
+/* This test checks that a hard link to a file outside the layer is refused, however its
+ * source is named: with "..", absolutely, or through a symlink that leads out. */
+void test_unpack_hardlink_escape(void **state)
+{
+	struct box b;
+	char src[PATH_MAX], bad[PATH_MAX];
+
+	box_make(&b);
+	struct tarbuf t = {0};
+	snprintf(src, sizeof(src), "../%s", b.marker_name);
+	tb_add(&t, &(struct tb_entry){.name = "x", .type = '1', .link = src}, "");
+	tb_end(&t);
+	expect_refused(&b, &t, "x", "a hard link to \"../MARKER\"");
+	tb_free(&t);
+
+	box_make(&b);
+	memset(&t, 0, sizeof(t));
+	tb_add(&t, &(struct tb_entry){.name = "y", .type = '1', .link = b.marker}, "");
+	tb_end(&t);
+	expect_refused(&b, &t, "y", "a hard link to the marker's absolute path");
+	tb_free(&t);
+
+	/* Through a symlink: "out" -> BOX, then a hard link to "out/MARKER". Resolved inside the
+	 * layer, "out/MARKER" is ROOT/BOX/MARKER, which does not exist: an error, no link. */
+	box_make(&b);
+	memset(&t, 0, sizeof(t));
+	tb_add(&t, &(struct tb_entry){.name = "out", .type = '2', .link = b.dir, .mode = 0777}, "");
+	snprintf(src, sizeof(src), "out/%s", b.marker_name);
+	tb_add(&t, &(struct tb_entry){.name = "z", .type = '1', .link = src}, "");
+	tb_end(&t);
+	int err = tb_unpack(&t, b.root, flags_here(), bad, sizeof(bad));
+	box_check_marker(&b, "a hard link through a symlink that leads out of the layer");
+	check_that(err < 0,
+	           "a hard link through a symlink that leads out: layer_unpack returned "
+	           "%d, expected an error (its source does not exist inside the layer)",
+	           err);
+	tb_free(&t);
+}
+
+/* This test checks OCI whiteouts: ".wh.NAME" becomes the character device 0:0 NAME that
+ * overlayfs hides files with, and ".wh..wh..opq" marks its folder opaque. */
+void test_unpack_whiteouts(void **state)
+{
+	struct box b;
+	struct tarbuf t = {0};
+	char bad[256], gone[12], name[64], path[PATH_MAX + 64];
+	bool root = geteuid() == 0;
+
+	box_make(&b);
+	hako_rand_name(gone, 8);
+	snprintf(name, sizeof(name), "dir/%s", gone);
+	tb_add(&t, &(struct tb_entry){.name = name, .type = '0', .mode = 0644, .size = 3}, "old");
+	snprintf(name, sizeof(name), "dir/.wh.%s", gone);
+	tb_add(&t, &(struct tb_entry){.name = name, .type = '0', .mode = 0600}, "");
+	tb_add(&t, &(struct tb_entry){.name = "opq/.wh..wh..opq", .type = '0', .mode = 0600}, "");
+	tb_end(&t);
+	check_int(tb_unpack(&t, b.root, flags_here(), bad, sizeof(bad)), 0,
+	          "layer_unpack of a layer with whiteouts");
+	struct stat st;
+	snprintf(path, sizeof(path), "%s/dir/%s", b.root, gone);
+	check_that(lstat(path, &st) == 0, "dir/%s: no whiteout was made (%s)", gone,
+	           strerror(errno));
+	check_that(S_ISCHR(st.st_mode) && st.st_rdev == makedev(0, 0),
+	           "dir/%s is not a character device 0:0 (the overlayfs whiteout)", gone);
+	snprintf(path, sizeof(path), "%s/dir/.wh.%s", b.root, gone);
+	check_that(access(path, F_OK) < 0, "the .wh. file itself was unpacked as a file");
+	snprintf(path, sizeof(path), "%s/opq", b.root);
+	char v[8] = "";
+	const char *attr = root ? "trusted.overlay.opaque" : "user.overlay.opaque";
+	ssize_t n = getxattr(path, attr, v, sizeof(v) - 1);
+	check_that(n == 1 && v[0] == 'y', "opq has no %s = \"y\" (the opaque mark): %s", attr,
+	           n < 0 ? strerror(errno) : v);
+	snprintf(path, sizeof(path), "%s/opq/.wh..wh..opq", b.root);
+	check_that(access(path, F_OK) < 0, "the .wh..wh..opq file itself was unpacked as a file");
+	tb_free(&t);
+}
+
+/* This test checks that a rootless unpack, which could not make a device node anyway,
+ * refuses one and names the entry. */
+void test_unpack_devices_rootless(void **state)
+{
+	struct box b;
+	struct tarbuf t = {0};
+	char bad[256];
+
+	box_make(&b);
+	tb_add(&t, &(struct tb_entry){.name = "ok", .type = '0', .mode = 0644, .size = 2}, "ok");
+	tb_add(&t,
+	       &(struct tb_entry){
+	           .name = "dev/null", .type = '3', .mode = 0666, .devmajor = 1, .devminor = 3},
+	       "");
+	tb_end(&t);
+	check_int(tb_unpack(&t, b.root, LAYER_ROOTLESS, bad, sizeof(bad)), -EPERM,
+	          "a rootless unpack of a device node");
+	check_str(bad, "dev/null", "the entry blamed");
+	tb_free(&t);
+}
+
+/* This test checks that, as root, device nodes are made with their numbers and mode. */
+void test_unpack_devices(void **state)
+{
+	struct box b;
+	struct tarbuf t = {0};
+	char bad[256], path[PATH_MAX + 64];
+	unsigned int minor = (unsigned int)hako_rand_range(0, 255);
+
+	hako_require_root();
+	box_make(&b);
+	tb_add(&t,
+	       &(struct tb_entry){
+	           .name = "c", .type = '3', .mode = 0620, .devmajor = 1, .devminor = minor},
+	       "");
+	tb_add(&t,
+	       &(struct tb_entry){
+	           .name = "b", .type = '4', .mode = 0600, .devmajor = 7, .devminor = minor},
+	       "");
+	tb_end(&t);
+	check_int(tb_unpack(&t, b.root, 0, bad, sizeof(bad)), 0,
+	          "layer_unpack of devices, as root");
+	struct stat st;
+	snprintf(path, sizeof(path), "%s/c", b.root);
+	check_that(lstat(path, &st) == 0 && S_ISCHR(st.st_mode) && st.st_rdev == makedev(1, minor),
+	           "c is not the character device 1:%u", minor);
+	check_int(st.st_mode & 07777, 0620, "the character device's mode");
+	snprintf(path, sizeof(path), "%s/b", b.root);
+	check_that(lstat(path, &st) == 0 && S_ISBLK(st.st_mode) && st.st_rdev == makedev(7, minor),
+	           "b is not the block device 7:%u", minor);
+	tb_free(&t);
+}
