@@ -211,6 +211,19 @@ void test_tar_checksum(void **state)
 	r = (struct tar_reader){.read = tb_read, .source = &src};
 	check_int(tar_next(&r, e), -EBADMSG, "a header with a good checksum but no ustar magic");
 	tb_free(&t);
+
+	/* Bytes above 127 (a UTF-8 name) count as unsigned in the sum. */
+	memset(&t, 0, sizeof(t));
+	char utf8[40];
+	hako_rand_name(utf8, 20);
+	memcpy(utf8 + 3, "\xc3\xa9\xe2\x82\xac", 5);
+	tb_add(&t, &(struct tb_entry){.name = utf8, .type = '0', .mode = 0644}, "");
+	tb_end(&t);
+	src = (struct tb_source){.p = t.data, .len = t.len};
+	r = (struct tar_reader){.read = tb_read, .source = &src};
+	check_int(tar_next(&r, e), 1, "tar_next on a header whose name has bytes above 127");
+	check_str(e->name, utf8, "the UTF-8 name");
+	tb_free(&t);
 	free(e);
 }
 

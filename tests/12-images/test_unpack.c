@@ -86,6 +86,11 @@ void test_unpack_tree(void **state)
 	for (int i = 0; i < 8; i++) {
 		hako_rand_name(names[i], 12);
 		modes[i] = (unsigned int)hako_rand_range(0400, 0777);
+		if (i == 1)
+			modes[i] |=
+			    04111; /* setuid and executable: chown after chmod would clear it */
+		if (i == 2)
+			modes[i] |= 02010; /* setgid and group-executable */
 		mtimes[i] = hako_rand_range(1, 2000000000);
 		sizes[i] = hako_rand_range(0, 299);
 		for (long long k = 0; k < sizes[i]; k++)
@@ -288,7 +293,7 @@ void test_unpack_symlink_escape(void **state)
 		tb_end(&t);
 		int err = tb_unpack(&t, b.root, flags_here(), bad, sizeof(bad));
 		box_check_marker(&b, i == 0 ? "a file written through a symlink to an absolute path"
-		                            : "a file written through a symlink of \"..\"s");
+		                            : "a file written through a symlink to \"..\"");
 		snprintf(path, sizeof(path), "%s/ok", b.root);
 		check_that(access(path, F_OK) == 0,
 		           "the harmless entry before the attack was not unpacked (layer_unpack "
@@ -303,8 +308,8 @@ void test_unpack_symlink_escape(void **state)
 			tb_free(&t);
 			continue; /* ROOT/BOX does not exist: an error or a new folder, both safe */
 		}
-		/* "../../.." from the layer's / is its / again: the file is ROOT/MARKER. */
-		check_int(err, 0, "layer_unpack of a file through a symlink of \"..\"s");
+		/* ".." from the layer's / is its / again: the file is ROOT/MARKER. */
+		check_int(err, 0, "layer_unpack of a file through a symlink to \"..\"");
 		snprintf(path, sizeof(path), "%s/%s", b.root, b.marker_name);
 		read_text(path, got, sizeof(got));
 		check_str(got, "evil!\n", "the file written through the link, inside the layer");
@@ -386,6 +391,15 @@ void test_unpack_whiteouts(void **state)
 	           n < 0 ? strerror(errno) : v);
 	snprintf(path, sizeof(path), "%s/opq/.wh..wh..opq", b.root);
 	check_that(access(path, F_OK) < 0, "the .wh..wh..opq file itself was unpacked as a file");
+	/* With LAYER_ROOTLESS, always the user.* attribute (root may unpack for a rootless user). */
+	box_make(&b);
+	check_int(tb_unpack(&t, b.root, LAYER_ROOTLESS, bad, sizeof(bad)), 0,
+	          "layer_unpack with LAYER_ROOTLESS of a layer with whiteouts");
+	snprintf(path, sizeof(path), "%s/opq", b.root);
+	n = getxattr(path, "user.overlay.opaque", v, sizeof(v) - 1);
+	check_that(n == 1 && v[0] == 'y',
+	           "with LAYER_ROOTLESS, opq has no user.overlay.opaque = \"y\": %s",
+	           n < 0 ? strerror(errno) : v);
 	tb_free(&t);
 }
 
