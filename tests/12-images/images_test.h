@@ -30,6 +30,9 @@ struct tb_entry {
 void tb_add(struct tarbuf *t, const struct tb_entry *e, const char *data);
 /* Append a PAX 'x' header whose one record is KEY=VALUE (applies to the next entry). */
 void tb_pax(struct tarbuf *t, const char *key, const char *value);
+/* Append an extra entry of TYPE ('x' or 'g' for PAX) whose content is the LEN bytes DATA,
+ * exactly as given (records written by hand, also broken ones). */
+void tb_ext(struct tarbuf *t, char type, const char *data, size_t len);
 /* Append a GNU long-name entry: TYPE 'L' (name) or 'K' (link name) carrying NAME. */
 void tb_gnu_long(struct tarbuf *t, char type, const char *name);
 /* Append the two zero blocks that end an archive. */

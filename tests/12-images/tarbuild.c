@@ -88,6 +88,14 @@ void tb_pax(struct tarbuf *t, const char *key, const char *value)
 	       rec);
 }
 
+void tb_ext(struct tarbuf *t, char type, const char *data, size_t len)
+{
+	tb_add(t,
+	       &(struct tb_entry){
+	           .name = "PaxHeaders/x", .type = type, .mode = 0644, .size = (long long)len},
+	       data);
+}
+
 void tb_gnu_long(struct tarbuf *t, char type, const char *name)
 {
 	tb_add(t,

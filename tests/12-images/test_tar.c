@@ -57,6 +57,22 @@ void test_tar_octal(void **state)
 	memset(field + 1, 0xff, 11);
 	check_int(tar_parse_octal(field, sizeof(field), &v), -EOVERFLOW,
 	          "a base-256 field with every bit set");
+	/* A negative base-256 number (0x40 is its sign bit): -1 in an 8-byte field. No field
+	 * hako reads may be negative. */
+	char small[8];
+	memset(small, 0xff, sizeof(small));
+	check_int(tar_parse_octal(small, sizeof(small), &v), -EOVERFLOW,
+	          "-1 in base 256 in an 8-byte field (the 0x40 bit of the first byte is the sign)");
+	memset(small, 0, sizeof(small));
+	small[0] = (char)0xc0;
+	small[7] = 1;
+	check_int(tar_parse_octal(small, sizeof(small), &v), -EOVERFLOW,
+	          "a negative base-256 number (first byte 0xc0)");
+	/* The largest positive 8-byte base-256 number fits. */
+	memset(small, 0xff, sizeof(small));
+	small[0] = (char)0xbf;
+	check_int(tar_parse_octal(small, sizeof(small), &v), 0, "0xbf then seven 0xff bytes");
+	check_int(v, (1LL << 62) - 1, "the value of 0xbf then seven 0xff bytes");
 }
 
 /* One random entry the tests write and expect back. */
@@ -227,10 +243,11 @@ void test_tar_checksum(void **state)
 	free(e);
 }
 
-/* This test checks that a ustar name is the prefix field, a slash, and the name field. */
+/* This test checks that a ustar name is the prefix field, a slash, and the name field, that
+ * full fields (no NUL at their end) end at the field, and that GNU headers have no prefix. */
 void test_tar_prefix(void **state)
 {
-	char dir[140], base[80], full[240];
+	char dir[160], base[120], full[280], link[120], other[120];
 	struct tarbuf t = {0};
 	struct tar_entry *e = malloc(sizeof(*e));
 
@@ -238,17 +255,42 @@ void test_tar_prefix(void **state)
 	hako_rand_name(base, 60);
 	snprintf(full, sizeof(full), "%s/%s", dir, base);
 	tb_add(&t, &(struct tb_entry){.name = base, .prefix = dir, .type = '0', .mode = 0644}, "");
+	/* Every field full: a 155-byte prefix, a 100-byte name and a 100-byte link name, with no
+	 * NUL after them (the mode and the magic follow at once). */
+	hako_rand_name(dir, 155);
+	hako_rand_name(base, 100);
+	hako_rand_name(link, 100);
+	tb_add(&t,
+	       &(struct tb_entry){
+	           .name = base, .prefix = dir, .type = '2', .link = link, .mode = 0777},
+	       "");
+	/* GNU tar's header keeps other things where ustar's prefix is (times of incremental
+	 * dumps): with the GNU magic, the name is the name field alone. */
+	hako_rand_name(other, 60);
+	tb_add(&t,
+	       &(struct tb_entry){
+	           .name = other, .prefix = "14757013634", .type = '0', .mode = 0644, .gnu = true},
+	       "");
 	tb_end(&t);
 	struct tb_source src = {.p = t.data, .len = t.len};
 	struct tar_reader r = {.read = tb_read, .source = &src};
 	check_int(tar_next(&r, e), 1, "tar_next on an entry with a prefix");
 	check_str(e->name, full, "prefix + \"/\" + name");
+	check_int(tar_next(&r, e), 1, "tar_next on an entry whose fields are full");
+	snprintf(full, sizeof(full), "%s/%s", dir, base);
+	check_str(e->name, full,
+	          "a 155-byte prefix + \"/\" + a 100-byte name (full fields have no NUL: "
+	          "strnlen)");
+	check_str(e->link, link, "a 100-byte link name (no NUL after it)");
+	check_int(tar_next(&r, e), 1, "tar_next on a GNU header");
+	check_str(e->name, other, "the name of a GNU header (no prefix field in GNU's format)");
 	tb_free(&t);
 	free(e);
 }
 
 /* This test checks PAX extended headers: path and linkpath longer than the header's fields,
- * and a size record that overrides the header's size. */
+ * a size record that overrides the header's size, records that apply to one entry only, a
+ * global ('g') header that is skipped, and a path with a NUL byte in it refused. */
 void test_tar_pax(void **state)
 {
 	char name[400], link[300], data[3000];
@@ -261,6 +303,9 @@ void test_tar_pax(void **state)
 	hako_rand_name(link, 290);
 	for (long long i = 0; i < size; i++)
 		data[i] = (char)('a' + i % 26);
+	/* A global header first: hako skips it (its path must not name the next entry). */
+	static const char global[] = "29 path=global-name-from-g-x\n12 mtime=17\n";
+	tb_ext(&t, 'g', global, sizeof(global) - 1);
 	tb_pax(&t, "path", name);
 	tb_pax(&t, "linkpath", link);
 	tb_add(&t, &(struct tb_entry){.name = "short", .type = '2', .link = "x", .mode = 0777}, "");
@@ -271,6 +316,9 @@ void test_tar_pax(void **state)
 	       &(struct tb_entry){
 	           .name = "big", .type = '0', .mode = 0600, .size = size, .no_size = true},
 	       data);
+	/* A plain entry after them: its own name and size. */
+	tb_add(&t, &(struct tb_entry){.name = "after", .type = '0', .mode = 0644, .size = 5},
+	       "after");
 	tb_end(&t);
 	struct tb_source src = {.p = t.data, .len = t.len, .random_chunks = true};
 	struct tar_reader r = {.read = tb_read, .source = &src};
@@ -287,7 +335,22 @@ void test_tar_pax(void **state)
 	while ((k = tar_read(&r, got + total, sizeof(got) - (size_t)total)) > 0)
 		total += k;
 	check_int(total, size, "bytes of content read for the PAX-sized entry");
+	check_int(tar_next(&r, e), 1, "tar_next on the plain entry after them");
+	check_str(e->name, "after", "the name of the plain entry (PAX records apply to one entry)");
+	check_int(e->size, 5,
+	          "the size of the plain entry (its header's: a PAX size applies once)");
 	check_int(tar_next(&r, e), 0, "the end of the archive after it");
+	tb_free(&t);
+
+	/* A path with a NUL in it: C would see a shorter name than the archive says. */
+	static const char nul_path[] = "21 path=inside\0/../x\n";
+	memset(&t, 0, sizeof(t));
+	tb_ext(&t, 'x', nul_path, sizeof(nul_path) - 1);
+	tb_add(&t, &(struct tb_entry){.name = "short", .type = '0', .mode = 0644}, "");
+	tb_end(&t);
+	src = (struct tb_source){.p = t.data, .len = t.len};
+	r = (struct tar_reader){.read = tb_read, .source = &src};
+	check_int(tar_next(&r, e), -EINVAL, "tar_next on a PAX path record with a NUL byte in it");
 	tb_free(&t);
 	free(e);
 }

@@ -21,6 +21,7 @@
 struct box {
 	char *dir;
 	char root[PATH_MAX], marker[PATH_MAX], marker_name[16], secret[24];
+	struct stat marker_st; /* the marker as made: nothing may change its inode */
 };
 
 static int flags_here(void)
@@ -37,6 +38,13 @@ static void box_make(struct box *b)
 	hako_rand_name(b->secret, 20);
 	snprintf(b->marker, sizeof(b->marker), "%s/%s", b->dir, b->marker_name);
 	hako_write_file(b->marker, b->secret);
+	struct timespec old[2] = {{.tv_sec = 1000000000}, {.tv_sec = 1000000000}};
+	check_that(utimensat(AT_FDCWD, b->marker, old, 0) == 0 &&
+	               stat(b->marker, &b->marker_st) == 0,
+	           "%s: %s", b->marker, strerror(errno));
+	/* A strict umask, so that a mode left to open() or mkdir() shows (the unpacker must set
+	 * each mode itself). */
+	umask(077);
 }
 
 /* The marker beside the layer still holds its secret, and is the only file named so. */
@@ -56,6 +64,22 @@ static void box_check_marker(struct box *b, const char *attack)
 	           "%s: the marker outside the layer was overwritten (it holds \"%s\")", attack,
 	           buf);
 	check_int(st.st_nlink, 1, "links to the marker outside the layer (a hard link was made)");
+	/* chmod, chown or utimensat that follow a symlink change the marker's inode, not its
+	 * content. */
+	check_that(st.st_ino == b->marker_st.st_ino,
+	           "%s: the marker outside the layer was replaced", attack);
+	check_that((st.st_mode & 07777) == (b->marker_st.st_mode & 07777),
+	           "%s: the mode of the marker outside the layer changed from %o to %o (a chmod "
+	           "followed a symlink)",
+	           attack, b->marker_st.st_mode & 07777, st.st_mode & 07777);
+	check_that(st.st_uid == b->marker_st.st_uid && st.st_gid == b->marker_st.st_gid,
+	           "%s: the owner of the marker outside the layer changed (a chown followed a "
+	           "symlink)",
+	           attack);
+	check_that(st.st_mtime == b->marker_st.st_mtime,
+	           "%s: the mtime of the marker outside the layer changed (utimensat followed a "
+	           "symlink)",
+	           attack);
 }
 
 static void read_text(const char *path, char *buf, size_t len)
@@ -114,6 +138,28 @@ void test_unpack_tree(void **state)
 	    &(struct tb_entry){
 	        .name = "sub/sym", .type = '2', .link = link_target, .mode = 0777, .mtime = 12345},
 	    "");
+	/* A link to a file of the layer: its mode and time must stay the file's. */
+	long long sym2_mtime = hako_rand_range(1, 2000000000);
+	tb_add(&t,
+	       &(struct tb_entry){.name = "sub/sym2",
+	                          .type = '2',
+	                          .link = names[3],
+	                          .mode = 0777,
+	                          .mtime = sym2_mtime,
+	                          .uid = uid + 1,
+	                          .gid = gid + 1},
+	       "");
+	/* A setgid folder: mkdir() drops the bit, and folders made in it inherit it. */
+	unsigned int sg_mode = 02700 | (unsigned int)hako_rand_range(0, 077),
+	             in_mode = 0700 | (unsigned int)hako_rand_range(0, 077);
+	tb_add(
+	    &t,
+	    &(struct tb_entry){.name = "sg/", .type = '5', .mode = sg_mode, .uid = uid, .gid = gid},
+	    "");
+	tb_add(&t,
+	       &(struct tb_entry){
+	           .name = "sg/in/", .type = '5', .mode = in_mode, .uid = uid, .gid = gid},
+	       "");
 	char hl_src[64];
 	snprintf(hl_src, sizeof(hl_src), "sub/%s", names[0]);
 	tb_add(&t, &(struct tb_entry){.name = "sub/hard", .type = '1', .link = hl_src}, "");
@@ -146,6 +192,20 @@ void test_unpack_tree(void **state)
 	ssize_t n = readlink(path, target, sizeof(target) - 1);
 	target[n > 0 ? n : 0] = '\0';
 	check_str(target, link_target, "the symlink's target");
+	struct stat s2;
+	snprintf(path, sizeof(path), "%s/sub/sym2", b.root);
+	check_that(lstat(path, &s2) == 0 && S_ISLNK(s2.st_mode), "sub/sym2 is not a symlink");
+	check_int(s2.st_mtime, sym2_mtime, "the mtime of the symlink sub/sym2 itself");
+	if (root)
+		check_int(s2.st_uid, uid + 1, "the owner of the symlink sub/sym2 itself");
+	snprintf(path, sizeof(path), "%s/sg", b.root);
+	check_that(lstat(path, &s2) == 0 && S_ISDIR(s2.st_mode), "sg is not a folder");
+	check_int(s2.st_mode & 07777, sg_mode, "the mode of the setgid folder sg");
+	snprintf(path, sizeof(path), "%s/sg/in", b.root);
+	check_that(lstat(path, &s2) == 0 && S_ISDIR(s2.st_mode), "sg/in is not a folder");
+	check_int(s2.st_mode & 07777, in_mode,
+	          "the mode of sg/in (a folder made in a setgid folder inherits the bit: set the "
+	          "archive's mode)");
 	struct stat a, h, f, d;
 	snprintf(path, sizeof(path), "%s/sub/%s", b.root, names[0]);
 	stat(path, &a);
@@ -182,7 +242,8 @@ void test_unpack_missing_folders(void **state)
 }
 
 /* This test checks that a later entry replaces an earlier one of the same name: a file
- * replaces a symlink (and is not written through it), a folder over a folder stays. */
+ * replaces a symlink (and is not written through it) or a whole folder, a folder replaces a
+ * symlink (and is not made through it), a folder over a folder stays. */
 void test_unpack_replaces(void **state)
 {
 	struct box b;
@@ -192,13 +253,31 @@ void test_unpack_replaces(void **state)
 	box_make(&b);
 	/* "f" first points at the marker outside; the file "f" that follows must replace the
 	 * link, not write through it. */
-	tb_add(&t, &(struct tb_entry){.name = "f", .type = '2', .link = b.marker, .mode = 0777},
+	tb_add(&t,
+	       &(struct tb_entry){.name = "f",
+	                          .type = '2',
+	                          .link = b.marker,
+	                          .mode = 0777,
+	                          .uid = hako_rand_range(1, 60000),
+	                          .gid = hako_rand_range(1, 60000),
+	                          .mtime = hako_rand_range(1, 900000000)},
 	       "");
 	tb_add(&t, &(struct tb_entry){.name = "f", .type = '0', .mode = 0644, .size = 6}, "inside");
 	tb_add(&t, &(struct tb_entry){.name = "d/", .type = '5', .mode = 0755}, "");
 	tb_add(&t, &(struct tb_entry){.name = "d/keep", .type = '0', .mode = 0644, .size = 4},
 	       "kept");
 	tb_add(&t, &(struct tb_entry){.name = "d", .type = '5', .mode = 0700}, "");
+	/* A folder with things in it, then a file of its name: the whole folder goes. */
+	tb_add(&t, &(struct tb_entry){.name = "r/", .type = '5', .mode = 0755}, "");
+	tb_add(&t, &(struct tb_entry){.name = "r/s/x", .type = '0', .mode = 0644, .size = 1}, "x");
+	tb_add(&t, &(struct tb_entry){.name = "r", .type = '0', .mode = 0644, .size = 4}, "file");
+	/* A symlink to the box, then a folder of its name, then a file in that folder. */
+	tb_add(&t, &(struct tb_entry){.name = "l", .type = '2', .link = b.dir, .mode = 0777}, "");
+	tb_add(&t, &(struct tb_entry){.name = "l/", .type = '5', .mode = 0755}, "");
+	char inl[64];
+	snprintf(inl, sizeof(inl), "l/%s", b.marker_name);
+	tb_add(&t, &(struct tb_entry){.name = inl, .type = '0', .mode = 0644, .size = 6},
+	       "evil!\n");
 	tb_end(&t);
 	check_int(tb_unpack(&t, b.root, flags_here(), bad, sizeof(bad)), 0, "layer_unpack");
 	box_check_marker(&b, "a file entry after a symlink of the same name");
@@ -210,6 +289,18 @@ void test_unpack_replaces(void **state)
 	snprintf(path, sizeof(path), "%s/d/keep", b.root);
 	read_text(path, got, sizeof(got));
 	check_str(got, "kept", "d/keep after a second entry for the folder d");
+	snprintf(path, sizeof(path), "%s/r", b.root);
+	check_that(lstat(path, &st) == 0 && S_ISREG(st.st_mode),
+	           "r is not a regular file (a file entry after the folder r and its contents)");
+	read_text(path, got, sizeof(got));
+	check_str(got, "file", "the content of r");
+	snprintf(path, sizeof(path), "%s/l", b.root);
+	check_that(lstat(path, &st) == 0 && S_ISDIR(st.st_mode),
+	           "l is not a folder (a folder entry after a symlink l: check what is there "
+	           "without following it)");
+	snprintf(path, sizeof(path), "%s/l/%s", b.root, b.marker_name);
+	read_text(path, got, sizeof(got));
+	check_str(got, "evil!\n", "the file in the folder l");
 	tb_free(&t);
 }
 
@@ -273,27 +364,38 @@ void test_unpack_absolute(void **state)
 void test_unpack_symlink_escape(void **state)
 {
 	struct box b;
-	char bad[256], name[64], path[PATH_MAX + 64], got[32];
+	char bad[256], name[64], path[PATH_MAX + 64], got[32], fresh[16];
 
-	for (int i = 0; i < 2; i++) {
+	for (int i = 0; i < 3; i++) {
 		struct tarbuf t = {0};
 		box_make(&b);
+		hako_rand_name(fresh, 10);
 		tb_add(&t, &(struct tb_entry){.name = "ok", .type = '0', .mode = 0644, .size = 2},
 		       "ok");
-		/* The link points at BOX (absolute) or climbs to it (relative). */
+		/* The link points at BOX (absolute) or climbs to it (relative: from ROOT, ".." is
+		 * BOX, so a careless unpacker hits the marker and nothing else). */
 		tb_add(&t,
-		       &(struct tb_entry){.name = "esc",
-		                          .type = '2',
-		                          .link = i == 0 ? b.dir : "../../../../../../..",
-		                          .mode = 0777},
+		       &(struct tb_entry){
+		           .name = "esc", .type = '2', .link = i == 1 ? ".." : b.dir, .mode = 0777},
 		       "");
-		snprintf(name, sizeof(name), "esc/%s", b.marker_name);
+		/* The third time through a folder that does not exist yet: it must not be made in
+		 * BOX (mkdirat with a path from the layer's top follows the link). */
+		if (i == 2)
+			snprintf(name, sizeof(name), "esc/%s/%s", fresh, b.marker_name);
+		else
+			snprintf(name, sizeof(name), "esc/%s", b.marker_name);
 		tb_add(&t, &(struct tb_entry){.name = name, .type = '0', .mode = 0644, .size = 6},
 		       "evil!\n");
 		tb_end(&t);
 		int err = tb_unpack(&t, b.root, flags_here(), bad, sizeof(bad));
-		box_check_marker(&b, i == 0 ? "a file written through a symlink to an absolute path"
-		                            : "a file written through a symlink to \"..\"");
+		box_check_marker(&b, i == 1
+		                         ? "a file written through a symlink to \"..\""
+		                         : "a file written through a symlink to an absolute path");
+		snprintf(path, sizeof(path), "%s/%s", b.dir, fresh);
+		check_that(
+		    access(path, F_OK) < 0,
+		    "a folder was made outside the layer, through the symlink esc (make missing "
+		    "folders one at a time, each in the folder opened inside the root)");
 		snprintf(path, sizeof(path), "%s/ok", b.root);
 		check_that(access(path, F_OK) == 0,
 		           "the harmless entry before the attack was not unpacked (layer_unpack "
@@ -304,7 +406,7 @@ void test_unpack_symlink_escape(void **state)
 		check_that(lstat(path, &st) == 0 && S_ISLNK(st.st_mode),
 		           "the symlink esc was not unpacked (a symlink may point anywhere: it is "
 		           "what goes through it that must stay inside)");
-		if (i == 0) {
+		if (i != 1) {
 			tb_free(&t);
 			continue; /* ROOT/BOX does not exist: an error or a new folder, both safe */
 		}
@@ -354,6 +456,25 @@ void test_unpack_hardlink_escape(void **state)
 	           "%d, expected an error (its source does not exist inside the layer)",
 	           err);
 	tb_free(&t);
+
+	/* To a symlink that points out: "s" -> MARKER, then a hard link "h" to "s". linkat()
+	 * without AT_SYMLINK_FOLLOW links the symlink itself, which is harmless. */
+	box_make(&b);
+	memset(&t, 0, sizeof(t));
+	tb_add(&t, &(struct tb_entry){.name = "s", .type = '2', .link = b.marker, .mode = 0777},
+	       "");
+	tb_add(&t, &(struct tb_entry){.name = "h", .type = '1', .link = "s"}, "");
+	tb_end(&t);
+	err = tb_unpack(&t, b.root, flags_here(), bad, sizeof(bad));
+	box_check_marker(&b, "a hard link to a symlink that points at a file outside the layer");
+	char path[PATH_MAX + 64];
+	struct stat st;
+	snprintf(path, sizeof(path), "%s/h", b.root);
+	check_that(err < 0 || (lstat(path, &st) == 0 && S_ISLNK(st.st_mode)),
+	           "a hard link h to the symlink s: layer_unpack returned %d but h is not a "
+	           "symlink",
+	           err);
+	tb_free(&t);
 }
 
 /* This test checks OCI whiteouts: ".wh.NAME" becomes the character device 0:0 NAME that
@@ -372,6 +493,10 @@ void test_unpack_whiteouts(void **state)
 	snprintf(name, sizeof(name), "dir/.wh.%s", gone);
 	tb_add(&t, &(struct tb_entry){.name = name, .type = '0', .mode = 0600}, "");
 	tb_add(&t, &(struct tb_entry){.name = "opq/.wh..wh..opq", .type = '0', .mode = 0600}, "");
+	/* A whiteout of a folder with things in it. */
+	tb_add(&t, &(struct tb_entry){.name = "wd/sub/f", .type = '0', .mode = 0644, .size = 1},
+	       "f");
+	tb_add(&t, &(struct tb_entry){.name = ".wh.wd", .type = '0', .mode = 0600}, "");
 	tb_end(&t);
 	check_int(tb_unpack(&t, b.root, flags_here(), bad, sizeof(bad)), 0,
 	          "layer_unpack of a layer with whiteouts");
@@ -383,6 +508,10 @@ void test_unpack_whiteouts(void **state)
 	           "dir/%s is not a character device 0:0 (the overlayfs whiteout)", gone);
 	snprintf(path, sizeof(path), "%s/dir/.wh.%s", b.root, gone);
 	check_that(access(path, F_OK) < 0, "the .wh. file itself was unpacked as a file");
+	snprintf(path, sizeof(path), "%s/wd", b.root);
+	check_that(lstat(path, &st) == 0 && S_ISCHR(st.st_mode) && st.st_rdev == makedev(0, 0),
+	           "wd, a folder with files, is not a character device 0:0 after .wh.wd (remove "
+	           "the whole folder first)");
 	snprintf(path, sizeof(path), "%s/opq", b.root);
 	char v[8] = "";
 	const char *attr = root ? "trusted.overlay.opaque" : "user.overlay.opaque";
@@ -400,19 +529,37 @@ void test_unpack_whiteouts(void **state)
 	check_that(n == 1 && v[0] == 'y',
 	           "with LAYER_ROOTLESS, opq has no user.overlay.opaque = \"y\": %s",
 	           n < 0 ? strerror(errno) : v);
+	/* With LAYER_NO_WHITEOUT (a layout's own tar), .wh. names are plain files. */
+	box_make(&b);
+	check_int(tb_unpack(&t, b.root, LAYER_ROOTLESS | LAYER_NO_WHITEOUT, bad, sizeof(bad)), 0,
+	          "layer_unpack with LAYER_NO_WHITEOUT");
+	snprintf(path, sizeof(path), "%s/dir/.wh.%s", b.root, gone);
+	check_that(lstat(path, &st) == 0 && S_ISREG(st.st_mode),
+	           "with LAYER_NO_WHITEOUT, dir/.wh.%s is not the regular file it is in the tar",
+	           gone);
 	tb_free(&t);
 }
 
 /* This test checks that a rootless unpack, which could not make a device node anyway,
- * refuses one and names the entry. */
+ * refuses one and names the entry; it makes FIFOs, and leaves owners as they are (even when
+ * root unpacks for a rootless user). */
 void test_unpack_devices_rootless(void **state)
 {
 	struct box b;
 	struct tarbuf t = {0};
-	char bad[256];
+	char bad[256], path[PATH_MAX + 64];
+	struct stat st;
 
 	box_make(&b);
-	tb_add(&t, &(struct tb_entry){.name = "ok", .type = '0', .mode = 0644, .size = 2}, "ok");
+	tb_add(&t,
+	       &(struct tb_entry){.name = "ok",
+	                          .type = '0',
+	                          .mode = 0644,
+	                          .size = 2,
+	                          .uid = hako_rand_range(1, 60000),
+	                          .gid = hako_rand_range(1, 60000)},
+	       "ok");
+	tb_add(&t, &(struct tb_entry){.name = "fifo", .type = '6', .mode = 0600}, "");
 	tb_add(&t,
 	       &(struct tb_entry){
 	           .name = "dev/null", .type = '3', .mode = 0666, .devmajor = 1, .devminor = 3},
@@ -421,6 +568,15 @@ void test_unpack_devices_rootless(void **state)
 	check_int(tb_unpack(&t, b.root, LAYER_ROOTLESS, bad, sizeof(bad)), -EPERM,
 	          "a rootless unpack of a device node");
 	check_str(bad, "dev/null", "the entry blamed");
+	snprintf(path, sizeof(path), "%s/ok", b.root);
+	check_that(lstat(path, &st) == 0, "ok was not unpacked");
+	check_that(st.st_uid == geteuid() && st.st_gid == getegid(),
+	           "with LAYER_ROOTLESS, ok belongs to %d:%d, not to the user unpacking it "
+	           "(no chown when rootless)",
+	           (int)st.st_uid, (int)st.st_gid);
+	snprintf(path, sizeof(path), "%s/fifo", b.root);
+	check_that(lstat(path, &st) == 0 && S_ISFIFO(st.st_mode),
+	           "with LAYER_ROOTLESS, the FIFO was not made (a FIFO needs no privilege)");
 	tb_free(&t);
 }
 
