@@ -301,7 +301,7 @@ int stats_watch(pid_t pid, int count);
 #define TAR_NAME_MAX 4096 /* the longest name or link target hako accepts (PATH_MAX) */
 
 enum tar_type {
-	TAR_FILE,     /* '0' (or NUL, old tars): a regular file, SIZE bytes of content follow */
+	TAR_FILE, /* '0' (or NUL, old tars; '7'): a regular file, SIZE bytes of content follow */
 	TAR_HARDLINK, /* '1': another name for the earlier entry LINK */
 	TAR_SYMLINK,  /* '2': a symbolic link to LINK */
 	TAR_CHAR,     /* '3': a character device DEVMAJOR:DEVMINOR */
@@ -334,21 +334,21 @@ struct tar_reader {
 
 /* Parse the octal number field FIELD of LEN bytes: leading spaces, octal digits, then NUL or
  * space up to the end of the field. A field whose first byte has the high bit set is GNU
- * tar's base-256 (big-endian binary) form. -EINVAL if it is neither, -EOVERFLOW if the value
- * does not fit a long long. */
+ * tar's base-256 (big-endian binary) form, with 0x40 of the first byte as its sign. -EINVAL if
+ * it is neither, -EOVERFLOW if the value is negative or does not fit a long long. */
 int tar_parse_octal(const char *field, size_t len, long long *value);
 /* Read the next entry's headers into E (skipping what is left of the previous entry's
  * content). 1: E holds an entry; 0: the end of the archive (a zero block); -EBADMSG: a header
- * whose checksum is wrong or that is not ustar; -EINVAL: a field that is not a number, or a
- * type hako does not know; -ENAMETOOLONG: a name longer than TAR_NAME_MAX; -EIO: the data
- * ends inside a header or an entry. */
+ * whose checksum is wrong or that is not ustar; -EINVAL: a field that is not a number, a type
+ * hako does not know, or a broken PAX record (one with a NUL byte in a path); -ENAMETOOLONG:
+ * a name longer than TAR_NAME_MAX; -EIO: the data ends inside a header or an entry. */
 int tar_next(struct tar_reader *r, struct tar_entry *e);
 /* Read up to LEN bytes of the current entry's content. Returns the bytes read, 0 at the end
  * of the entry, -EIO if the archive ends early. */
 ssize_t tar_read(struct tar_reader *r, void *buf, size_t len);
 
 /* What layer_unpack() may do. */
-#define LAYER_ROOTLESS    1 /* no chown; device nodes are skipped with a warning; user xattrs */
+#define LAYER_ROOTLESS    1 /* no chown; device nodes refused (-EPERM); user.* xattrs */
 #define LAYER_NO_WHITEOUT 2 /* .wh. names are ordinary files (unpacking a layout's own tar) */
 
 /*

@@ -57,10 +57,11 @@ int tar_parse_octal(const char *field, size_t len, long long *value)
 	/// TODO(12): the value of a numeric header field (contract in hako.h). Octal text may
 	/// start with spaces and ends at a NUL or a space (or the field's end); a field with no
 	/// digits, or another character, is -EINVAL. GNU tar writes numbers too big for octal
-	/// (a size over 8 GiB) in base 256: the high bit of the first byte is set, the rest of
-	/// that byte and the next bytes are the number, big-endian. Every step that could go
-	/// past LLONG_MAX must say -EOVERFLOW instead (an archive is untrusted input).
-	/// See README.md, "Numbers in a header".
+	/// (a size over 8 GiB) in base 256: the high bit (0x80) of the first byte is set, its
+	/// next bit (0x40) is the sign, and the first byte's low 6 bits and the next bytes are
+	/// the number, big-endian. No field hako reads may be negative: a set sign bit is
+	/// -EOVERFLOW, and so is every step that could go past LLONG_MAX (an archive is
+	/// untrusted input). See README.md, "Numbers in a header".
 	/// BEGIN SOLUTION
 	unsigned long long v = 0;
 	size_t i = 0;
@@ -219,11 +220,15 @@ int tar_next(struct tar_reader *r, struct tar_entry *e)
 		/// TODO(12): decode one header block into E (contract in hako.h, layout above).
 		/// An all-zero block ends the archive. Trust nothing before the checksum
 		/// matches: it is the sum of the block's 512 bytes as unsigned numbers, with the
-		/// 8 chksum bytes counted as spaces. The magic must be ustar's or GNU tar's. The
-		/// name is prefix "/" name when the prefix is not empty. Type flags 'x' (PAX: path,
-		/// linkpath, size) and 'L'/'K' (GNU: the name or link name is the content) change
-		/// the entry that follows; 'g' (global PAX) is skipped. Before returning, set
-		/// r->left and r->pad so tar_read() can give the content. README.md, "Task 1".
+		/// 8 chksum bytes counted as spaces. The magic must be ustar's or GNU tar's. A full
+		/// text field has no NUL at its end. The name is prefix "/" name when the prefix is
+		/// not empty and the magic is ustar's (GNU's header keeps other things there).
+		/// Type flags 'x' (PAX: path, linkpath, size; a path or linkpath with a NUL byte in
+		/// it is -EINVAL) and 'L'/'K' (GNU: the name or link name is the content) change the
+		/// entry that follows, and only that one; 'g' (global PAX) is skipped. devmajor and
+		/// devminor are read for devices only (GNU and PAX archives leave them empty for the
+		/// rest). Before returning, set r->left and r->pad so tar_read() can give the content.
+		/// README.md, "Task 1".
 		/// BEGIN SOLUTION
 		long long size, v;
 		char *text = NULL;

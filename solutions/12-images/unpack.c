@@ -201,13 +201,18 @@ static int unpack_entry(struct tar_reader *r, int rootfd, const struct tar_entry
 	/// TODO(12): make the entry LEAF in DIRFD, as its type says (README.md, "Task 3"):
 	/// - unless flags has LAYER_NO_WHITEOUT, a leaf ".wh..wh..opq" marks DIRFD's folder
 	///   opaque (xattr trusted.overlay.opaque = "y", user.overlay.opaque when
-	///   LAYER_ROOTLESS), and ".wh.NAME" becomes a character device 0:0 called NAME;
+	///   LAYER_ROOTLESS), and ".wh.NAME" becomes a character device 0:0 called NAME, in
+	///   place of whatever NAME was (a whole folder too);
 	/// - whatever is already at LEAF goes first (remove_any), but a folder over a folder
-	///   stays;
+	///   stays (a symlink to a folder is not a folder);
 	/// - never follow a symlink at LEAF: O_NOFOLLOW | O_EXCL for files; a hardlink's source
-	///   is a name in the layer, checked and opened the same way as E's own name;
-	/// - device nodes with LAYER_ROOTLESS: -EPERM;
-	/// - then owner (not when rootless), mode and mtime, without following a symlink.
+	///   is a name in the layer, checked and opened the same way as E's own name, and the
+	///   link is to that name itself (a symlink stays a symlink); it has no metadata of its
+	///   own;
+	/// - device nodes with LAYER_ROOTLESS: -EPERM (FIFOs need no privilege);
+	/// - then owner (not when rootless), mode and mtime, without following a symlink. Set
+	///   the mode yourself: the umask and a setgid parent folder change what open(),
+	///   mkdir() and mknod() give.
 	/// BEGIN SOLUTION
 	if (!(flags & LAYER_NO_WHITEOUT) && strncmp(leaf, WH_PREFIX, strlen(WH_PREFIX)) == 0) {
 		if (strcmp(leaf, WH_OPAQUE) == 0) {
