@@ -42,6 +42,9 @@ rootfs: build/rootfs ## build the default root filesystem (busybox) in build/roo
 build/rootfs:
 	@tests/tools/mkrootfs.sh build/rootfs
 
+image: build/rootfs ## build the course's OCI image (2 layers, whiteouts) in build/image, offline
+	@tests/tools/mkimage.sh build/image build/rootfs
+
 setup: ## install the Debian/Ubuntu packages the course needs (run with sudo), then run the doctor
 	@tests/tools/setup.sh
 	@$(MAKE) -s doctor
@@ -74,4 +77,4 @@ clean: ## remove build/ and results.json
 build/ref-hako:
 	@$(MAKE) -s -f tests/tools/program.mk SRC=solutions OUT=build/ref-hako
 
-.PHONY: help grade progress doctor hako rootfs setup check starters bench handout diagrams format clean build/ref-hako
+.PHONY: help grade progress doctor hako rootfs image setup check starters bench handout diagrams format clean build/ref-hako

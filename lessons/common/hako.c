@@ -56,6 +56,8 @@ static void usage(FILE *f)
 	      "\n"
 	      "Commands:\n"
 	      "  run [OPTIONS] [ROOTFS] CMD [ARG...]   run CMD, isolated as the options ask\n"
+	      "  image import|ls|rm ...                the local image store (lesson 12)\n"
+	      "  images                                list the images (lesson 12)\n"
 	      "  stats [--no-stream] PID               docker-stats view of a running container "
 	      "(lesson 08)\n"
 	      "  diff NAME                             what container NAME changed: A/C/D lines "
@@ -202,15 +204,20 @@ static int cmd_run(int argc, char **argv)
 		}
 	}
 
-	/* [ROOTFS] CMD...: the first word is a root filesystem if it is a folder. */
+	/* [ROOTFS|IMAGE] CMD...: the first word is a root filesystem if it is a folder, an image
+	 * if the store has one of that name (lesson 12). */
 	struct stat st;
 	if (!cfg.rootfs && optind + 1 < argc && stat(argv[optind], &st) == 0 && S_ISDIR(st.st_mode))
 		cfg.rootfs = argv[optind++];
-	if (optind >= argc) {
+	else if (!cfg.rootfs && optind < argc && !strchr(argv[optind], '/') &&
+	         images_resolve(argv[optind], &cfg, argv + optind + 1, argc - optind - 1) == 0)
+		optind = argc; /* cfg.argv is the image's command */
+	if (!cfg.argv && optind >= argc) {
 		fputs("hako run: no command given\nTry `hako run --help`.\n", stderr);
 		return HAKO_EXIT_FAILED;
 	}
-	cfg.argv = &argv[optind];
+	if (!cfg.argv)
+		cfg.argv = &argv[optind];
 	/* Without root, namespaces other than a user namespace need one to own them (lesson 05). */
 	if (geteuid() != 0 && hako_config_isolated(&cfg))
 		cfg.rootless = true;
@@ -325,6 +332,8 @@ int main(int argc, char **argv)
 		return cmd_diff(argc - 1, argv + 1);
 	if (strcmp(argv[1], "rm") == 0)
 		return cmd_rm(argc - 1, argv + 1);
+	if (strcmp(argv[1], "image") == 0 || strcmp(argv[1], "images") == 0)
+		return images_main(argc - 1, argv + 1);
 	if (strcmp(argv[1], "doctor") == 0)
 		return doctor_report() < 0 ? 1 : 0;
 	if (strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0 ||

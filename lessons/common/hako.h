@@ -4,6 +4,7 @@
 
 #include <limits.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -63,6 +64,12 @@ struct hako_config {
 	bool rm;                   /* --rm: remove the container's layer when it exits */
 	const char *const *layers; /* read-only layers, top first (lesson 12, from an image); */
 	size_t nlayers;            /* NULL / 0: the rootfs folder is the one lower layer */
+
+	/* What the workload runs as and with (lesson 09; an image's config fills them, 12). */
+	const char *user; /* --user UID[:GID], or NULL */
+	char **env;       /* extra KEY=VALUE entries, NULL-terminated, or NULL */
+
+	const char *workdir; /* the working folder inside, or NULL for / (lesson 12) */
 };
 
 /* True when CFG asks for any namespace, i.e. hako must clone() rather than fork(). */
@@ -347,5 +354,119 @@ int layer_lowers(const struct container_layer *l, char ***lowers, size_t *nlower
 void layer_free_lowers(char **lowers);
 /* Remove L's folder and everything in it. -ENOENT if it does not exist. */
 int layer_remove(const struct container_layer *l);
+/* ---- lesson 12: OCI images (tar.c, unpack.c, oci.c) ---- */
+
+/*
+ * An OCI image layout is a folder (see oci.c for the picture):
+ *
+ *   oci-layout        {"imageLayoutVersion": "1.0.0"}
+ *   index.json        the image's names -> the digest of its manifest
+ *   blobs/sha256/HEX  every file, named by the sha256 of its content: the manifest (config +
+ *                     layers), the config (Cmd, Env, ...), and each layer, a tar (gzipped)
+ *
+ * hako never trusts a blob before its size and digest match the descriptor that named it.
+ */
+
+#define TAR_NAME_MAX 4096 /* the longest name or link target hako accepts (PATH_MAX) */
+
+enum tar_type {
+	TAR_FILE, /* '0' (or NUL, old tars; '7'): a regular file, SIZE bytes of content follow */
+	TAR_HARDLINK, /* '1': another name for the earlier entry LINK */
+	TAR_SYMLINK,  /* '2': a symbolic link to LINK */
+	TAR_CHAR,     /* '3': a character device DEVMAJOR:DEVMINOR */
+	TAR_BLOCK,    /* '4': a block device */
+	TAR_DIR,      /* '5': a directory */
+	TAR_FIFO,     /* '6': a named pipe */
+};
+
+/* One entry of a tar archive, as tar_next() decoded it from its headers. */
+struct tar_entry {
+	char name[TAR_NAME_MAX]; /* the path inside the archive, as written ("./etc/passwd") */
+	char link[TAR_NAME_MAX]; /* the target of a symlink, or the earlier name of a hardlink */
+	enum tar_type type;
+	unsigned int mode; /* permission bits, 07777 */
+	long long uid, gid;
+	long long size;  /* bytes of content that follow (regular files; 0 for the others) */
+	long long mtime; /* seconds since 1970 */
+	unsigned int devmajor, devminor;
+};
+
+/* Where a tar_reader gets its bytes: READ returns up to LEN bytes (fewer only at the end of
+ * the data), 0 at the end, or a negative errno. Lets the same reader take a file, a gzip
+ * stream (zlib) or a buffer in memory (the tests). */
+struct tar_reader {
+	ssize_t (*read)(void *source, void *buf, size_t len);
+	void *source;
+	long long left; /* content bytes of the current entry that tar_read() has not returned */
+	long long pad;  /* zero bytes after them, up to the next 512-byte block */
+};
+
+/* Parse the octal number field FIELD of LEN bytes: leading spaces, octal digits, then NUL or
+ * space up to the end of the field. A field whose first byte has the high bit set is GNU
+ * tar's base-256 (big-endian binary) form, with 0x40 of the first byte as its sign. -EINVAL if
+ * it is neither, -EOVERFLOW if the value is negative or does not fit a long long. */
+int tar_parse_octal(const char *field, size_t len, long long *value);
+/* Read the next entry's headers into E (skipping what is left of the previous entry's
+ * content). 1: E holds an entry; 0: the end of the archive (a zero block); -EBADMSG: a header
+ * whose checksum is wrong or that is not ustar; -EINVAL: a field that is not a number, a type
+ * hako does not know, or a broken PAX record (one with a NUL byte in a path); -ENAMETOOLONG:
+ * a name longer than TAR_NAME_MAX; -EIO: the data ends inside a header or an entry. */
+int tar_next(struct tar_reader *r, struct tar_entry *e);
+/* Read up to LEN bytes of the current entry's content. Returns the bytes read, 0 at the end
+ * of the entry, -EIO if the archive ends early. */
+ssize_t tar_read(struct tar_reader *r, void *buf, size_t len);
+
+/* What layer_unpack() may do. */
+#define LAYER_ROOTLESS    1 /* no chown; device nodes refused (-EPERM); user.* xattrs */
+#define LAYER_NO_WHITEOUT 2 /* .wh. names are ordinary files (unpacking a layout's own tar) */
+
+/*
+ * Unpack the tar archive R into the folder ROOTFD, never writing outside it: names are
+ * resolved inside ROOTFD as if it were / (a symlink to /etc means ROOTFD/etc), "." and ".."
+ * components that would climb out and absolute names are refused. OCI whiteouts become
+ * overlayfs ones: ".wh.NAME" a character device 0:0 called NAME, ".wh..wh..opq" the opaque
+ * attribute on its folder. On failure returns a negative errno and copies the name of the
+ * entry at fault into BAD (LEN bytes).
+ */
+int layer_unpack(struct tar_reader *r, int rootfd, int flags, char *bad, size_t len);
+
+/* A blob of the layout: what a descriptor says about it. */
+struct oci_blob {
+	char digest[72]; /* "sha256:" and 64 lowercase hex digits */
+	long long size;
+	bool gzip; /* a layer whose media type ends in "+gzip" */
+};
+
+/* Check that blobs/sha256/HEX under the layout folder LAYOUTFD is a regular file of exactly
+ * SIZE bytes whose sha256 is DIGEST. -EINVAL: DIGEST is not "sha256:" + 64 lowercase hex;
+ * -EMSGSIZE: the size differs; -EBADMSG: the content does not match; -errno from open/read.
+ * Returns an open fd of the blob, positioned at its start, on success. */
+int oci_blob_open(int layoutfd, const struct oci_blob *blob);
+
+#define OCI_MAX_LAYERS 64
+
+/* What `hako run IMAGE` needs from an image, read and verified from its layout. */
+struct oci_image {
+	char manifest[72];                      /* the manifest's digest: the image's identity */
+	struct oci_blob layers[OCI_MAX_LAYERS]; /* bottom first, as the manifest lists them */
+	size_t nlayers;
+	char **entrypoint, **cmd, **env; /* NULL-terminated, or NULL when the config has none */
+	char *workdir, *user;            /* NULL when the config has none */
+};
+
+/* Read the image REF (the org.opencontainers.image.ref.name of one of index.json's
+ * manifests; NULL: the only one) from the layout folder LAYOUT, verifying the manifest and
+ * config blobs. Layers are not read. On failure, a message saying which file or field is
+ * wrong is in ERR (LEN bytes). oci_image_free() releases what it allocated. */
+int oci_image_read(const char *layout, const char *ref, struct oci_image *img, char *err,
+                   size_t len);
+void oci_image_free(struct oci_image *img);
+
+/* Given (lessons/common/images.c), not an exercise: the local image store. */
+/* `hako image ...` and `hako images`: ARGV[0] is "image" or "images". */
+int images_main(int argc, char **argv);
+/* If NAME is an image in the store, fill CFG from it (layers, command, env, workdir, user),
+ * with ARGV (ARGC words, maybe 0) as the command given after it. -ENOENT if there is none. */
+int images_resolve(const char *name, struct hako_config *cfg, char **argv, int argc);
 
 #endif

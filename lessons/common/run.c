@@ -24,8 +24,8 @@ struct child_ctx {
 
 bool hako_config_isolated(const struct hako_config *cfg)
 {
-	return cfg->rootfs || cfg->hostname || cfg->isolate || cfg->net != HAKO_NET_HOST ||
-	       cfg->rootless;
+	return cfg->rootfs || cfg->nlayers || cfg->hostname || cfg->isolate ||
+	       cfg->net != HAKO_NET_HOST || cfg->rootless;
 }
 
 /* Report ERR from WHAT, a step of lesson LESSON, as "hako: WHAT: reason"; returns ERR. */
@@ -81,6 +81,13 @@ static int child_main(void *arg)
 		report("04", "enter rootfs", err);
 		goto bad;
 	}
+	/* An image's working folder and environment (lesson 12). */
+	if (cfg->workdir && chdir(cfg->workdir) < 0) {
+		report("12", cfg->workdir, -errno);
+		goto bad;
+	}
+	for (char **e = cfg->env; e && *e; e++)
+		putenv(*e);
 	err = init_main(cfg->argv);
 	if (err >= 0)
 		_exit(err);

@@ -22,3 +22,4 @@ $(shell mkdir -p $(OUT) && { echo '$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS)' | cmp
 # Libraries the lessons use, one line each: every program links all of them, since hako is
 # built from every lesson.
 LDLIBS += -lcap -lseccomp
+LDLIBS += -ljansson -lcrypto -lz
