@@ -130,8 +130,12 @@ void test_blob_size_mismatch(void **state)
 	char *layout = random_blob(&b, blob_data, &len, 1);
 	int dfd = layout_fd(layout);
 
-	b.size = (long long)len + (hako_rand() % 2 ? 1 : -1);
-	check_int(oci_blob_open(dfd, &b), -EMSGSIZE, "oci_blob_open with a size off by one");
+	b.size = (long long)len + 1;
+	check_int(oci_blob_open(dfd, &b), -EMSGSIZE,
+	          "oci_blob_open of a blob one byte shorter than its descriptor says");
+	b.size = (long long)len - 1;
+	check_int(oci_blob_open(dfd, &b), -EMSGSIZE,
+	          "oci_blob_open of a blob one byte longer than its descriptor says");
 	b.size = (long long)len;
 	int fd = oci_blob_open(dfd, &b);
 	check_that(fd >= 0, "oci_blob_open with the right size returned %d", fd);
