@@ -77,20 +77,6 @@ static char *random_blob(struct oci_blob *b, char *data, size_t *len, long min)
 
 static char blob_data[200001];
 
-/* How many file descriptors this process has open. */
-static int open_fds(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	struct dirent *de;
-	int n = 0;
-
-	check_that(d != NULL, "/proc/self/fd: %s", strerror(errno));
-	while ((de = readdir(d)))
-		n += de->d_name[0] != '.';
-	closedir(d);
-	return n - 1; /* the one opendir holds */
-}
-
 /* This test checks that a blob whose size and digest match its descriptor is opened, and
  * that the fd reads it from its first byte. */
 void test_blob_open_verified(void **state)
@@ -130,10 +116,11 @@ void test_blob_digest_mismatch(void **state)
 	fwrite(blob_data, 1, len, f);
 	fclose(f);
 	int dfd = layout_fd(layout);
-	int fds = open_fds();
+	int fds = tb_open_fds();
 	check_int(oci_blob_open(dfd, &b), -EBADMSG,
 	          "oci_blob_open of a blob with one byte changed");
-	check_int(open_fds(), fds, "open fds after a refused blob (close the blob on every error)");
+	check_int(tb_open_fds(), fds,
+	          "open fds after a refused blob (close the blob on every error)");
 	close(dfd);
 }
 
@@ -146,11 +133,12 @@ void test_blob_size_mismatch(void **state)
 	char *layout = random_blob(&b, blob_data, &len, 1);
 	int dfd = layout_fd(layout);
 
-	int fds = open_fds();
+	int fds = tb_open_fds();
 	b.size = (long long)len + 1;
 	check_int(oci_blob_open(dfd, &b), -EMSGSIZE,
 	          "oci_blob_open of a blob one byte shorter than its descriptor says");
-	check_int(open_fds(), fds, "open fds after a refused blob (close the blob on every error)");
+	check_int(tb_open_fds(), fds,
+	          "open fds after a refused blob (close the blob on every error)");
 	b.size = (long long)len - 1;
 	check_int(oci_blob_open(dfd, &b), -EMSGSIZE,
 	          "oci_blob_open of a blob one byte longer than its descriptor says");
