@@ -50,25 +50,29 @@ static const struct run_option {
 
 static void usage(FILE *f)
 {
-	fputs("usage: hako COMMAND [ARGS...]\n"
-	      "\n"
-	      "A small container runtime, written lesson by lesson.\n"
-	      "\n"
-	      "Commands:\n"
-	      "  run [OPTIONS] [ROOTFS] CMD [ARG...]   run CMD, isolated as the options ask\n"
-	      "  image import|ls|rm ...                the local image store (lesson 12)\n"
-	      "  images                                list the images (lesson 12)\n"
-	      "  stats [--no-stream] PID               docker-stats view of a running container "
-	      "(lesson 08)\n"
-	      "  diff NAME                             what container NAME changed: A/C/D lines "
-	      "(lesson 11)\n"
-	      "  rm NAME                               remove container NAME's kept layer (lesson "
-	      "11)\n"
-	      "  doctor                                what this machine supports (lesson 00)\n"
-	      "  help                                  show this help\n"
-	      "\n"
-	      "Run `hako run --help` for the options of run.\n",
-	      f);
+	fputs(
+	    "usage: hako COMMAND [ARGS...]\n"
+	    "\n"
+	    "A small container runtime, written lesson by lesson.\n"
+	    "\n"
+	    "Commands:\n"
+	    "  run [OPTIONS] [ROOTFS] CMD [ARG...]   run CMD, isolated as the options ask\n"
+	    "  image import|ls|rm ...                the local image store (lesson 12)\n"
+	    "  images                                list the images (lesson 12)\n"
+	    "  stats [--no-stream] PID               docker-stats view of a running container "
+	    "(lesson 08)\n"
+	    "  diff NAME                             what container NAME changed: A/C/D lines "
+	    "(lesson 11)\n"
+	    "  rm NAME                               remove container NAME's kept layer (lesson "
+	    "11)\n"
+	    "  create|start|state|kill|delete ID     runc's commands for an OCI bundle (lesson "
+	    "13)\n"
+	    "  run --bundle DIR ID                   an OCI bundle in the foreground (lesson 13)\n"
+	    "  doctor                                what this machine supports (lesson 00)\n"
+	    "  help                                  show this help\n"
+	    "\n"
+	    "Run `hako run --help` for the options of run.\n",
+	    f);
 }
 
 static void run_usage(FILE *f)
@@ -324,8 +328,17 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return HAKO_EXIT_FAILED;
 	}
+	/* runc's command line (lesson 13): `hako run --bundle DIR ID` and the lifecycle. */
+	if (strcmp(argv[1], "run") == 0 && argc > 2 &&
+	    (strcmp(argv[2], "--bundle") == 0 || strcmp(argv[2], "-b") == 0 ||
+	     strncmp(argv[2], "--bundle=", 9) == 0))
+		return runtime_main(argc - 1, argv + 1);
 	if (strcmp(argv[1], "run") == 0)
 		return cmd_run(argc - 1, argv + 1);
+	if (strcmp(argv[1], "create") == 0 || strcmp(argv[1], "start") == 0 ||
+	    strcmp(argv[1], "state") == 0 || strcmp(argv[1], "kill") == 0 ||
+	    strcmp(argv[1], "delete") == 0)
+		return runtime_main(argc - 1, argv + 1);
 	if (strcmp(argv[1], "stats") == 0)
 		return cmd_stats(argc - 1, argv + 1);
 	if (strcmp(argv[1], "diff") == 0)
