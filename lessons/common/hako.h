@@ -538,6 +538,16 @@ void spec_free(struct hako_spec *s);
  * own. 0; -E2BIG if DATA is full. */
 int spec_mount_option(const char *opt, unsigned long *flags, char *data, size_t len);
 
+/* The least memory limit hako accepts (docker's): below it a process cannot even start. */
+#define SPEC_MIN_MEMORY (6LL * 1024 * 1024)
+/* Check CFG before anything is made, for `hako run` and config.json alike: a command
+ * (-EINVAL "no command given"), not "" (-ENOENT), a memory limit of at least SPEC_MIN_MEMORY
+ * (-EINVAL), a rootfs that is not the host's / (-EINVAL). 0, or the reason in ERR. */
+int spec_check(const struct hako_config *cfg, char *err, size_t len);
+/* `-v SRC:DST[:ro|rw]` into M (a recursive bind mount), its strings kept in BUF (LEN bytes).
+ * 0; -EINVAL (not absolute paths, a bad mode); -ENAMETOOLONG. */
+int spec_parse_volume(const char *arg, struct hako_mount *m, char *buf, size_t len);
+
 /* In the child, before pivot_root: open each bind mount's source (open_tree(2) clone) into
  * FDS (CFG->nmounts entries, -1 for the others), while the host's paths are still in sight. */
 int mounts_prepare(const struct hako_config *cfg, int *fds);

@@ -54,11 +54,6 @@ static int child_main(void *arg)
 	const struct hako_config *cfg = ctx->cfg;
 	int err;
 
-	if (cfg->nmounts > HAKO_MAX_MOUNTS) { /* hako.c and spec.c keep to it */
-		report("13", "mounts", -E2BIG);
-		_exit(HAKO_EXIT_FAILED);
-	}
-
 	if ((err = userns_sync_wait(ctx->go)) < 0) {
 		if (err != -ECANCELED) /* hako reports its own failure */
 			report("05", "wait for go", err);
@@ -266,7 +261,28 @@ static int run_container(const struct hako_config *cfg, pid_t *created, struct h
 	bool pipe_set = false;
 	bool limits = cfg->memory || cfg->cpu_max || cfg->pids_limit || cfg->stats;
 
-	if (!hako_config_isolated(cfg) && !limits && !created)
+	/* 0. What would only fail later, with a confusing message (lesson 13). */
+	char why[512];
+	if ((err = spec_check(cfg, why, sizeof(why))) == -ENOSYS) {
+		fputs("hako: warning: configuration not checked: not implemented yet (lesson 13)\n",
+		      stderr);
+	} else if (err < 0) {
+		fprintf(stderr, "hako: %s\n", why);
+		/* As a shell: a command that is not there is 127. */
+		return err == -ENOENT ? 127 : err;
+	}
+	if (cfg->nmounts > HAKO_MAX_MOUNTS) {
+		fprintf(stderr, "hako: %zu mounts: at most %d\n", cfg->nmounts, HAKO_MAX_MOUNTS);
+		return -E2BIG;
+	}
+	/* Without a root filesystem of its own, a mount would land in the host's tree. */
+	if ((cfg->nmounts || cfg->readonly_root) && !cfg->rootfs && !cfg->nlayers) {
+		fputs("hako: -v, --tmpfs and --read-only need a ROOTFS or an image\n", stderr);
+		return -EINVAL;
+	}
+
+	if (!hako_config_isolated(cfg) && !limits && !created && !cfg->nmounts &&
+	    !cfg->readonly_root)
 		return run_plain(cfg);
 
 	/* 1. Check everything that can be checked before anything is made. */

@@ -752,3 +752,69 @@ void spec_free(struct hako_spec *s)
 	s->argv = s->env = NULL;
 	s->json = NULL;
 }
+
+/* ---- checks shared by `hako run` and config.json (one code path) ---- */
+
+int spec_check(const struct hako_config *cfg, char *err, size_t len)
+{
+	/// TODO(13): Refuse, before anything is made, what would only fail later with a
+	///   confusing message (the README's "One configuration, one check"):
+	///   - no command (cfg->argv NULL or empty): -EINVAL, "no command given";
+	///   - an empty command word (argv[0] is ""): -ENOENT, "'': command not found";
+	///   - a memory limit below SPEC_MIN_MEMORY (6 MiB, as docker): -EINVAL, the message
+	///     saying the limit, the minimum, and why (the workload would be OOM-killed at once);
+	///   - a rootfs that is the host's own / (realpath gives "/"): -EINVAL, saying so.
+	/// BEGIN SOLUTION
+	char real[PATH_MAX];
+
+	if (!cfg->argv || !cfg->argv[0])
+		return bad(err, len, -EINVAL, "no command given");
+	if (cfg->argv[0][0] == '\0')
+		return bad(err, len, -ENOENT, "'': command not found");
+	if (cfg->memory && cfg->memory < SPEC_MIN_MEMORY)
+		return bad(err, len, -EINVAL,
+		           "memory limit %lld bytes is below the minimum of 6 MiB: a process could "
+		           "not even start in it (the kernel would kill it at once)",
+		           cfg->memory);
+	if (cfg->rootfs && realpath(cfg->rootfs, real) && strcmp(real, "/") == 0)
+		return bad(err, len, -EINVAL,
+		           "rootfs %s is the host's own /: give a folder holding a root filesystem "
+		           "(`make rootfs` builds one in build/rootfs)",
+		           cfg->rootfs);
+	return 0;
+	/// END SOLUTION
+	/// STUB: (void)cfg;
+	/// STUB: return bad(err, len, -ENOSYS, "not implemented yet (lesson 13)");
+}
+
+int spec_parse_volume(const char *arg, struct hako_mount *m, char *buf, size_t len)
+{
+	/// TODO(13): `-v SRC:DST[:ro|:rw]` as docker reads it: SRC and DST absolute paths, an
+	///   optional third field "ro" or "rw". Copy ARG into BUF (LEN bytes; -ENAMETOOLONG if it
+	///   does not fit) and cut it at the ':'s so that M's strings point into BUF. M becomes
+	///   a recursive bind mount (type "bind", MS_BIND | MS_REC, MS_RDONLY with "ro").
+	///   -EINVAL for anything else: a missing DST, a relative path, a fourth field, another
+	///   mode.
+	/// BEGIN SOLUTION
+	char *dst, *mode;
+
+	if (snprintf(buf, len, "%s", arg) >= (int)len)
+		return -ENAMETOOLONG;
+	if (!(dst = strchr(buf, ':')))
+		return -EINVAL;
+	*dst++ = '\0';
+	if ((mode = strchr(dst, ':')))
+		*mode++ = '\0';
+	if (buf[0] != '/' || dst[0] != '/')
+		return -EINVAL;
+	*m = (struct hako_mount){
+	    .source = buf, .target = dst, .type = "bind", .flags = MS_BIND | MS_REC};
+	if (mode && strcmp(mode, "ro") == 0)
+		m->flags |= MS_RDONLY;
+	else if (mode && strcmp(mode, "rw") != 0)
+		return -EINVAL;
+	return 0;
+	/// END SOLUTION
+	/// STUB: (void)arg, (void)m, (void)buf, (void)len;
+	/// STUB: return -ENOSYS;
+}
