@@ -67,8 +67,8 @@ int state_start_time(pid_t pid, unsigned long long *ticks)
 		return -ESRCH;
 	if (state == 'Z' || state == 'X')
 		return -ESRCH;
-	/* After ')': field 3 (state) is the first; 22 is the 20th after it. */
-	for (int field = 3; field < 22; field++) {
+	/* P is at the end of field 2; each space found starts the next field, up to 22. */
+	for (int field = 2; field < 22; field++) {
 		p = strchr(p + 1, ' ');
 		if (!p)
 			return -ESRCH;
