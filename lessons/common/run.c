@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -20,6 +22,9 @@ struct child_ctx {
 	/* The container's root: its overlay (lesson 11), or the rootfs folder itself. */
 	const char *overlay_options; /* NULL: no overlay (no rootfs, or lesson 11 not done) */
 	const char *root;            /* the merged folder, or cfg->rootfs */
+	/* hako create (lesson 13): the exec fifo (O_PATH) and the "ready" pipe, or -1. */
+	int fifo_fd;
+	int ready[2];
 };
 
 bool hako_config_isolated(const struct hako_config *cfg)
@@ -54,6 +59,12 @@ static int child_main(void *arg)
 			report("05", "wait for go", err);
 		_exit(HAKO_EXIT_FAILED);
 	}
+	/* hako create exits while the container waits for start: it must not take the
+	 * container with it (userns_sync_wait asked for that, lesson 05). */
+	if (ctx->fifo_fd >= 0) {
+		prctl(PR_SET_PDEATHSIG, 0);
+		close(ctx->ready[0]);
+	}
 
 	if (ctx->cgroupns && (err = cgroup_enter_ns()) < 0) {
 		report("07", "cgroup namespace", err);
@@ -77,17 +88,41 @@ static int child_main(void *arg)
 		      stderr);
 		ctx->root = cfg->rootfs;
 	}
+	/* Bind mounts' sources, while the host's paths are in sight (lesson 13). */
+	int mount_fds[HAKO_MAX_MOUNTS];
+	if (cfg->nmounts && (err = mounts_prepare(cfg, mount_fds)) < 0) {
+		report("13", "mounts", err);
+		goto bad;
+	}
 	if (ctx->root && (err = mount_enter_rootfs(ctx->root)) < 0) {
 		report("04", "enter rootfs", err);
 		goto bad;
 	}
-	/* An image's working folder and environment (lesson 12). */
+	if ((cfg->nmounts || cfg->readonly_root) && (err = mounts_apply(cfg, mount_fds)) < 0) {
+		report("13", cfg->readonly_root ? "mounts, read-only /" : "mounts", err);
+		goto bad;
+	}
+	for (size_t i = 0; i < cfg->nrlimits; i++) {
+		const struct hako_rlimit *r = &cfg->rlimits[i];
+		if (setrlimit(r->resource, &(struct rlimit){r->soft, r->hard}) < 0) {
+			report("13", "setrlimit", -errno);
+			goto bad;
+		}
+	}
+	/* An image's working folder and environment (lesson 12), or -w and -e (lesson 13). */
 	if (cfg->workdir && chdir(cfg->workdir) < 0) {
 		report("12", cfg->workdir, -errno);
 		goto bad;
 	}
+	if (cfg->env_replace)
+		clearenv();
 	for (char **e = cfg->env; e && *e; e++)
 		putenv(*e);
+	/* hako create: ready; held here until hako start (lesson 13). */
+	if (ctx->fifo_fd >= 0 && (err = state_exec_wait(ctx->fifo_fd, ctx->ready[1])) < 0) {
+		report("13", "exec fifo", err);
+		goto bad;
+	}
 	err = init_main(cfg->argv);
 	if (err >= 0)
 		_exit(err);
@@ -202,9 +237,15 @@ static long long now_us(void)
 	return ts.tv_sec * 1000000LL + ts.tv_nsec / 1000;
 }
 
-int hako_run(const struct hako_config *cfg)
+/*
+ * hako_run() and hako_create(): with CREATED NULL, run the container and wait for it; else
+ * (lesson 13) return once it is ready and held on its exec fifo, its pid in *CREATED and its
+ * cgroup in *CG_OUT.
+ */
+static int run_container(const struct hako_config *cfg, pid_t *created, struct hako_cgroup **cg_out)
 {
-	struct child_ctx ctx = {.cfg = cfg, .go = {-1, -1}, .root = cfg->rootfs};
+	struct child_ctx ctx = {
+	    .cfg = cfg, .go = {-1, -1}, .root = cfg->rootfs, .fifo_fd = -1, .ready = {-1, -1}};
 	struct hako_cgroup *cg = NULL;
 	struct container_layer layer;
 	bool layer_made = false, started = false;
@@ -220,7 +261,28 @@ int hako_run(const struct hako_config *cfg)
 	bool pipe_set = false;
 	bool limits = cfg->memory || cfg->cpu_max || cfg->pids_limit || cfg->stats;
 
-	if (!hako_config_isolated(cfg) && !limits)
+	/* 0. What would only fail later, with a confusing message (lesson 13). */
+	char why[512];
+	if ((err = spec_check(cfg, why, sizeof(why))) == -ENOSYS) {
+		fputs("hako: warning: configuration not checked: not implemented yet (lesson 13)\n",
+		      stderr);
+	} else if (err < 0) {
+		fprintf(stderr, "hako: %s\n", why);
+		/* As a shell: a command that is not there is 127. */
+		return err == -ENOENT ? 127 : err;
+	}
+	if (cfg->nmounts > HAKO_MAX_MOUNTS) {
+		fprintf(stderr, "hako: %zu mounts: at most %d\n", cfg->nmounts, HAKO_MAX_MOUNTS);
+		return -E2BIG;
+	}
+	/* Without a root filesystem of its own, a mount would land in the host's tree. */
+	if ((cfg->nmounts || cfg->readonly_root) && !cfg->rootfs && !cfg->nlayers) {
+		fputs("hako: -v, --tmpfs and --read-only need a ROOTFS or an image\n", stderr);
+		return -EINVAL;
+	}
+
+	if (!hako_config_isolated(cfg) && !limits && !created && !cfg->nmounts &&
+	    !cfg->readonly_root)
 		return run_plain(cfg);
 
 	/* 1. Check everything that can be checked before anything is made. */
@@ -253,7 +315,7 @@ int hako_run(const struct hako_config *cfg)
 
 	/* 2. The container's layer (lesson 11), then its cgroup: both exist before the child,
 	 * which mounts the one and joins the other before exec. */
-	if ((cfg->rootfs || cfg->nlayers) && !(opts = malloc(page))) {
+	if (!cfg->keep_rootfs && (cfg->rootfs || cfg->nlayers) && !(opts = malloc(page))) {
 		err = report("11", "overlay options", -ENOMEM);
 		goto bad;
 	}
@@ -266,6 +328,8 @@ int hako_run(const struct hako_config *cfg)
 	}
 
 	snprintf(name, sizeof(name), "hako-%d", (int)getpid());
+	if (cfg->cgroup_name)
+		snprintf(name, sizeof(name), "%s", cfg->cgroup_name);
 	if (limits && (err = cgroup_create(cfg, name, &cg)) < 0) {
 		report("07", "cgroup", err);
 		goto bad;
@@ -283,6 +347,13 @@ int hako_run(const struct hako_config *cfg)
 	if (pipe2(ctx.go, O_CLOEXEC) < 0) {
 		err = report("02", "pipe", -errno);
 		goto bad;
+	}
+	if (created) {
+		ctx.fifo_fd = open(cfg->exec_fifo, O_PATH | O_CLOEXEC);
+		if (ctx.fifo_fd < 0 || pipe2(ctx.ready, O_CLOEXEC) < 0) {
+			err = report("13", cfg->exec_fifo, -errno);
+			goto bad;
+		}
 	}
 	pid = container_clone(child_main, &ctx, flags);
 	if (pid < 0) {
@@ -321,6 +392,23 @@ int hako_run(const struct hako_config *cfg)
 		goto bad;
 	}
 	started = true;
+	if (created) {
+		/* The child says "ready" once everything is in place, or closes the pipe when
+		 * it failed (it said why). */
+		char c;
+		close(ctx.ready[1]);
+		ctx.ready[1] = -1;
+		if (read(ctx.ready[0], &c, 1) != 1) {
+			err = -ECHILD;
+			goto bad;
+		}
+		*created = pid;
+		*cg_out = cg;
+		cg = NULL;
+		pid = -1;
+		err = 0;
+		goto bad;
+	}
 	code = container_wait(pid);
 	if (code < 0) {
 		err = report("03", "wait", code);
@@ -346,6 +434,12 @@ bad:
 		close(ctx.go[0]);
 	if (ctx.go[1] >= 0)
 		close(ctx.go[1]);
+	if (ctx.fifo_fd >= 0)
+		close(ctx.fifo_fd);
+	if (ctx.ready[0] >= 0)
+		close(ctx.ready[0]);
+	if (ctx.ready[1] >= 0)
+		close(ctx.ready[1]);
 	if (host_if[0])
 		net_veth_destroy(host_if);
 	cgroup_destroy(cg);
@@ -361,4 +455,18 @@ bad:
 	}
 	free(opts);
 	return err;
+}
+
+int hako_run(const struct hako_config *cfg)
+{
+	return run_container(cfg, NULL, NULL);
+}
+
+int hako_create(const struct hako_config *cfg, pid_t *pid, struct hako_cgroup **cg)
+{
+	*pid = -1;
+	*cg = NULL;
+	if (!cfg->exec_fifo)
+		return -EINVAL;
+	return run_container(cfg, pid, cg);
 }
