@@ -28,6 +28,7 @@ enum opt_id {
 	OPT_TMPFS,
 	OPT_ENTRYPOINT,
 	OPT_HELP,
+	OPT_DETACH = 'd',
 	/* Options with a one-letter form are named by it. */
 	OPT_ENV = 'e',
 	OPT_WORKDIR = 'w',
@@ -62,6 +63,7 @@ static const struct run_option {
     {"read-only", NULL, OPT_READ_ONLY, "13", "mount the container's / read-only"},
     {"tmpfs", "DST[:OPTS]", OPT_TMPFS, "13", "a fresh tmpfs at DST (OPTS: size=64m,mode=1777)"},
     {"entrypoint", "CMD", OPT_ENTRYPOINT, "13", "run CMD instead of the image's entrypoint"},
+    {"detach", NULL, OPT_DETACH, "14", "run in the background under a monitor; print the name"},
     {"help", NULL, OPT_HELP, "01", "show this help"},
 };
 #define N_RUN_OPTIONS (sizeof(run_options) / sizeof(run_options[0]))
@@ -77,6 +79,13 @@ static void usage(FILE *f)
 	    "  run [OPTIONS] [ROOTFS] CMD [ARG...]   run CMD, isolated as the options ask\n"
 	    "  image import|ls|rm ...                the local image store (lesson 12)\n"
 	    "  images                                list the images (lesson 12)\n"
+	    "  run -d [--name NAME] [OPTIONS] ...    run in the background (lesson 14)\n"
+	    "  ps [-a]                               the detached containers (lesson 14)\n"
+	    "  exec [-i] [-e K=V] [-w DIR] [-u UID[:GID]] NAME CMD   run CMD in it (lesson 14)\n"
+	    "  logs [-f] NAME                        its output (lesson 14)\n"
+	    "  stop [-t SECONDS] NAME                TERM, then KILL after SECONDS (lesson 14)\n"
+	    "  kill [-s SIGNAL] NAME                 send SIGNAL (default KILL) (lesson 14)\n"
+	    "  rm [-f] NAME                          remove it (-f: kill it first) (lesson 14)\n"
 	    "  stats [--no-stream] PID               docker-stats view of a running container "
 	    "(lesson 08)\n"
 	    "  diff NAME                             what container NAME changed: A/C/D lines "
@@ -245,6 +254,7 @@ static int cmd_run(int argc, char **argv)
 {
 	struct hako_config cfg = {.net = HAKO_NET_HOST};
 	const char *entrypoint = NULL;
+	bool detach = false;
 	struct option longopts[N_RUN_OPTIONS + 1];
 	int c, err;
 
@@ -257,7 +267,7 @@ static int cmd_run(int argc, char **argv)
 	optind = 1;
 	opterr = 0;
 	/* "+": stop at the first non-option, so CMD's own options are left alone. */
-	while ((c = getopt_long(argc, argv, "+he:w:v:", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+hde:w:v:", longopts, NULL)) != -1) {
 		switch (c) {
 		case OPT_ROOTFS:
 			cfg.rootfs = optarg;
@@ -354,6 +364,9 @@ static int cmd_run(int argc, char **argv)
 		case OPT_ENTRYPOINT:
 			entrypoint = optarg;
 			break;
+		case OPT_DETACH:
+			detach = true;
+			break;
 		case 'h':
 		case OPT_HELP:
 			run_usage(stdout);
@@ -413,6 +426,9 @@ static int cmd_run(int argc, char **argv)
 	if (geteuid() != 0 && hako_config_isolated(&cfg))
 		cfg.rootless = true;
 
+	if (detach)
+		return containers_run_detached(&cfg, image_args >= 0 ? argv[image_args - 1]
+		                                                     : cfg.rootfs);
 	int code = hako_run(&cfg);
 	return code < 0 ? HAKO_EXIT_FAILED : code;
 }
@@ -425,7 +441,14 @@ static int cmd_stats(int argc, char **argv)
 	char *end;
 	long pid;
 	int err;
+	struct lifecycle_info c;
 
+	/* A detached container by name (lesson 14). */
+	if (argc == 2 + once && containers_exists(arg) && lifecycle_load(arg, &c) == 0) {
+		static char num[16];
+		snprintf(num, sizeof(num), "%d", (int)c.st.pid);
+		arg = num;
+	}
 	if (argc != 2 + once || arg[0] == '-') {
 		fputs("usage: hako stats [--no-stream] PID\n", stderr);
 		return HAKO_EXIT_FAILED;
@@ -522,6 +545,15 @@ int main(int argc, char **argv)
 		return runtime_main(argc - 1, argv + 1);
 	if (strcmp(argv[1], "run") == 0)
 		return cmd_run(argc - 1, argv + 1);
+	/* Detached containers (lesson 14); `hako kill -s SIG NAME` is docker's, `hako kill ID
+	 * SIG` runc's (lesson 13); `hako rm` of a kept layer alone is lesson 11's. */
+	if (strcmp(argv[1], "ps") == 0 || strcmp(argv[1], "logs") == 0 ||
+	    strcmp(argv[1], "stop") == 0 || strcmp(argv[1], "exec") == 0 ||
+	    (strcmp(argv[1], "kill") == 0 && argc > 2 &&
+	     (strncmp(argv[2], "-s", 2) == 0 || containers_exists(argv[2]))) ||
+	    (strcmp(argv[1], "rm") == 0 && argc > 2 &&
+	     (strcmp(argv[2], "-f") == 0 || containers_exists(argv[2]))))
+		return containers_main(argc - 1, argv + 1);
 	if (strcmp(argv[1], "create") == 0 || strcmp(argv[1], "start") == 0 ||
 	    strcmp(argv[1], "state") == 0 || strcmp(argv[1], "kill") == 0 ||
 	    strcmp(argv[1], "delete") == 0)

@@ -40,6 +40,8 @@ enum hako_net {
 	HAKO_NET_VETH, /* loopback plus a veth pair to the host side (lesson 06) */
 };
 
+struct hako_cgroup; /* lesson 07 */
+
 struct hako_config {
 	/* What to run. */
 	char **argv; /* the command and its arguments, NULL-terminated */
@@ -81,6 +83,13 @@ struct hako_config {
 	size_t nrlimits;
 	const char *cgroup_name; /* the cgroup's name, or NULL: "hako-PID" (lesson 07) */
 	const char *exec_fifo;   /* hako create: hold the workload before exec until `start` */
+
+	/* Detached containers (lesson 14): when set, hako_run() calls MONITOR once the container
+	 * runs (its init's PID, its cgroup or NULL) instead of waiting for it itself, and takes
+	 * what MONITOR returns as the exit code (or a negative errno). Then it cleans up as
+	 * always. */
+	int (*monitor)(void *arg, pid_t pid, struct hako_cgroup *cg);
+	void *monitor_arg;
 };
 
 #define HAKO_MAX_MOUNTS 64 /* the most mounts one container may ask for */
@@ -598,5 +607,103 @@ int state_exec_start(const char *path, int timeout_ms);
 /* `hako create|start|state|kill|delete`, and `hako run --bundle` (lessons/common/runtime.c):
  * ARGV[0] is the command. Returns the exit code. */
 int runtime_main(int argc, char **argv);
+
+/* ---- lesson 14: the container lifecycle (lifecycle.c, monitor.c, exec.c) ---- */
+
+/*
+ * `hako run -d` leaves a small monitor process per container (as containerd-shim or conmon):
+ *
+ *   STATE_ROOT/.lock        flock(2)ed while a container is added or removed
+ *   STATE_ROOT/NAME/
+ *     state.json            lesson 13's: the container's init (pid + start time), created
+ *     monitor               "PID STARTTIME" of the monitor
+ *     info                  id, image, command: three lines, for `hako ps`
+ *     log                   the workload's stdout and stderr
+ *     cgroups               the cgroup folders to remove (as lesson 13's)
+ *     exit                  "CODE FINISHED" written by the monitor when the workload ended
+ */
+
+/* Take the state folder's lock: make ROOT (0711) if needed, open ROOT/.lock (made if
+ * missing, O_CLOEXEC) and flock(2) it exclusively, waiting for another hako holding it.
+ * Returns the fd (close it to unlock) or a negative errno. */
+int lifecycle_lock(const char *root);
+
+/* What `hako ps` knows of one detached container. */
+struct lifecycle_info {
+	struct container_state st; /* lesson 13's: name (id), dir, init's pid + start time */
+	pid_t monitor;             /* the monitor process, and its start time */
+	unsigned long long monitor_start;
+	char id[16];        /* 12 hex digits */
+	char image[256];    /* the image or rootfs it runs */
+	char command[256];  /* its command line */
+	bool exited;        /* lifecycle_status() fills these three */
+	int exit_code;      /* shell-style, 255 when nobody saw the end (stale) */
+	long long finished; /* seconds since 1970, or 0 if unknown */
+};
+
+/* Read STATE_ROOT/NAME into C (not its status). -ENOENT: no detached container NAME. */
+int lifecycle_load(const char *name, struct lifecycle_info *c);
+
+/* Decide whether C's container runs or has exited, filling C->exited, ->exit_code and
+ * ->finished. The monitor's exit file says how it ended. Without it, the container runs
+ * while its init is alive: the same pid AND the same start time as recorded (state_status,
+ * lesson 13) — a pid alone may belong to a new process after a reboot or a crash. Otherwise
+ * the entry is stale (the monitor was killed, the host rebooted): exited, code 255, finished
+ * unknown (0). Returns 1 if running, 0 if exited. */
+int lifecycle_status(struct lifecycle_info *c);
+
+/* Docker's human duration of SECONDS (docker ps): "Less than a second", "1 second",
+ * "N seconds" (under a minute), "About a minute", "N minutes" (under an hour), "About an
+ * hour", "N hours" (under 48 hours), "N days" (under 14 days), "N weeks" (under 60 days),
+ * "N months" (under 2 years), "N years". Hours, days, ... are rounded to the nearest. */
+void lifecycle_duration(long long seconds, char *buf, size_t len);
+
+/* The STATUS column of `hako ps` for C (after lifecycle_status) at time NOW: "Up " and the
+ * duration since it was created, or "Exited (CODE) " and the duration since it finished and
+ * " ago" ("Exited (CODE)" alone when that time is unknown). */
+void lifecycle_format_status(const struct lifecycle_info *c, long long now, char *buf, size_t len);
+
+/* In the monitor: wait until the process behind PIDFD (a pidfd_open(2) of its child) exits,
+ * without blocking signals' handlers (poll(2) the pidfd, then waitid(2) P_PIDFD). Its exit
+ * code (shell-style: the status, or 128 + the signal) in *CODE. 0 or a negative errno. */
+int monitor_wait(int pidfd, int *code);
+
+/* `hako exec`: join the cgroups of PID (the container's init, as the host sees it): for
+ * each line "N:CONTROLLERS:/PATH" of /proc/PID/cgroup, write this process's pid to
+ * CGROUP_MOUNT/DIR/PATH/cgroup.procs (DIR: the controllers, "unified" for line 0 on a
+ * hybrid host, nothing for line 0 on a cgroup v2 host, "systemd" for name=systemd); folders
+ * that do not exist are skipped. 0 or a negative errno. */
+int exec_join_cgroups(pid_t pid);
+
+/* `hako exec`: move this process into PID's namespaces. Open every /proc/PID/ns/NAME first
+ * (user, cgroup, ipc, uts, net, pid, mnt: once in its mount namespace, /proc is the
+ * container's), skip those this process shares already, then setns(2) in that order: the
+ * user namespace first (it gives the capabilities the others need), the mount namespace
+ * last. The PID namespace applies to children only: fork after this. 0 or a negative errno
+ * (printed with the namespace's name). */
+int exec_enter(pid_t pid);
+
+/* The security of a container's process, as /proc/PID/status shows it. */
+struct exec_security {
+	unsigned long long cap_inh, cap_prm, cap_eff, cap_bnd, cap_amb;
+	int no_new_privs;
+	int seccomp; /* 0 none, 1 strict, 2 filter */
+};
+/* Parse a /proc/PID/status text into S (CapInh, CapPrm, CapEff, CapBnd, CapAmb in hex,
+ * NoNewPrivs, Seccomp). -EINVAL if a Cap line is missing. */
+int exec_parse_status(const char *text, struct exec_security *s);
+/* In the exec'd process, before exec: the same capabilities and no_new_privs as S: drop
+ * from the bounding set what S's lacks (prctl PR_CAPBSET_DROP), set the permitted, effective
+ * and inheritable sets (capset(2)), the ambient ones, then PR_SET_NO_NEW_PRIVS if S has it.
+ * 0 or a negative errno. */
+int exec_apply_security(const struct exec_security *s);
+
+/* `hako run -d` (lessons/common/containers.c): start CFG detached under a monitor; IMAGE is
+ * what ps shows. Prints the name; returns hako's exit code. */
+int containers_run_detached(struct hako_config *cfg, const char *image);
+/* `hako ps|logs|stop|kill|rm|exec` for detached containers; ARGV[0] is the command. */
+int containers_main(int argc, char **argv);
+/* 1 if NAME is a detached container (STATE_ROOT/NAME/monitor exists), else 0. */
+int containers_exists(const char *name);
 
 #endif

@@ -259,7 +259,9 @@ static int run_container(const struct hako_config *cfg, pid_t *created, struct h
 	sigset_t fwd, old_mask;
 	struct sigaction old_pipe;
 	bool pipe_set = false;
-	bool limits = cfg->memory || cfg->cpu_max || cfg->pids_limit || cfg->stats;
+	/* A detached container (lesson 14) always has a cgroup as root: `hako stats NAME`. */
+	bool limits = cfg->memory || cfg->cpu_max || cfg->pids_limit || cfg->stats ||
+	              (cfg->monitor && geteuid() == 0);
 
 	/* 0. What would only fail later, with a confusing message (lesson 13). */
 	char why[512];
@@ -409,9 +411,10 @@ static int run_container(const struct hako_config *cfg, pid_t *created, struct h
 		err = 0;
 		goto bad;
 	}
-	code = container_wait(pid);
+	/* A detached container's monitor waits for it, with a pidfd (lesson 14). */
+	code = cfg->monitor ? cfg->monitor(cfg->monitor_arg, pid, cg) : container_wait(pid);
 	if (code < 0) {
-		err = report("03", "wait", code);
+		err = report(cfg->monitor ? "14" : "03", "wait", code);
 		goto bad;
 	}
 	pid = -1;
