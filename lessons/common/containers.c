@@ -275,6 +275,11 @@ int containers_run_detached(struct hako_config *cfg, const char *image)
 			_exit(HAKO_EXIT_FAILED);
 		close(fd);
 		close(null);
+		/* Nothing else of the caller's: an inherited fd (a pipe someone reads to its end,
+		 * a lock) would stay open as long as the container runs. */
+		if (ready[1] > 3)
+			syscall(SYS_close_range, 3U, (unsigned)ready[1] - 1, 0U);
+		syscall(SYS_close_range, (unsigned)ready[1] + 1, ~0U, 0U);
 		state_start_time(getpid(), &t);
 		snprintf(text, sizeof(text), "%d %llu\n", (int)getpid(), t);
 		if (write_file(dir, "monitor", text) < 0)
