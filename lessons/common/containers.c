@@ -370,8 +370,8 @@ static int cmd_ps(int argc, char **argv)
 		strncat(created, " ago", sizeof(created) - strlen(created) - 1);
 		lifecycle_format_status(&c, now, status, sizeof(status));
 		snprintf(cmd, sizeof(cmd), "\"%.18s\"", c.command);
-		printf("%-12s   %-16s   %-20.20s   %-20s   %-16s   %s\n", c.id, c.st.id, c.image, cmd,
-		       created, status);
+		printf("%-12s   %-16s   %-20.20s   %-20s   %-16s   %s\n", c.id, c.st.id, c.image,
+		       cmd, created, status);
 	}
 	closedir(d);
 	return 0;
@@ -555,8 +555,8 @@ static int cmd_rm(int argc, char **argv)
 		}
 		/* A monitor still there (it cleans up after the container): let it finish. */
 		unsigned long long t;
-		for (int k = 0; k < 250 && ci.monitor > 0 && state_start_time(ci.monitor, &t) == 0 &&
-		                t == ci.monitor_start;
+		for (int k = 0; k < 250 && ci.monitor > 0 &&
+		                state_start_time(ci.monitor, &t) == 0 && t == ci.monitor_start;
 		     k++)
 			usleep(20000);
 		if (remove_container(argv[i], ci.st.dir) < 0)
@@ -602,9 +602,10 @@ static int cmd_exec(int argc, char **argv)
 			user = optarg;
 			break;
 		default:
-			fputs("usage: hako exec [-i] [-e KEY=VALUE] [-w DIR] [-u UID[:GID]] NAME CMD "
-			      "[ARG...]\n",
-			      stderr);
+			fputs(
+			    "usage: hako exec [-i] [-e KEY=VALUE] [-w DIR] [-u UID[:GID]] NAME CMD "
+			    "[ARG...]\n",
+			    stderr);
 			return HAKO_EXIT_FAILED;
 		}
 	}
@@ -641,7 +642,8 @@ static int cmd_exec(int argc, char **argv)
 	n = fd >= 0 ? read(fd, environ_text, sizeof(environ_text) - 1) : -1;
 	if (fd >= 0)
 		close(fd);
-	for (ssize_t k = 0; n > 0 && k < n && ncenv < 511; k += (ssize_t)strlen(environ_text + k) + 1)
+	for (ssize_t k = 0; n > 0 && k < n && ncenv < 511;
+	     k += (ssize_t)strlen(environ_text + k) + 1)
 		cenv[ncenv++] = environ_text + k;
 	if (sec.seccomp)
 		fputs("hako exec: warning: the container has a seccomp filter that exec cannot "
@@ -699,8 +701,12 @@ static int cmd_exec(int argc, char **argv)
 	int ws;
 	while (waitpid(pid, &ws, 0) < 0)
 		if (errno != EINTR)
-			return HAKO_EXIT_FAILED;
-	return process_exit_code(ws);
+			_exit(HAKO_EXIT_FAILED);
+	/* _exit, not return: we live in the container's namespaces now, where exit-time
+	 * handlers meant for the host (a sanitizer's leak check stops the world with a
+	 * helper in our PID namespace) can hang. */
+	fflush(NULL);
+	_exit(process_exit_code(ws));
 }
 
 int containers_main(int argc, char **argv)

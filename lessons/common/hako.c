@@ -427,8 +427,8 @@ static int cmd_run(int argc, char **argv)
 		cfg.rootless = true;
 
 	if (detach)
-		return containers_run_detached(&cfg, image_args >= 0 ? argv[image_args - 1]
-		                                                     : cfg.rootfs);
+		return containers_run_detached(&cfg,
+		                               image_args >= 0 ? argv[image_args - 1] : cfg.rootfs);
 	int code = hako_run(&cfg);
 	return code < 0 ? HAKO_EXIT_FAILED : code;
 }

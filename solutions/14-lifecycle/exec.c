@@ -50,7 +50,8 @@ int exec_join_cgroups(pid_t pid)
 		///   first error as -errno and go on with the other lines.
 		/// BEGIN SOLUTION
 		if (!*ctrl)
-			snprintf(dir, sizeof(dir), "%s%s%s", CGROUP_MOUNT, hybrid ? "/unified" : "", cg);
+			snprintf(dir, sizeof(dir), "%s%s%s", CGROUP_MOUNT, hybrid ? "/unified" : "",
+			         cg);
 		else if (strncmp(ctrl, "name=", 5) == 0)
 			snprintf(dir, sizeof(dir), "%s/%s%s", CGROUP_MOUNT, ctrl + 5, cg);
 		else
@@ -115,7 +116,8 @@ int exec_enter(pid_t pid)
 	for (size_t i = 0; i < N; i++) {
 		if (fds[i] >= 0 && setns(fds[i], order[i].type) < 0) {
 			err = -errno;
-			fprintf(stderr, "hako exec: setns %s: %s\n", order[i].name, strerror(errno));
+			fprintf(stderr, "hako exec: setns %s: %s\n", order[i].name,
+			        strerror(errno));
 			goto out;
 		}
 	}
