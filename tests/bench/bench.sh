@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# bench.sh: `make bench` — how fast hakovm starts a VM, side by side with a floor and QEMU.
+# bench.sh: `make bench` — how fast hakovm starts a VM, side by side with a floor and QEMU;
+# and (lesson 14, as root) hako exec next to nsenter, hako run -d + rm -f next to runc.
 #
 #   tests/bench/bench.sh            environment: RUNS (default 40), HAKOVM (default: the
 #                                   reference build/ref-hako/hakovm; HAKOVM=build/student/hakovm
@@ -108,4 +109,57 @@ guest_kib=8
 own=$((h_rss - guest_kib))
 echo "  hakovm peak RSS = $h_rss KiB, of which guest memory $guest_kib KiB: $own KiB beyond it (target < 2048 KiB: $(verdict $((own < 2048))))"
 echo "  (floor's peak RSS is $f_rss KiB: hakovm uses $((h_rss - f_rss)) KiB more than the minimum.)"
-[ "$f_bad$h_bad${q_bad:-0}" = 000 ] || { echo "bench: some runs failed: the times above are suspect" >&2; exit 1; }
+kvm_bad="$f_bad$h_bad${q_bad:-0}"
+
+# ---- lesson 14: hako exec next to nsenter (the floor), and run -d + rm -f cycles next to
+# runc run -d + delete -f of the same container (as root only) ----
+ct_bad=0
+if [ "$(id -u)" != 0 ]; then
+	echo; echo "  containers: skipped (hako run -d and runc need root: sudo make bench)"
+else
+	CT=$(mktemp -d /tmp/hako-bench-XXXXXX)
+	trap 'build/ref-hako/hako rm -f "$name" >/dev/null 2>&1; rm -rf "$CT"' EXIT
+	tests/tools/mkrootfs.sh "$CT/bundle/rootfs" >/dev/null
+	export HAKO_STATE=$CT/state HAKO_ROOT=$CT
+	HAKO=build/ref-hako/hako
+	name=bench$$
+	"$HAKO" run -d --name "$name" "$CT/bundle/rootfs" sleep 100000 >/dev/null
+	pid=$(sed -n 's/.*"pid": *\([0-9]*\).*/\1/p' "$CT/state/$name/state.json")
+	cat >"$CT/bundle/config.json" <<JSON
+{"ociVersion": "1.0.2",
+ "process": {"terminal": false, "user": {"uid": 0, "gid": 0}, "args": ["/bin/true"],
+             "env": ["PATH=/bin:/usr/bin:/sbin:/usr/sbin"], "cwd": "/"},
+ "root": {"path": "rootfs"}, "hostname": "bench",
+ "mounts": [{"destination": "/proc", "type": "proc", "source": "proc"}],
+ "linux": {"namespaces": [{"type": "pid"}, {"type": "mount"}, {"type": "uts"}, {"type": "ipc"},
+                          {"type": "network"}], "cgroupsPath": "/hako/runc-bench$$"}}
+JSON
+	cycle_hako=(sh -c "n=c\$\$; $HAKO run -d --name \$n $CT/bundle/rootfs true >/dev/null && $HAKO rm -f \$n >/dev/null")
+	cycle_runc=(sh -c "n=r\$\$; runc run -d --bundle $CT/bundle \$n </dev/null >/dev/null 2>&1 && runc delete -f \$n")
+	cmds=(0 nsenter -t "$pid" -a /bin/true -- 0 "$HAKO" exec "$name" /bin/true -- 0 "${cycle_hako[@]}")
+	command -v runc >/dev/null && cmds+=(-- 0 "${cycle_runc[@]}")
+	echo; echo "bench: $RUNS rounds of: nsenter and hako exec into one container; hako run -d + rm -f$(command -v runc >/dev/null && echo ', runc run -d + delete -f')"
+	mapfile -t res < <("$OUT/timeit" "$RUNS" "${cmds[@]}")
+	read -r n_med n_min n_rss n_bad <<<"${res[0]}"
+	read -r e_med e_min e_rss e_bad <<<"${res[1]}"
+	read -r c_med c_min c_rss c_bad <<<"${res[2]}"
+	printf '\n  %-18s %10s %10s %s\n' command "median ms" "min ms" "failed runs"
+	printf '  %-18s %10s %10s %s\n' "nsenter true" "$(ms "$n_med")" "$(ms "$n_min")" "$n_bad"
+	printf '  %-18s %10s %10s %s\n' "hako exec true" "$(ms "$e_med")" "$(ms "$e_min")" "$e_bad"
+	printf '  %-18s %10s %10s %s\n' "hako run -d + rm" "$(ms "$c_med")" "$(ms "$c_min")" "$c_bad"
+	r_exec=$(awk -v e="$e_med" -v n="$n_med" 'BEGIN { printf "%.2f", e / n }')
+	echo
+	echo "  hako exec / nsenter = ${r_exec}x   (target <= 1.5x: $(verdict "$(awk -v r="$r_exec" 'BEGIN { print (r <= 1.5) }')"))"
+	echo "  hako run -d + rm -f: $(awk -v c="$c_med" 'BEGIN { printf "%.1f", 1e6 / c }') cycles per second"
+	if command -v runc >/dev/null; then
+		read -r u_med u_min u_rss u_bad <<<"${res[3]}"
+		printf '  %-18s %10s %10s %s\n' "runc run -d + del" "$(ms "$u_med")" "$(ms "$u_min")" "$u_bad"
+		r_runc=$(awk -v c="$c_med" -v u="$u_med" 'BEGIN { printf "%.1f", u / c }')
+		echo "  hako cycles / runc cycles = ${r_runc}x   (target >= 4x: $(verdict "$(awk -v r="$r_runc" 'BEGIN { print (r >= 4) }')"))"
+	else
+		echo "  runc not installed: skipped (apt-get install runc)"
+	fi
+	ct_bad="$n_bad$e_bad$c_bad${u_bad:-0}"
+	[ "$ct_bad" = 0000 ] && ct_bad=0
+fi
+[ "$kvm_bad" = 000 ] && [ "$ct_bad" = 0 ] || { echo "bench: some runs failed: the times above are suspect" >&2; exit 1; }
