@@ -32,6 +32,8 @@ enum opt_id {
 	OPT_ENV = 'e',
 	OPT_WORKDIR = 'w',
 	OPT_VOLUME = 'v',
+	OPT_TTY = 't',
+	OPT_INTERACTIVE = 'i',
 };
 
 static const struct run_option {
@@ -62,6 +64,8 @@ static const struct run_option {
     {"read-only", NULL, OPT_READ_ONLY, "13", "mount the container's / read-only"},
     {"tmpfs", "DST[:OPTS]", OPT_TMPFS, "13", "a fresh tmpfs at DST (OPTS: size=64m,mode=1777)"},
     {"entrypoint", "CMD", OPT_ENTRYPOINT, "13", "run CMD instead of the image's entrypoint"},
+    {"tty", NULL, OPT_TTY, "13", "a terminal of the container's own (-it: an interactive shell)"},
+    {"interactive", NULL, OPT_INTERACTIVE, "13", "pass hako's stdin to the workload (with -t)"},
     {"help", NULL, OPT_HELP, "01", "show this help"},
 };
 #define N_RUN_OPTIONS (sizeof(run_options) / sizeof(run_options[0]))
@@ -257,7 +261,7 @@ static int cmd_run(int argc, char **argv)
 	optind = 1;
 	opterr = 0;
 	/* "+": stop at the first non-option, so CMD's own options are left alone. */
-	while ((c = getopt_long(argc, argv, "+he:w:v:", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+he:w:v:ti", longopts, NULL)) != -1) {
 		switch (c) {
 		case OPT_ROOTFS:
 			cfg.rootfs = optarg;
@@ -353,6 +357,12 @@ static int cmd_run(int argc, char **argv)
 			break;
 		case OPT_ENTRYPOINT:
 			entrypoint = optarg;
+			break;
+		case OPT_TTY:
+			cfg.tty = true;
+			break;
+		case OPT_INTERACTIVE:
+			cfg.interactive = true;
 			break;
 		case 'h':
 		case OPT_HELP:

@@ -81,6 +81,8 @@ struct hako_config {
 	size_t nrlimits;
 	const char *cgroup_name; /* the cgroup's name, or NULL: "hako-PID" (lesson 07) */
 	const char *exec_fifo;   /* hako create: hold the workload before exec until `start` */
+	bool tty;                /* -t: a terminal of the container's own (tty.c) */
+	bool interactive;        /* -i: hako's stdin goes to the workload */
 };
 
 #define HAKO_MAX_MOUNTS 64 /* the most mounts one container may ask for */
@@ -594,6 +596,21 @@ int state_exec_wait(int fifo_fd, int ready_fd);
 /* `hako start`: open PATH (the exec fifo) for reading, read the child's byte within
  * TIMEOUT_MS, remove PATH. 0; -ETIMEDOUT; -ECHILD if the child went away first. */
 int state_exec_start(const char *path, int timeout_ms);
+
+/* `hako run -t` (tty.c). In the child, after pivot_root: make a pty on the container's own
+ * devpts, the slave its controlling terminal and stdin/out/err (a new session), and send the
+ * master's fd to hako over the unix socket SOCK (closed). 0 or a negative errno. */
+int tty_setup_child(int sock);
+/* In hako: receive the master's fd from SOCK. The fd; -ECHILD if the child ended first. */
+int tty_recv_master(int sock);
+/* Copy the master's output to OUT and IN's bytes (IN -1: none) to the master until the
+ * master ends (the workload and every holder of the slave are gone). 0 or -errno. */
+int tty_relay(int master, int in, int out);
+/* Given: hako's terminal in raw mode and tty_relay() on a thread, until tty_session_end()
+ * (which waits for the relay to end, restores the terminal and closes MASTER). */
+struct tty_session;
+int tty_session_start(int master, bool interactive, struct tty_session **out);
+void tty_session_end(struct tty_session *t);
 
 /* `hako create|start|state|kill|delete`, and `hako run --bundle` (lessons/common/runtime.c):
  * ARGV[0] is the command. Returns the exit code. */

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -25,6 +26,7 @@ struct child_ctx {
 	/* hako create (lesson 13): the exec fifo (O_PATH) and the "ready" pipe, or -1. */
 	int fifo_fd;
 	int ready[2];
+	int tty_sock[2]; /* hako run -t: the child sends its pty's master on [1] (lesson 13) */
 };
 
 bool hako_config_isolated(const struct hako_config *cfg)
@@ -65,6 +67,8 @@ static int child_main(void *arg)
 		prctl(PR_SET_PDEATHSIG, 0);
 		close(ctx->ready[0]);
 	}
+	if (ctx->tty_sock[0] >= 0)
+		close(ctx->tty_sock[0]);
 
 	if (ctx->cgroupns && (err = cgroup_enter_ns()) < 0) {
 		report("07", "cgroup namespace", err);
@@ -112,6 +116,11 @@ static int child_main(void *arg)
 	/* An image's working folder and environment (lesson 12), or -w and -e (lesson 13). */
 	if (cfg->workdir && chdir(cfg->workdir) < 0) {
 		report("12", cfg->workdir, -errno);
+		goto bad;
+	}
+	/* -t: a terminal of its own, on the container's devpts (lesson 13). */
+	if (ctx->tty_sock[1] >= 0 && (err = tty_setup_child(ctx->tty_sock[1])) < 0) {
+		report("13", "terminal", err);
 		goto bad;
 	}
 	if (cfg->env_replace)
@@ -244,8 +253,13 @@ static long long now_us(void)
  */
 static int run_container(const struct hako_config *cfg, pid_t *created, struct hako_cgroup **cg_out)
 {
-	struct child_ctx ctx = {
-	    .cfg = cfg, .go = {-1, -1}, .root = cfg->rootfs, .fifo_fd = -1, .ready = {-1, -1}};
+	struct child_ctx ctx = {.cfg = cfg,
+	                        .go = {-1, -1},
+	                        .root = cfg->rootfs,
+	                        .fifo_fd = -1,
+	                        .ready = {-1, -1},
+	                        .tty_sock = {-1, -1}};
+	struct tty_session *tty = NULL;
 	struct hako_cgroup *cg = NULL;
 	struct container_layer layer;
 	bool layer_made = false, started = false;
@@ -282,7 +296,7 @@ static int run_container(const struct hako_config *cfg, pid_t *created, struct h
 	}
 
 	if (!hako_config_isolated(cfg) && !limits && !created && !cfg->nmounts &&
-	    !cfg->readonly_root)
+	    !cfg->readonly_root && !cfg->tty)
 		return run_plain(cfg);
 
 	/* 1. Check everything that can be checked before anything is made. */
@@ -355,6 +369,10 @@ static int run_container(const struct hako_config *cfg, pid_t *created, struct h
 			goto bad;
 		}
 	}
+	if (cfg->tty && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ctx.tty_sock) < 0) {
+		err = report("13", "socketpair", -errno);
+		goto bad;
+	}
 	pid = container_clone(child_main, &ctx, flags);
 	if (pid < 0) {
 		err = report("02", "clone", pid);
@@ -363,6 +381,10 @@ static int run_container(const struct hako_config *cfg, pid_t *created, struct h
 	}
 	close(ctx.go[0]);
 	ctx.go[0] = -1;
+	if (ctx.tty_sock[1] >= 0) {
+		close(ctx.tty_sock[1]);
+		ctx.tty_sock[1] = -1;
+	}
 	/* If the child dies before "go", writing it must fail with EPIPE (reported, then cleaned
 	 * up), not kill hako with SIGPIPE. Set after clone, so the container keeps the default. */
 	sigaction(SIGPIPE, &(struct sigaction){.sa_handler = SIG_IGN}, &old_pipe);
@@ -409,7 +431,24 @@ static int run_container(const struct hako_config *cfg, pid_t *created, struct h
 		err = 0;
 		goto bad;
 	}
+	if (cfg->tty) {
+		int master = tty_recv_master(ctx.tty_sock[0]);
+		if (master < 0) {
+			if (master != -ECHILD) /* -ECHILD: the child failed and said why */
+				report("13", "terminal", master);
+			err = master;
+			goto bad;
+		}
+		if ((err = tty_session_start(master, cfg->interactive, &tty)) < 0) {
+			close(master);
+			report("13", "terminal", err);
+			goto bad;
+		}
+	}
 	code = container_wait(pid);
+	/* The relay ends when the container's terminal does: with the container. */
+	tty_session_end(tty);
+	tty = NULL;
 	if (code < 0) {
 		err = report("03", "wait", code);
 		goto bad;
@@ -427,6 +466,7 @@ bad:
 		kill(pid, SIGKILL);
 		waitpid(pid, NULL, 0);
 	}
+	tty_session_end(tty);
 	if (pipe_set)
 		sigaction(SIGPIPE, &old_pipe, NULL);
 	sigprocmask(SIG_SETMASK, &old_mask, NULL);
@@ -436,6 +476,10 @@ bad:
 		close(ctx.go[1]);
 	if (ctx.fifo_fd >= 0)
 		close(ctx.fifo_fd);
+	if (ctx.tty_sock[0] >= 0)
+		close(ctx.tty_sock[0]);
+	if (ctx.tty_sock[1] >= 0)
+		close(ctx.tty_sock[1]);
 	if (ctx.ready[0] >= 0)
 		close(ctx.ready[0]);
 	if (ctx.ready[1] >= 0)

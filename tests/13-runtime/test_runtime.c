@@ -12,11 +12,13 @@
 #include <fcntl.h>
 #include <jansson.h>
 #include <sched.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -1111,6 +1113,92 @@ static void test_run_edge_cases(void **state)
 	json_decref(b.cfg);
 }
 
+/* Read the pty master M into BUF (LEN bytes, accumulating after *USED) until it holds TEXT
+ * or TIMEOUT_MS pass. */
+static bool pty_wait_for(int m, char *buf, size_t len, size_t *used, const char *text,
+                         int timeout_ms)
+{
+	long long end = hako_now_ms() + timeout_ms;
+
+	while (!strstr(buf, text) && hako_now_ms() < end) {
+		struct pollfd p = {.fd = m, .events = POLLIN};
+		if (poll(&p, 1, 100) <= 0)
+			continue;
+		ssize_t n = read(m, buf + *used, len - 1 - *used);
+		if (n <= 0)
+			break;
+		*used += (size_t)n;
+		buf[*used] = '\0';
+	}
+	return strstr(buf, text) != NULL;
+}
+
+/* This test checks `hako run -it` through a terminal the test opens, as a user's: the
+ * workload's stdin is a terminal of the container's own (`tty` prints /dev/pts/N), and a
+ * Ctrl-C typed on the user's terminal reaches the workload as SIGINT. */
+static void test_run_tty(void **state)
+{
+	struct bundle b;
+	char buf[8192] = "", code[8];
+	size_t used = 0;
+	long want = hako_rand_range(3, 60);
+	int status;
+
+	hako_require_root();
+	bundle_setup(&b, true, NULL);
+	int m = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+	check_that(m >= 0 && grantpt(m) == 0 && unlockpt(m) == 0, "posix_openpt: %s",
+	           strerror(errno));
+	const char *slave = ptsname(m);
+	snprintf(code, sizeof(code), "%ld", want);
+	char script[256];
+	snprintf(script, sizeof(script),
+	         "tty; [ -t 0 ] && echo stdin-is-a-tty; trap 'echo got-int; exit %ld' INT; "
+	         "echo ready; while :; do sleep 0.1; done",
+	         want);
+	pid_t pid = fork();
+	check_that(pid >= 0, "fork: %s", strerror(errno));
+	if (pid == 0) {
+		/* The user's side: a session whose controlling terminal is the test's pty. */
+		setsid();
+		int s = open(slave, O_RDWR);
+		if (s < 0 || ioctl(s, TIOCSCTTY, 0) < 0)
+			_exit(120);
+		dup2(s, 0), dup2(s, 1), dup2(s, 2);
+		execl(hako_prog("hako"), "hako", "run", "--rm", "-it", b.rootfs, "sh", "-c", script,
+		      (char *)NULL);
+		_exit(121);
+	}
+	bool ready = pty_wait_for(m, buf, sizeof(buf), &used, "ready", WAIT_MS);
+	if (ready) {
+		usleep(200000);
+		check_that(write(m, "\003", 1) == 1, "write Ctrl-C: %s", strerror(errno));
+	}
+	bool got = ready && pty_wait_for(m, buf, sizeof(buf), &used, "got-int", WAIT_MS);
+	long long end = hako_now_ms() + WAIT_MS;
+	pid_t w;
+	while ((w = waitpid(pid, &status, WNOHANG)) == 0 && hako_now_ms() < end) {
+		char junk[256];
+		struct pollfd p = {.fd = m, .events = POLLIN};
+		if (poll(&p, 1, 50) > 0 && read(m, junk, sizeof(junk)) < 0)
+			usleep(10000);
+	}
+	if (w == 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &status, 0);
+	}
+	close(m);
+	check_that(ready, "no \"ready\" from the workload on the terminal; it printed: %s", buf);
+	check_contains(buf, "/dev/pts/", "what `tty` printed in the container");
+	check_contains(buf, "stdin-is-a-tty", "the workload's stdin must be a terminal");
+	check_that(got,
+	           "Ctrl-C did not reach the workload (no \"got-int\"); the terminal showed: %s",
+	           buf);
+	check_that(w == pid && WIFEXITED(status), "hako -it did not exit (status 0x%x)", status);
+	check_int(WEXITSTATUS(status), want, "hako run -it's exit status (the workload's)");
+	json_decref(b.cfg);
+}
+
 HAKO_TEST_MAIN(HAKO_TEST(test_spec_process), HAKO_TEST(test_spec_resources),
                HAKO_TEST(test_spec_mounts), HAKO_TEST(test_spec_mount_option),
                HAKO_TEST(test_spec_refuses), HAKO_TEST(test_spec_check),
@@ -1119,4 +1207,5 @@ HAKO_TEST_MAIN(HAKO_TEST(test_spec_process), HAKO_TEST(test_spec_resources),
                HAKO_TEST(test_state_exec_fifo), HAKO_TEST(test_runtime_create_start),
                HAKO_TEST(test_runtime_kill_term), HAKO_TEST(test_runtime_bad_config),
                HAKO_TEST(test_runtime_run_bundle), HAKO_TEST(test_runtime_matches_runc),
-               HAKO_TEST(test_run_docker_options), HAKO_TEST(test_run_edge_cases))
+               HAKO_TEST(test_run_docker_options), HAKO_TEST(test_run_edge_cases),
+               HAKO_TEST(test_run_tty))
