@@ -321,14 +321,25 @@ static void test_caps_hako_unknown_name(void **state)
 static void test_caps_default_sets(void **state)
 {
 	/* This test checks that a container gets Docker's 14 capabilities in its bounding,
-	 * permitted and effective sets, and nothing inheritable or ambient. */
+	 * permitted and effective sets, and nothing inheritable or ambient; and that its init
+	 * (PID 1) holds the same. */
 	struct box b;
 	struct hako_run r;
+
+	const char *probe_init[] = {"status", "1", NULL};
 
 	hako_require_root();
 	box_setup(&b);
 	box_run(&b, &r, NULL, probe_status, false);
 	check_sets(&r, CAPS_DOCKER_DEFAULT, CAPS_DOCKER_DEFAULT);
+	hako_run_free(&r);
+	/* The container's init (hako's own code, PID 1 inside) holds the same, no more. */
+	box_run(&b, &r, NULL, probe_init, false);
+	check_exit(&r, 0, "hako run ... capprobe status 1");
+	check_int(cap_line(&r, "1:CapBnd:"), CAPS_DOCKER_DEFAULT, "CapBnd of the container's init");
+	check_int(cap_line(&r, "1:CapPrm:"), CAPS_DOCKER_DEFAULT, "CapPrm of the container's init");
+	check_int(cap_line(&r, "1:CapEff:"), CAPS_DOCKER_DEFAULT, "CapEff of the container's init");
+	check_int(cap_line(&r, "1:CapInh:"), 0, "CapInh of the container's init");
 	hako_run_free(&r);
 }
 
@@ -606,7 +617,8 @@ static void test_secure_masked_paths(void **state)
 static void test_secure_readonly_paths(void **state)
 {
 	/* This test checks that /proc/sys and /proc/sysrq-trigger cannot be opened for writing
-	 * inside (EROFS). Nothing is ever written: the probe only opens. */
+	 * inside (EROFS), and that /proc/sys keeps proc's nosuid, nodev, noexec. Nothing is ever
+	 * written: the probe only opens. */
 	const char *files[] = {"/proc/sys/kernel/core_pattern", "/proc/sys/kernel/domainname",
 	                       "/proc/sysrq-trigger"};
 	struct box b;
@@ -624,6 +636,17 @@ static void test_secure_readonly_paths(void **state)
 		check_probe(&r, "open=", "EROFS", what);
 		hako_run_free(&r);
 	}
+	/* Read-only, and still nosuid, nodev, noexec like the rest of /proc. */
+	const char *opts[] = {"mountopts", "/proc/sys", NULL};
+	box_run(&b, &r, NULL, opts, false);
+	check_exit(&r, 0, "hako run ... capprobe mountopts /proc/sys");
+	const char *o = value_of(r.out, "opts=");
+	check_that(o && strncmp(o, "ro,", 3) == 0, "/proc/sys must be mounted ro; its options: %s",
+	           o ? o : "(none)");
+	check_contains(o, "nosuid", "the options of /proc/sys");
+	check_contains(o, "nodev", "the options of /proc/sys");
+	check_contains(o, "noexec", "the options of /proc/sys");
+	hako_run_free(&r);
 }
 
 static void test_secure_remount_refused(void **state)

@@ -3,7 +3,9 @@
  * damage: files are opened but never written, a mount that succeeds is undone at once, and
  * the host's disk is only mounted read-only, inside the container's own mount namespace.
  *
- *   capprobe status                 the Cap*, NoNewPrivs, Uid, Gid, Groups lines of status
+ *   capprobe status [PID]           the Cap*, NoNewPrivs, Uid, Gid, Groups lines of status
+ *                                   (of PID, e.g. 1: the container's init; lines "PID:Cap...")
+ *   capprobe mountopts PATH         the options of the mount at PATH: "opts=ro,nosuid,..."
  *   capprobe mount-tmpfs            mount a tmpfs on /tmp/probe-mnt
  *   capprobe finit                  finit_module(-1, "", 0)
  *   capprobe shocker                open_by_handle_at() of inode 2 (an ext4 root folder)
@@ -67,16 +69,30 @@ int main(int argc, char **argv)
 
 	setvbuf(stdout, NULL, _IONBF, 0);
 	if (strcmp(cmd, "status") == 0) {
-		char line[512];
-		FILE *f = fopen("/proc/self/status", "r");
+		char line[512], path[64];
+		snprintf(path, sizeof(path), "/proc/%s/status", argc > 2 ? argv[2] : "self");
+		FILE *f = fopen(path, "r");
 		if (!f)
 			return 1;
 		while (fgets(line, sizeof(line), f))
 			if (strncmp(line, "Cap", 3) == 0 || strncmp(line, "NoNewPrivs", 10) == 0 ||
 			    strncmp(line, "Uid", 3) == 0 || strncmp(line, "Gid", 3) == 0 ||
 			    strncmp(line, "Groups", 6) == 0)
-				fputs(line, stdout);
+				printf("%s%s%s", argc > 2 ? argv[2] : "", argc > 2 ? ":" : "",
+				       line);
 		fclose(f);
+	} else if (strcmp(cmd, "mountopts") == 0 && argc == 3) {
+		/* mountinfo: ID PARENT MAJ:MIN ROOT POINT OPTIONS ...; the last mount wins. */
+		char line[1024], point[512], opts[256], found[256] = "";
+		FILE *f = fopen("/proc/self/mountinfo", "r");
+		if (!f)
+			return 1;
+		while (fgets(line, sizeof(line), f))
+			if (sscanf(line, "%*s %*s %*s %*s %511s %255s", point, opts) == 2 &&
+			    strcmp(point, argv[2]) == 0)
+				snprintf(found, sizeof(found), "%s", opts);
+		fclose(f);
+		printf("opts=%s\n", found);
 	} else if (strcmp(cmd, "mount-tmpfs") == 0) {
 		mkdir("/tmp/probe-mnt", 0755);
 		int ok = mount("probe", "/tmp/probe-mnt", "tmpfs", 0, "size=64k") == 0;
