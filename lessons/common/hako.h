@@ -324,9 +324,12 @@ int secure_build_env(const struct hako_config *cfg);
 struct hako_devices;
 /* In the parent (root only): put PID into a device cgroup NAME that lets it use only the
  * devices a container needs (null, zero, full, random, urandom, tty, console, ptmx, pts),
- * and make (mknod) but not open any other. *OUT is NULL where the machine has no device
- * controller. 0 or a negative errno. */
+ * and make (mknod) but not open any other: cgroup v1's devices hierarchy where there is one,
+ * else a BPF program on cgroup v2. *OUT is NULL where there are no cgroups. 0 or -errno. */
 int devices_limit(const char *name, pid_t pid, struct hako_devices **out);
+/* The same rules as a BPF_CGROUP_DEVICE program, loaded and attached to the cgroup v2
+ * folder CGROUP_DIR (what devices_limit does on cgroup v2). 0 or a negative errno. */
+int devices_bpf_attach(const char *cgroup_dir);
 /* Remove the device cgroup and free D. Safe with NULL. */
 void devices_destroy(struct hako_devices *d);
 

@@ -11,9 +11,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <linux/magic.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
+#include <sys/vfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -870,6 +872,126 @@ static void test_devices_cgroup_limits(void **state)
 	hako_run_free(&r);
 }
 
+/* In a forked child that joined the cgroup DIR: the errno of each device access (0: ok). */
+struct dev_results {
+	int null_open, zero_read, mem_mknod, mem_open, other_open;
+};
+
+static void dev_child(const char *dir, const char *tmp, const unsigned other[2], int fd)
+{
+	struct dev_results res = {0};
+	char path[PATH_MAX], pid[16];
+	int f;
+
+	snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
+	snprintf(pid, sizeof(pid), "%d", (int)getpid());
+	f = open(path, O_WRONLY | O_CLOEXEC);
+	if (f < 0 || write(f, pid, strlen(pid)) < 0)
+		_exit(2);
+	close(f);
+#define TRY(field, call) res.field = (call) < 0 ? errno : 0
+	TRY(null_open, f = open("/dev/null", O_RDWR | O_CLOEXEC));
+	if (f >= 0)
+		close(f);
+	f = open("/dev/zero", O_RDONLY | O_CLOEXEC);
+	char c;
+	TRY(zero_read, f < 0 ? -1 : read(f, &c, 1));
+	if (f >= 0)
+		close(f);
+	snprintf(path, sizeof(path), "%s/mem", tmp);
+	TRY(mem_mknod, mknod(path, S_IFCHR | 0600, makedev(1, 1)));
+	TRY(mem_open, f = open(path, O_RDONLY | O_CLOEXEC));
+	if (f >= 0)
+		close(f);
+	snprintf(path, sizeof(path), "%s/other", tmp);
+	mknod(path, S_IFCHR | 0600, makedev(other[0], other[1]));
+	TRY(other_open, f = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC));
+	if (f >= 0)
+		close(f);
+#undef TRY
+	_exit(write(fd, &res, sizeof(res)) == sizeof(res) ? 0 : 3);
+}
+
+static void test_devices_bpf_v2(void **state)
+{
+	/* This test checks that the BPF program devices_bpf_attach() puts on a cgroup v2 folder
+	 * lets a process in it open /dev/null and read /dev/zero, and make a node with any
+	 * numbers, but not open /dev/mem's numbers (1:1) nor another character device that root
+	 * may open outside. It runs on v2 and hybrid machines (the program works on the v2 tree
+	 * of either). */
+	static const char *const roots[] = {"/sys/fs/cgroup", "/sys/fs/cgroup/unified"};
+	const char *root = NULL;
+	struct statfs sf;
+	struct dev_results res;
+	char parent[PATH_MAX], dir[PATH_MAX], name[16];
+	int pipefd[2], status = -1;
+
+	hako_require_root();
+	for (size_t i = 0; i < 2 && !root; i++)
+		if (statfs(roots[i], &sf) == 0 && sf.f_type == CGROUP2_SUPER_MAGIC)
+			root = roots[i];
+	if (!root)
+		hako_skip(
+		    "no cgroup v2 tree is mounted at /sys/fs/cgroup or /sys/fs/cgroup/unified");
+	char *tmp = hako_tmpdir();
+	/* The device the cgroup must refuse: one of a few harmless ones (opening them changes
+	 * nothing) that this host lets root open outside the cgroup, else this proves nothing. */
+	static const unsigned harmless[][2] = {
+	    {1, 11} /* kmsg */, {10, 229} /* fuse */, {10, 200} /* net/tun */, {10, 232} /* kvm */};
+	unsigned other[2] = {0, 0};
+	long first = hako_rand_range(0, 3);
+	for (int i = 0; i < 4 && !other[0]; i++) {
+		const unsigned *d = harmless[(first + i) % 4];
+		char node[PATH_MAX];
+		snprintf(node, sizeof(node), "%s/probe", tmp);
+		check_that(mknod(node, S_IFCHR | 0600, makedev(d[0], d[1])) == 0, "mknod %s: %s",
+		           node, strerror(errno));
+		int f = open(node, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+		if (f >= 0) {
+			close(f);
+			other[0] = d[0];
+			other[1] = d[1];
+		}
+		unlink(node);
+	}
+	if (!other[0])
+		hako_skip("this host itself refuses to open kmsg, fuse, net/tun and kvm: a refusal "
+		          "in the cgroup would prove nothing");
+
+	snprintf(parent, sizeof(parent), "%s/hako", root);
+	check_that(mkdir(parent, 0755) == 0 || errno == EEXIST, "mkdir %s: %s", parent,
+	           strerror(errno));
+	hako_rand_name(name, 12);
+	snprintf(dir, sizeof(dir), "%s/test-%s", parent, name);
+	check_that(mkdir(dir, 0755) == 0, "mkdir %s: %s", dir, strerror(errno));
+	int err = devices_bpf_attach(dir);
+	if (err == 0) {
+		check_that(pipe2(pipefd, O_CLOEXEC) == 0, "pipe: %s", strerror(errno));
+		fflush(NULL);
+		pid_t pid = fork();
+		if (pid == 0)
+			dev_child(dir, tmp, other, pipefd[1]);
+		close(pipefd[1]);
+		ssize_t n = read(pipefd[0], &res, sizeof(res));
+		close(pipefd[0]);
+		waitpid(pid, &status, 0);
+		if (n != sizeof(res))
+			status = -1;
+	}
+	for (int i = 0; i < 100 && rmdir(dir) < 0 && errno == EBUSY; i++)
+		usleep(10000);
+	check_int(err, 0, "devices_bpf_attach(a cgroup v2 folder)");
+	check_that(status == 0, "the child in the cgroup failed (status %d)", status);
+	check_int(-res.null_open, 0, "open /dev/null in the cgroup");
+	check_int(-res.zero_read, 0, "read /dev/zero in the cgroup");
+	check_int(-res.mem_mknod, 0, "mknod c 1:1 in the cgroup (rule c *:* m)");
+	check_int(-res.mem_open, -EPERM, "open c 1:1 (/dev/mem's numbers) in the cgroup");
+	char what[96];
+	snprintf(what, sizeof(what), "open c %u:%u (allowed outside) in the cgroup", other[0],
+	         other[1]);
+	check_int(-res.other_open, -EPERM, what);
+}
+
 HAKO_TEST_MAIN(HAKO_TEST(test_caps_parse_name), HAKO_TEST(test_caps_resolve_rules),
                HAKO_TEST(test_caps_hako_unknown_name), HAKO_TEST(test_caps_default_sets),
                HAKO_TEST(test_caps_drop_all), HAKO_TEST(test_caps_add_and_drop),
@@ -881,4 +1003,5 @@ HAKO_TEST_MAIN(HAKO_TEST(test_caps_parse_name), HAKO_TEST(test_caps_resolve_rule
                HAKO_TEST(test_secure_readonly_paths), HAKO_TEST(test_secure_remount_refused),
                HAKO_TEST(test_secure_rootless_masked), HAKO_TEST(test_secure_fd_not_inherited),
                HAKO_TEST(test_secure_env_built), HAKO_TEST(test_devices_host_disk),
-               HAKO_TEST(test_devices_allowed_nodes), HAKO_TEST(test_devices_cgroup_limits));
+               HAKO_TEST(test_devices_allowed_nodes), HAKO_TEST(test_devices_cgroup_limits),
+               HAKO_TEST(test_devices_bpf_v2));
