@@ -12,20 +12,25 @@
  *
  *   parent (hako)                               child (the container)
  *   -------------                               ---------------------
- *   check options        (02, 04, 07)
+ *   check options        (02, 04, 07, 09)
  *   make the cgroup      (07)
  *   container_clone()    (02) ───────────────►  wait for "go" on a pipe
  *   write uid/gid maps   (05)                         │
  *   make the veth pair   (06)                         │
  *   join the cgroup      (07)                         │
- *   send "go"  ─────────────────────────────────► sethostname        (02)
+ *   device cgroup        (09)                         │
+ *   send "go"  ─────────────────────────────────► cgroup namespace   (07, always: 09)
+ *                                               sethostname         (02)
  *                                               bring up loopback   (06)
  *                                               pivot_root, mounts  (04)
+ *                                               mask /proc, /sys    (09)
+ *                                               close fds, env      (09)
+ *                                               capabilities, user  (09)
  *                                               init: fork, reap    (03)
  *                                                 └─ exec CMD       (01)
  *   wait, forward signals (03)
  *   report OOM, stats     (07, 08)
- *   clean up              (06, 07)
+ *   clean up              (06, 07, 09)
  *
  * Every function returns 0 (or a value) on success and a negative errno on failure. A lesson
  * that is not done yet returns -ENOSYS, and hako says "not implemented yet (lesson NN)".
