@@ -19,7 +19,7 @@
  *   make the veth pair   (06)                         │
  *   join the cgroup      (07)                         │
  *   device cgroup        (09)                         │
- *   send "go"  ─────────────────────────────────► cgroup namespace   (07, always: 09)
+ *   send "go"  ─────────────────────────────────► cgroup namespace    (07; always: 09)
  *                                               sethostname         (02)
  *                                               bring up loopback   (06)
  *                                               pivot_root, mounts  (04)
