@@ -257,6 +257,9 @@ static int cmd_run(int argc, char **argv)
 		goto out;
 	}
 	cfg.argv = &argv[optind];
+	/* Privileges are a container's (lesson 09): asking about them asks for a container. */
+	if (ncap_add || ncap_drop || cfg.privileged || cfg.no_new_privs || cfg.seccomp || cfg.user)
+		cfg.isolate = true;
 	/* Without root, namespaces other than a user namespace need one to own them (lesson 05). */
 	if (geteuid() != 0 && hako_config_isolated(&cfg))
 		cfg.rootless = true;

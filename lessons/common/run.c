@@ -20,9 +20,6 @@ struct child_ctx {
 	bool limits;   /* the user set limits: a cgroup namespace is then not optional */
 };
 
-/* The steps that lesson 09 turns on by default, for the warning when one is not done yet. */
-#define NOT_DROPPED "capabilities not dropped"
-
 bool hako_config_isolated(const struct hako_config *cfg)
 {
 	return cfg->rootfs || cfg->hostname || cfg->isolate || cfg->net != HAKO_NET_HOST ||
@@ -101,9 +98,11 @@ static int child_main(void *arg)
 		if ((err = secure_build_env(cfg)) < 0 &&
 		    (err = default_on("09", "environment not rebuilt", false, err)) < 0)
 			goto bad;
+		/* Asked for by name: --user, --security-opt no-new-privileges, --privileged. */
 		bool asked = cfg->user || cfg->no_new_privs || cfg->privileged;
 		if ((err = caps_apply(cfg)) < 0 &&
-		    (err = default_on("09", asked ? "capabilities" : NOT_DROPPED, asked, err)) < 0)
+		    (err = default_on("09", asked ? "capabilities" : "capabilities not dropped",
+		                      asked, err)) < 0)
 			goto bad;
 	}
 	err = init_main(cfg->argv);
