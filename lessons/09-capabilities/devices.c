@@ -2,11 +2,13 @@
  * files, or a BPF program on cgroup v2). */
 #include "hako.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/bpf.h>
 #include <linux/magic.h>
+#include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -93,6 +95,27 @@ static void remove_dir(const char *dir)
 	fprintf(stderr, "hako: rmdir %s: %s\n", dir, strerror(errno));
 }
 
+/* Remove the empty folders "hako-PID" in PARENT whose hako is gone: a hako killed with
+ * SIGKILL cleans up nothing (lesson 07 does the same for its cgroups). */
+static void sweep_stale(const char *parent)
+{
+	DIR *dir = opendir(parent);
+	struct dirent *e;
+
+	if (!dir)
+		return;
+	while ((e = readdir(dir))) {
+		char *end;
+		if (strncmp(e->d_name, "hako-", 5) != 0 || e->d_name[5] < '0' || e->d_name[5] > '9')
+			continue;
+		long pid = strtol(e->d_name + 5, &end, 10);
+		if ((*end == '\0' || *end == '-') && pid > 0 && pid <= INT_MAX &&
+		    kill((pid_t)pid, 0) < 0 && errno == ESRCH)
+			unlinkat(dirfd(dir), e->d_name, AT_REMOVEDIR); /* refused if still in use */
+	}
+	closedir(dir);
+}
+
 /* mkdir ROOT/hako and ROOT/hako/NAME into D->dir; an existing NAME (lesson 07's cgroup on
  * v2) is used as it is and left for its owner to remove. */
 static int make_dir(const char *root, const char *name, struct hako_devices *d)
@@ -102,6 +125,7 @@ static int make_dir(const char *root, const char *name, struct hako_devices *d)
 	snprintf(parent, sizeof(parent), "%s/%s", root, CGROUP_PARENT);
 	if (mkdir(parent, 0755) < 0 && errno != EEXIST)
 		goto bad;
+	sweep_stale(parent);
 	snprintf(d->dir, sizeof(d->dir), "%s/%s", parent, name);
 	if (mkdir(d->dir, 0755) == 0)
 		d->made = true;
