@@ -26,6 +26,15 @@ void hako_case_run(void **state)
 	const struct hako_case *c = *state;
 
 	*state = NULL;
+	/* hako keeps containers' layers and images in a store (lesson 11): each test gets its own,
+	 * writable by any user (rootless tests run hako as another uid), removed after the test,
+	 * so no test ever writes /var/lib/hako or a home folder. A test may set its own. */
+	if (!getenv("HAKO_ROOT")) {
+		char *store = hako_tmpdir();
+		chmod(store, 0777);
+		setenv("HAKO_ROOT", store, 1);
+		free(store);
+	}
 	c->fn(state);
 	case_completed = true;
 }
