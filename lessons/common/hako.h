@@ -12,7 +12,7 @@
  *
  *   parent (hako)                               child (the container)
  *   -------------                               ---------------------
- *   check options        (02, 04, 07)
+ *   check options        (02, 04, 07, 10)
  *   make the cgroup      (07)
  *   container_clone()    (02) ───────────────►  wait for "go" on a pipe
  *   write uid/gid maps   (05)                         │
@@ -21,6 +21,7 @@
  *   send "go"  ─────────────────────────────────► sethostname        (02)
  *                                               bring up loopback   (06)
  *                                               pivot_root, mounts  (04)
+ *                                               seccomp filter      (10)
  *                                               init: fork, reap    (03)
  *                                                 └─ exec CMD       (01)
  *   wait, forward signals (03)
@@ -285,5 +286,22 @@ int stats_print_summary(struct hako_cgroup *cg, long long wall_us);
 /* `hako stats PID`: a docker-stats line for PID's container every second, COUNT lines (or
  * until it exits when COUNT is 0). -ESRCH: no such container; -ENOENT: it went away. */
 int stats_watch(pid_t pid, int count);
+
+/* ---- lesson 10: seccomp (seccomp.c, seccomp_profile.c) ---- */
+
+struct sock_fprog; /* <linux/filter.h>: a classic BPF program, as seccomp(2) takes it */
+
+/* Build the seccomp filter CFG asks for and compile it to BPF in *PROG (prog->filter is
+ * malloc'd; seccomp_free releases it): Docker's default allowlist, adjusted to the
+ * capabilities in cfg->caps; the Docker-format JSON profile at cfg->seccomp; or no filter at
+ * all (prog->len 0) for --privileged and `--security-opt seccomp=unconfined`. hako calls it
+ * before anything is made. 0, or a negative errno; a bad profile prints the field at fault
+ * and where it is. */
+int seccomp_build(const struct hako_config *cfg, struct sock_fprog *prog);
+/* Free what seccomp_build put in PROG and empty it. */
+void seccomp_free(struct sock_fprog *prog);
+/* In the child, last before init_main: set no_new_privs and install PROG, for this process
+ * and everything it starts (nothing when PROG is empty). 0 or a negative errno. */
+int seccomp_enter(const struct sock_fprog *prog);
 
 #endif

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/filter.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -17,6 +18,7 @@ struct child_ctx {
 	const struct hako_config *cfg;
 	int go[2];     /* the child waits on go[0] for the parent's "go" (lesson 05) */
 	bool cgroupns; /* a cgroup namespace, made once the parent attached the child (07) */
+	struct sock_fprog filter; /* seccomp filter, compiled by the parent; len 0: none (10) */
 };
 
 bool hako_config_isolated(const struct hako_config *cfg)
@@ -68,6 +70,12 @@ static int child_main(void *arg)
 		report("04", "enter rootfs", err);
 		goto bad;
 	}
+	/* Last before the init: everything above needs calls the filter refuses (mount,
+	 * pivot_root, sethostname), and every call from here on is the workload's. */
+	if ((err = seccomp_enter(&ctx->filter)) < 0) {
+		report("10", "seccomp filter", err);
+		goto bad;
+	}
 	err = init_main(cfg->argv);
 	if (err >= 0)
 		_exit(err);
@@ -110,7 +118,7 @@ static long long now_us(void)
 
 int hako_run(const struct hako_config *cfg)
 {
-	struct child_ctx ctx = {.cfg = cfg, .go = {-1, -1}};
+	struct child_ctx ctx = {.cfg = cfg, .go = {-1, -1}, .filter = {0, NULL}};
 	struct hako_cgroup *cg = NULL;
 	char host_if[16] = "";
 	char name[32];
@@ -141,6 +149,18 @@ int hako_run(const struct hako_config *cfg)
 		report("04", what, err);
 		/* As a shell (and docker run): 127 not found, 126 not executable. */
 		return err == -ENOENT ? 127 : err == -EACCES ? 126 : err;
+	}
+	/* The seccomp filter is built and compiled here, in the parent: a bad profile stops
+	 * hako before anything exists, and the child only has to load it. A filter that is on
+	 * by default but not written yet is a warning; a profile asked for is an error. */
+	if (hako_config_isolated(cfg) && (err = seccomp_build(cfg, &ctx.filter)) < 0) {
+		bool asked = cfg->seccomp && strcmp(cfg->seccomp, "unconfined") != 0;
+		if (asked && err == -EINVAL)
+			return err; /* the profile reader said which field, and where */
+		if (err != -ENOSYS || asked)
+			return report("10", asked ? cfg->seccomp : "seccomp filter", err);
+		fputs("hako: warning: no seccomp filter: not implemented yet (lesson 10)\n",
+		      stderr);
 	}
 
 	/* From here on, the signals that container_wait() passes on wait, blocked: one that
@@ -237,5 +257,6 @@ bad:
 	if (host_if[0])
 		net_veth_destroy(host_if);
 	cgroup_destroy(cg);
+	seccomp_free(&ctx.filter);
 	return err;
 }

@@ -22,3 +22,5 @@ $(shell mkdir -p $(OUT) && { echo '$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS)' | cmp
 # Libraries the lessons use, one line each: every program links all of them, since hako is
 # built from every lesson.
 LDLIBS += -lcap -lseccomp
+# lesson 10: seccomp profiles in Docker's JSON format
+LDLIBS += -ljansson

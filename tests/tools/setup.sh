@@ -20,6 +20,7 @@ iproute2 procps clang-format graphviz fonts-liberation2 python3 git"
 fedora="gcc make glibc-devel binutils libcmocka-devel libcap-devel libseccomp-devel busybox
 iproute procps-ng clang-tools-extra graphviz python3 git"
 # What later lessons add, one line each (Debian names first, then Fedora's):
+debian+=" libjansson-dev"; fedora+=" jansson-devel"   # lesson 10: seccomp JSON profiles
 
 if [ "${1:-}" = --packages ]; then
 	echo $debian
