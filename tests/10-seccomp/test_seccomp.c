@@ -134,7 +134,7 @@ static uint32_t bpf_run(const struct sock_filter *f, size_t n, const struct secc
 			if (BPF_OP(i->code) == BPF_JA) {
 				off = i->k;
 			} else {
-				bool t;
+				bool t = false;
 				switch (BPF_OP(i->code)) {
 				case BPF_JEQ:
 					t = a == src;
@@ -168,6 +168,7 @@ static uint32_t bpf_run(const struct sock_filter *f, size_t n, const struct secc
 		}
 	}
 	fail_msg("the BPF program runs off its end without a return");
+	return SECCOMP_RET_KILL_PROCESS; /* not reached: fail_msg ends the test */
 }
 
 /* ---- What the filter must decide: this file's own tables ---- */
