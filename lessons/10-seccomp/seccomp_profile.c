@@ -339,7 +339,7 @@ static int parse_rule(struct profile *p, json_t *rule, const char *where)
 		if (check_keys(p, v, at, arg_keys) < 0)
 			return -EINVAL;
 		snprintf(at, sizeof(at), "%s.args[%zu].index", where, i);
-		if (get_uint(p, json_object_get(v, "index"), at, 5, &index) < 0)
+		if (get_uint(p, json_object_get(v, "index"), at, UINT32_MAX, &index) < 0)
 			return -EINVAL;
 		/* jansson holds integers as signed 64 bits: values up to 2^63 - 1. */
 		snprintf(at, sizeof(at), "%s.args[%zu].value", where, i);
@@ -358,6 +358,10 @@ static int parse_rule(struct profile *p, json_t *rule, const char *where)
 		                  &cmps[ncmp]);
 		if (err == -ENOSYS)
 			return err;
+		if (err < 0 && index > 5) {
+			snprintf(at, sizeof(at), "%s.args[%zu].index", where, i);
+			return fail(p, at, "argument %llu: a system call has six, 0 to 5", index);
+		}
 		if (err < 0)
 			return fail(p, at,
 			            "unknown comparison \"%s\" (SCMP_CMP_NE, _LT, _LE, _EQ, _GE, "
