@@ -739,6 +739,6 @@ int seccomp_enter(const struct sock_fprog *prog)
 	/// PR_SET_NO_NEW_PRIVS): without CAP_SYS_ADMIN the kernel refuses a filter otherwise,
 	/// since a setuid program would run under a filter its author never expected. Then
 	/// seccomp(2) with SECCOMP_SET_MODE_FILTER (glibc has no wrapper: syscall(2) with
-	/// SYS_seccomp). 0, or -errno of the call that failed. README: "Loading it, last".
+	/// SYS_seccomp). 0, or -errno of the call that failed. README: "Loading it last".
 	return -ENOSYS;
 }

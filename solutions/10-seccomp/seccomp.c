@@ -816,7 +816,7 @@ int seccomp_enter(const struct sock_fprog *prog)
 	/// PR_SET_NO_NEW_PRIVS): without CAP_SYS_ADMIN the kernel refuses a filter otherwise,
 	/// since a setuid program would run under a filter its author never expected. Then
 	/// seccomp(2) with SECCOMP_SET_MODE_FILTER (glibc has no wrapper: syscall(2) with
-	/// SYS_seccomp). 0, or -errno of the call that failed. README: "Loading it, last".
+	/// SYS_seccomp). 0, or -errno of the call that failed. README: "Loading it last".
 	/// BEGIN SOLUTION
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		return -errno;
