@@ -1,16 +1,13 @@
 /* hako.c: the `hako` command line — parses options into a struct hako_config and runs it. */
 #include "hako.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <sys/capability.h>
 
 /* The options of `hako run`, as data: one row each, in the order --help lists them. */
 enum opt_id {
@@ -23,9 +20,6 @@ enum opt_id {
 	OPT_CPUS,
 	OPT_PIDS,
 	OPT_STATS,
-	OPT_CAP_ADD,      /* temporary: lesson 09 owns this */
-	OPT_PRIVILEGED,   /* temporary: lesson 09 owns this */
-	OPT_SECURITY_OPT, /* temporary: lesson 09 owns this */
 	OPT_HELP,
 };
 
@@ -46,11 +40,6 @@ static const struct run_option {
     {"cpus", "N", OPT_CPUS, "07", "CPU limit in CPUs: 0.5 is half of one CPU"},
     {"pids-limit", "N", OPT_PIDS, "07", "at most N processes (-1: no limit)"},
     {"stats", NULL, OPT_STATS, "08", "print CPU time, peak memory and pids at exit"},
-    /* temporary: lesson 09 owns these three rows (and their parsing below) */
-    {"cap-add", "CAP", OPT_CAP_ADD, "09", "keep capability CAP too (SYS_ADMIN, CAP_NET_ADMIN)"},
-    {"privileged", NULL, OPT_PRIVILEGED, "09", "every capability and no seccomp filter"},
-    {"security-opt", "OPT", OPT_SECURITY_OPT, "09",
-     "no-new-privileges, seccomp=unconfined or seccomp=PROFILE.json"},
     {"help", NULL, OPT_HELP, "01", "show this help"},
 };
 #define N_RUN_OPTIONS (sizeof(run_options) / sizeof(run_options[0]))
@@ -109,26 +98,6 @@ static int bad_value(const char *opt, const char *value, int err, const char *wh
 	else
 		fprintf(stderr, "hako: --%s %s: invalid %s\n", opt, value, what);
 	return HAKO_EXIT_FAILED;
-}
-
-/* temporary: lesson 09 owns this. Docker's default capabilities: CHOWN DAC_OVERRIDE FSETID
- * FOWNER MKNOD NET_RAW SETGID SETUID SETFCAP SETPCAP NET_BIND_SERVICE SYS_CHROOT KILL
- * AUDIT_WRITE (CapBnd 00000000a80425fb). */
-#define TMP09_DEFAULT_CAPS 0xa80425fbULL
-
-/* temporary: lesson 09 owns this. CAP_NAME or NAME, any case, into its number. */
-static int tmp09_cap_number(const char *name)
-{
-	char buf[64];
-	cap_value_t cap;
-	size_t i;
-
-	snprintf(buf, sizeof(buf), "%s%s", strncasecmp(name, "cap_", 4) ? "cap_" : "", name);
-	for (i = 0; buf[i]; i++)
-		buf[i] = (char)tolower((unsigned char)buf[i]);
-	if (cap_from_name(buf, &cap) < 0 || cap < 0 || cap > 63)
-		return -EINVAL;
-	return cap;
 }
 
 static int cmd_run(int argc, char **argv)
@@ -196,27 +165,6 @@ static int cmd_run(int argc, char **argv)
 		case OPT_STATS:
 			cfg.stats = true;
 			break;
-		case OPT_CAP_ADD: /* temporary: lesson 09 owns this */
-			if ((err = tmp09_cap_number(optarg)) < 0)
-				return bad_value("cap-add", optarg, err, "capability", "09");
-			cfg.caps |= 1ULL << err;
-			break;
-		case OPT_PRIVILEGED: /* temporary: lesson 09 owns this */
-			cfg.privileged = true;
-			break;
-		case OPT_SECURITY_OPT: /* temporary: lesson 09 owns this */
-			if (strncmp(optarg, "seccomp=", 8) == 0 && optarg[8])
-				cfg.seccomp = optarg + 8;
-			else if (strcmp(optarg, "no-new-privileges") == 0 ||
-			         strcmp(optarg, "no-new-privileges=true") == 0)
-				cfg.no_new_privs = true;
-			else if (strcmp(optarg, "no-new-privileges=false") == 0)
-				cfg.no_new_privs = false;
-			else
-				return bad_value("security-opt", optarg, -EINVAL,
-				                 "security option (no-new-privileges, seccomp=...)",
-				                 "09");
-			break;
 		case 'h':
 		case OPT_HELP:
 			run_usage(stdout);
@@ -242,9 +190,6 @@ static int cmd_run(int argc, char **argv)
 		return HAKO_EXIT_FAILED;
 	}
 	cfg.argv = &argv[optind];
-	/* temporary: lesson 09 owns this: the capabilities the workload keeps. */
-	cfg.caps = cfg.privileged ? ~0ULL >> (63 - CAP_LAST_CAP) : cfg.caps | TMP09_DEFAULT_CAPS;
-	cfg.caps_set = true;
 	/* Without root, namespaces other than a user namespace need one to own them (lesson 05). */
 	if (geteuid() != 0 && hako_config_isolated(&cfg))
 		cfg.rootless = true;

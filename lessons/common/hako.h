@@ -3,7 +3,6 @@
 #define HAKO_H
 
 #include <stdbool.h>
-#include <stdint.h>
 #include <sys/types.h>
 
 /*
@@ -55,17 +54,6 @@ struct hako_config {
 	long pids_limit;
 
 	bool stats; /* print a summary when the container exits (lesson 08) */
-
-	/* Privileges (lesson 09). */
-	uint64_t caps;       /* capabilities the workload keeps: bit N is capability N (CAP_*) */
-	bool caps_set;       /* false until hako.c filled caps (Docker's default set, then
-	                    * --cap-add / --cap-drop; every capability with --privileged) */
-	bool privileged;     /* --privileged: every capability, no seccomp filter */
-	bool no_new_privs;   /* --security-opt no-new-privileges */
-	const char *seccomp; /* --security-opt seccomp=VALUE: "unconfined", a JSON profile's
-	                      * path, or NULL for the default filter (used by lesson 10) */
-	const char *user;    /* --user UID[:GID] */
-	char **env;          /* extra KEY=VALUE for the workload, NULL-terminated, or NULL */
 };
 
 /* True when CFG asks for any namespace, i.e. hako must clone() rather than fork(). */
