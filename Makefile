@@ -59,7 +59,7 @@ starters: ## regenerate every lessons/NN-*/ starter from solutions/ (overwrites 
 	@test -d solutions || { echo "no solutions/ here (a handout?)"; exit 2; }
 	@for l in $(LESSONS); do tests/tools/mkstarter.sh solutions/$$l lessons/$$l && echo "lessons/$$l"; done
 
-bench: ## hakovm's start-to-halt time and memory next to a minimal KVM program and QEMU (microvm)
+bench: ## hakovm's start time next to a minimal KVM program and QEMU; hako's next to unshare+chroot and runc
 	@tests/bench/bench.sh
 
 handout: ## build/hako-handout.tar.gz: the course without solutions/, reference code as a library

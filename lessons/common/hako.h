@@ -16,7 +16,7 @@
  *
  *   parent (hako)                               child (the container)
  *   -------------                               ---------------------
- *   check options        (02, 04, 07, 09)
+ *   check options        (02, 04, 07, 09, 10)
  *   make the cgroup      (07)
  *   container_clone()    (02) ───────────────►  wait for "go" on a pipe
  *   write uid/gid maps   (05)                         │
@@ -30,6 +30,7 @@
  *                                               mask /proc, /sys    (09)
  *                                               close fds, env      (09)
  *                                               capabilities, user  (09)
+ *                                               seccomp filter      (10)
  *                                               init: fork, reap    (03)
  *                                                 └─ exec CMD       (01)
  *   wait, forward signals (03)
@@ -349,6 +350,23 @@ int devices_limit(const char *name, pid_t pid, struct hako_devices **out);
 int devices_bpf_attach(const char *cgroup_dir);
 /* Remove the device cgroup and free D. Safe with NULL. */
 void devices_destroy(struct hako_devices *d);
+
+/* ---- lesson 10: seccomp (seccomp.c, seccomp_profile.c) ---- */
+
+struct sock_fprog; /* <linux/filter.h>: a classic BPF program, as seccomp(2) takes it */
+
+/* Build the seccomp filter CFG asks for and compile it to BPF in *PROG (prog->filter is
+ * malloc'd; seccomp_free releases it): Docker's default allowlist, adjusted to the
+ * capabilities in cfg->caps; the Docker-format JSON profile at cfg->seccomp; or no filter at
+ * all (prog->len 0) for --privileged and `--security-opt seccomp=unconfined`. hako calls it
+ * before anything is made. 0, or a negative errno; a bad profile prints the field at fault
+ * and where it is. */
+int seccomp_build(const struct hako_config *cfg, struct sock_fprog *prog);
+/* Free what seccomp_build put in PROG and empty it. */
+void seccomp_free(struct sock_fprog *prog);
+/* In the child, last before init_main: set no_new_privs and install PROG, for this process
+ * and everything it starts (nothing when PROG is empty). 0 or a negative errno. */
+int seccomp_enter(const struct sock_fprog *prog);
 
 /* ---- lesson 11: overlayfs — read-only layers and a writable container layer (overlay.c) ---- */
 

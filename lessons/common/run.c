@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/filter.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -20,7 +21,8 @@ struct child_ctx {
 	/* The container's root: its overlay (lesson 11), or the rootfs folder itself. */
 	const char *overlay_options; /* NULL: no overlay (no rootfs, or lesson 11 not done) */
 	const char *root;            /* the merged folder, or cfg->rootfs */
-	bool limits; /* the user set limits: a cgroup namespace is then not optional */
+	bool limits;              /* the user set limits: a cgroup namespace is then not optional */
+	struct sock_fprog filter; /* seccomp filter, compiled by the parent; len 0: none (10) */
 };
 
 bool hako_config_isolated(const struct hako_config *cfg)
@@ -122,6 +124,12 @@ static int child_main(void *arg)
 		    (err = default_on("09", asked ? "capabilities" : "capabilities not dropped",
 		                      asked, err)) < 0)
 			goto bad;
+	}
+	/* Last before the init: everything above needs calls the filter refuses (mount,
+	 * pivot_root, sethostname), and every call from here on is the workload's. */
+	if ((err = seccomp_enter(&ctx->filter)) < 0) {
+		report("10", "seccomp filter", err);
+		goto bad;
 	}
 	err = init_main(cfg->argv);
 	if (err >= 0)
@@ -239,7 +247,8 @@ static long long now_us(void)
 
 int hako_run(const struct hako_config *cfg)
 {
-	struct child_ctx ctx = {.cfg = cfg, .go = {-1, -1}, .root = cfg->rootfs};
+	struct child_ctx ctx = {
+	    .cfg = cfg, .go = {-1, -1}, .root = cfg->rootfs, .filter = {0, NULL}};
 	struct hako_cgroup *cg = NULL;
 	struct container_layer layer;
 	bool layer_made = false, started = false;
@@ -275,6 +284,18 @@ int hako_run(const struct hako_config *cfg)
 		report("04", what, err);
 		/* As a shell (and docker run): 127 not found, 126 not executable. */
 		return err == -ENOENT ? 127 : err == -EACCES ? 126 : err;
+	}
+	/* The seccomp filter is built and compiled here, in the parent: a bad profile stops
+	 * hako before anything exists, and the child only has to load it. A filter that is on
+	 * by default but not written yet is a warning; a profile asked for is an error. */
+	if (hako_config_isolated(cfg) && (err = seccomp_build(cfg, &ctx.filter)) < 0) {
+		bool asked = cfg->seccomp && strcmp(cfg->seccomp, "unconfined") != 0;
+		if (asked && err == -EINVAL)
+			return err; /* the profile reader said which field, and where */
+		if (err != -ENOSYS || asked)
+			return report("10", asked ? cfg->seccomp : "seccomp filter", err);
+		fputs("hako: warning: no seccomp filter: not implemented yet (lesson 10)\n",
+		      stderr);
 	}
 
 	/* From here on, the signals that container_wait() passes on wait, blocked: one that
@@ -403,5 +424,6 @@ bad:
 		        layer.name, layer.name, layer.name);
 	}
 	free(opts);
+	seccomp_free(&ctx.filter);
 	return err;
 }

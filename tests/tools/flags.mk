@@ -22,4 +22,5 @@ $(shell mkdir -p $(OUT) && { echo '$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS)' | cmp
 # Libraries the lessons use, one line each: every program links all of them, since hako is
 # built from every lesson.
 LDLIBS += -lcap -lseccomp
+# lessons 10 and 12: JSON (seccomp profiles, image manifests); 12: sha256 and gzip
 LDLIBS += -ljansson -lcrypto -lz
