@@ -9,6 +9,8 @@ mkdir -p "$out"
 passed=0 failed=0
 
 export MANIFEST=tests/grader/manifest TESTS_ROOT=tests/grader/tests NO_COLOR=1
+# Every run links the same reference archives: build them once, not once per OUT_ROOT.
+export REF_OUT=build/ref
 summary() { cat "$out/$1/$(basename "$2")/99-fixture/results/summary.tsv" 2>/dev/null; }
 
 # expect NAME SUBMISSION_DIR WANT_EXIT WANT_SCORE STATUS_REGEX [EXTRA_GREP]
@@ -104,6 +106,40 @@ PY
 	passed=$((passed + 1)); echo "  ok      formats (results.json and JUnit XML)"
 else
 	failed=$((failed + 1)); echo "  FAILED  formats: see $out/formats.txt"
+fi
+
+# The mutant runner: tests/grader/tests/99-fixture/mutants/ holds one mutant of each kind,
+# against the correct submission.
+verdict() { # mutant -> its verdict and the test that killed it
+	awk -F'\t' '{ print $1 " " $2 }' "$out/mutants/mutants/99-fixture/results/$1" 2>/dev/null
+}
+SOLUTIONS_ROOT=$s/good OUT_ROOT="$out/mutants" tests/tools/mutants.sh --jobs 2 99 >"$out/mutants.txt" 2>&1
+rc=$?
+why=""
+[ $rc = 1 ] || why+=" exit status $rc, expected 1;"
+[ "$(verdict killed)" = "killed test_fixture_add_positive" ] || why+=" killed: $(verdict killed);"
+[ "$(verdict survives)" = "SURVIVED -" ] || why+=" survives: $(verdict survives);"
+[ "$(verdict equivalent)" = "equivalent -" ] || why+=" equivalent: $(verdict equivalent);"
+for m in nocompile noapply outside; do
+	[ "$(verdict $m)" = "INVALID -" ] || why+=" $m: $(verdict $m);"
+done
+grep -q "^99-fixture: 1/5 killed, 1 equivalent$" "$out/mutants.txt" || why+=" no score line '99-fixture: 1/5 killed, 1 equivalent';"
+grep -q "addition of ints commutes" "$out/mutants.txt" || why+=" the equivalent mutant's reason is not listed;"
+grep -q "its Kills: line names test_fixture_add_identity" "$out/mutants.txt" || why+=" no note that the Kills: test passed;"
+git diff --quiet -- $s tests/grader/tests 2>/dev/null || why+=" a patch changed the real files;"
+if [ -z "$why" ]; then
+	passed=$((passed + 1)); echo "  ok      mutants (killed, survived, equivalent, invalid)"
+else
+	failed=$((failed + 1)); echo "  FAILED  mutants:$why (output: $out/mutants.txt)"
+fi
+# A lesson without mutants: a warning, or with --require a failure.
+mkdir -p "$out/no-mutants/99-fixture"
+if TESTS_ROOT="$out/no-mutants" SOLUTIONS_ROOT=$s/good OUT_ROOT="$out/mutants-none" tests/tools/mutants.sh 99 >"$out/mutants-none.txt" 2>&1 &&
+	grep -q "warning: no mutants yet" "$out/mutants-none.txt" &&
+	! TESTS_ROOT="$out/no-mutants" SOLUTIONS_ROOT=$s/good OUT_ROOT="$out/mutants-none" tests/tools/mutants.sh --require 99 >>"$out/mutants-none.txt" 2>&1; then
+	passed=$((passed + 1)); echo "  ok      mutants-none (a warning, a failure with --require)"
+else
+	failed=$((failed + 1)); echo "  FAILED  mutants-none (output: $out/mutants-none.txt)"
 fi
 
 echo "grader self-test: $passed passed, $failed failed"

@@ -8,6 +8,10 @@
 #   6. every starter compiles and fails every test on an assertion (FAIL, not a crash or hang)
 #   7. the grader's own fixture tests pass
 #   8. the student handout (no solutions/) builds, and grades solved lessons at full marks
+#   9. every lesson's mutants (tests/NN-slug/mutants/*.patch) are killed by its tests, or
+#      marked equivalent with a reason (a lesson without mutants is, for now, a warning)
+# Each stage prints the time it took; the total comes before the last line. JOBS (default 2)
+# is how many mutants are graded at once.
 # A test may SKIP (a kernel feature this machine lacks) only if it skips for both the solution
 # and the starter; such tests are listed. The last line is "check: N passed, N failed".
 set -u
@@ -28,7 +32,20 @@ bad() {
 	failed=$((failed + 1))
 	echo "  FAILED  $*"
 }
-step() { printf '\n== %s\n' "$*"; }
+# Each stage's time, printed as it ends and again in a table at the end.
+timings="" stage="" stage_t0=$SECONDS check_t0=$SECONDS
+end_stage() {
+	[ -n "$stage" ] || return 0
+	echo "  ($((SECONDS - stage_t0)) s)"
+	timings+=$(printf '  %5d s  %s' $((SECONDS - stage_t0)) "$stage")$'\n'
+	stage=""
+}
+step() {
+	end_stage
+	printf '\n== %s\n' "$*"
+	stage=$*
+	stage_t0=$SECONDS
+}
 
 step "1. the course is consistent"
 for l in $lessons; do
@@ -153,6 +170,27 @@ else
 	bad "handout"
 fi
 
+step "9. mutants: each lesson's tests catch its planted mistakes"
+tests/tools/mutants.sh --jobs "${JOBS:-2}" >"$log/mutants.txt" 2>&1
+[ $? -le 1 ] || bad "the mutant runner could not run: $(tail -n 1 "$log/mutants.txt")"
+sed 's/^/    /' "$log/mutants.txt"
+for l in $lessons; do
+	r=build/mutants/$l/results
+	if [ ! -d "$r" ]; then
+		echo "  warning $l has no mutants yet (tests/$l/mutants/*.patch)"
+		continue
+	fi
+	n=$(cat "$r"/* | wc -l)
+	lost=$(awk -F'\t' '$1 != "killed" && $1 != "equivalent" && $1 != "unproven" { printf "%s %s; ", FILENAME, $1 }' "$r"/* | sed "s|$r/||g")
+	eq=$(awk -F'\t' '$1 == "equivalent"' "$r"/* | wc -l)
+	if [ -z "$lost" ]; then ok "$l: $((n - eq)) mutants killed$([ "$eq" -gt 0 ] && echo ", $eq equivalent")"; else bad "$l mutants: $lost(see $log/mutants.txt)"; fi
+done
+end_stage
+
+echo
+echo "Time per stage:"
+printf '%s' "$timings"
+echo "  total $((SECONDS - check_t0)) s"
 echo
 if [ -n "$skipped_both" ]; then
 	echo "Skipped on this machine for solution and starter alike (not proven here):"

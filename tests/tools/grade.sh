@@ -11,11 +11,15 @@
 #   --table          print one line per lesson (make grade) instead of one per test
 #   --progress       print a progress bar per lesson (make progress)
 #   --summary-line   end with "grade: N passed, N failed, N skipped"
+#   --first TEST     run TEST before the lesson's other tests (the mutant runner runs the test
+#                    a mutant names in its Kills: line first)
+#   --first-fail     stop grading a lesson at its first test that neither passes nor skips
 #
 # Environment: MANIFEST (default tests/manifest), TESTS_ROOT (default tests: the folder holding
 # NN-slug/ test folders), TIMEOUT_SCALE (default 1), SEED (random inputs; default a fresh one,
-# printed), SAN=1, WERROR=1, NO_COLOR, OUT_ROOT (default build), RESULTS_JSON (default
-# results.json).
+# printed), SAN=1, WERROR=1, NO_COLOR, OUT_ROOT (default build), REF_OUT (where the reference
+# archives are built; default OUT_ROOT/ref, or OUT_ROOT/ref-san with SAN=1), RESULTS_JSON
+# (default results.json).
 #
 # Exit status: 0 when every graded lesson has full marks, 1 otherwise, 2 on a usage error.
 # Each lesson's results are also written as TSV to OUT/results/summary.tsv:
@@ -26,6 +30,8 @@ src=lessons
 format=text
 mode=tests
 summary_line=0
+first_test=""
+first_fail=0
 manifest=${MANIFEST:-tests/manifest}
 scale=${TIMEOUT_SCALE:-1}
 out_root=${OUT_ROOT:-build}
@@ -46,7 +52,9 @@ while [ $# -gt 0 ]; do
 	--table) mode=table; shift ;;
 	--progress) mode=progress; shift ;;
 	--summary-line) summary_line=1; shift ;;
-	-h | --help) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	--first) first_test=${2:?}; shift 2 ;;
+	--first-fail) first_fail=1; shift ;;
+	-h | --help) sed -n '2,27p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	-*) die "unknown option $1" ;;
 	*) lessons+=("$1"); shift ;;
 	esac
@@ -92,7 +100,8 @@ lesson_tests() { # slug -> "name<TAB>points<TAB>hint" lines
 		on && $1 == "test" {
 			hint = $0; sub(/^[ \t]*test[ \t]+[^ \t]+[ \t]+[^ \t]+[ \t]*/, "", hint)
 			print $2 "\t" $3 "\t" hint
-		}' "$manifest"
+		}' "$manifest" | awk -F'\t' -v first="$first_test" '
+		$1 == first { print; next } { rest[++n] = $0 } END { for (i = 1; i <= n; i++) print rest[i] }'
 }
 
 if [ "${lessons[0]}" = all ]; then
@@ -120,7 +129,7 @@ src_name=$(basename "$src")
 # Build the reference archives once (in a handout they ship prebuilt).
 ref_dir=""
 if [ -d solutions ]; then
-	ref_out="$out_root/ref$san_suffix"
+	ref_out=${REF_OUT:-$out_root/ref$san_suffix}
 	mkdir -p "$ref_out"
 	exec {ref_lock}>"$ref_out/.lock"
 	command -v flock >/dev/null && flock "$ref_lock"
@@ -254,6 +263,9 @@ grade_lesson() {
 			esac
 			printf '  </testcase>\n'
 		} >>"$res/junit.part"
+		if [ $first_fail = 1 ] && [ "$status" != PASS ] && [ "$status" != SKIP ]; then
+			break
+		fi
 	done < <(lesson_tests "$slug")
 
 	total=$((total + score))
