@@ -56,6 +56,21 @@ if summary constant $s/constant | awk -F'\t' '$1 ~ /positive|negative/ && $2 == 
 	failed=$((failed + 1)); echo "  FAILED  constant: a hard-coded answer passed a randomised test"
 fi
 
+# Compiler warnings about the student's file are shown and counted, on every run (the second
+# run compiles nothing), and never about the harness's files.
+expect warnings $s/warns 0 4 PASS
+for run in first second; do
+	OUT_ROOT="$out/warnings" tests/tools/grade.sh --src $s/warns 99 >"$out/warnings-$run.txt" 2>&1
+	if grep -q "1 compiler warning(s) in your code" "$out/warnings-$run.txt" &&
+		grep -q "add.c:4:.*warning: unused variable" "$out/warnings-$run.txt" &&
+		grep -q "^Score: 4/4, 1 compiler warning(s)" "$out/warnings-$run.txt" &&
+		! grep -q "test_fixture.c.*warning" "$out/warnings-$run.txt"; then
+		passed=$((passed + 1)); echo "  ok      warnings-$run (shown and counted)"
+	else
+		failed=$((failed + 1)); echo "  FAILED  warnings-$run: not shown or not counted (output: $out/warnings-$run.txt)"
+	fi
+done
+
 # cmocka's environment must not change what the grader reads.
 CMOCKA_MESSAGE_OUTPUT=xml CMOCKA_XML_FILE="$out/cmocka.xml" expect cmocka-xml-env $s/good 0 4 PASS
 

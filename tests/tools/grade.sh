@@ -10,7 +10,7 @@
 #                    writes build/junit/NN-slug.xml); gradescope and junit may be combined: F=gradescope,junit
 #   --table          print one line per lesson (make grade) instead of one per test
 #   --progress       print a progress bar per lesson (make progress)
-#   --summary-line   end with "grade: N passed, N failed, N skipped"
+#   --summary-line   end with "grade: N passed, N failed, N skipped, N compiler warning(s)"
 #   --first TEST     run TEST before the lesson's other tests (the mutant runner runs the test
 #                    a mutant names in its Kills: line first)
 #   --first-fail     stop grading a lesson at its first test that neither passes nor skips
@@ -145,7 +145,7 @@ fi
 
 results_json=${RESULTS_JSON:-results.json}
 [[ ",$format," == *,gradescope,* ]] && rm -f "$results_json"
-total=0 total_max=0 n_pass=0 n_fail=0 n_skip=0
+total=0 total_max=0 n_pass=0 n_fail=0 n_skip=0 all_warn=0
 all_full=1
 json_tests=()
 [ "$mode" = table ] && printf '%s%-28s %7s  %s%s\n' "$c_bold" "lesson" "score" "result" "$c_off"
@@ -178,8 +178,20 @@ grade_lesson() {
 		built=0
 	fi
 
+	# The compiler's warnings about the lesson's own files (lesson.mk keeps them beside each
+	# object, so they show on every run): often the quickest pointer to a bug.
+	cat "$out"/obj/lesson/*.warn >"$res/warnings.txt" 2>/dev/null
+	local n_warn
+	n_warn=$(grep -c ': warning: ' "$res/warnings.txt")
+	all_warn=$((all_warn + n_warn))
+
 	if [ "$mode" = tests ]; then
 		printf '%s%s%s (%s)\n' "$c_bold" "lesson $slug" "$c_off" "$src/$slug"
+		if [ "$n_warn" -gt 0 ]; then
+			printf '  %s%d compiler warning(s) in your code%s (each one is worth reading: they often name the bug):\n' "$c_skip" "$n_warn" "$c_off"
+			head -n 40 "$res/warnings.txt" | sed 's/^/    /'
+			[ "$(wc -l <"$res/warnings.txt")" -le 40 ] || printf '    %s... all of them: %s%s\n' "$c_dim" "$res/warnings.txt" "$c_off"
+		fi
 		if [ $built = 0 ]; then
 			printf '  %syour code did not compile%s (every test scores 0); the first errors:\n' "$c_fail" "$c_off"
 			grep -a -m 12 -E "error|undefined reference|No rule" "$res/build.log" | sed 's/^/    /'
@@ -290,7 +302,8 @@ grade_lesson() {
 	tests)
 		local col=$c_fail
 		[ $score = $max ] && col=$c_pass
-		printf '%sScore: %s/%s%s  (seed %s: SEED=%s reproduces these inputs)\n' "$col" "$score" "$max" "$c_off" "$seed" "$seed"
+		printf '%sScore: %s/%s%s%s  (seed %s: SEED=%s reproduces these inputs)\n' "$col" "$score" "$max" "$c_off" \
+			"$([ "$n_warn" -gt 0 ] && echo ", $n_warn compiler warning(s) (above)")" "$seed" "$seed"
 		local l_fail l_skip
 		l_fail=$(awk -F'\t' '$2 != "PASS" && $2 != "SKIP"' "$res/summary.tsv" | wc -l)
 		l_skip=$(awk -F'\t' '$2 == "SKIP"' "$res/summary.tsv" | wc -l)
@@ -308,7 +321,7 @@ grade_lesson() {
 		local col=$c_fail
 		[ $score = $max ] && col=$c_pass
 		printf '%-28s %s%3s/%-3s%s  %s\n' "$slug" "$col" "$score" "$max" "$c_off" \
-			"$(awk -F'\t' '{ c[$2]++ } END { for (s in c) printf "%s %d  ", s, c[s] }' "$res/summary.tsv")"
+			"$(awk -F'\t' '{ c[$2]++ } END { for (s in c) printf "%s %d  ", s, c[s] }' "$res/summary.tsv")$([ "$n_warn" -gt 0 ] && echo "warnings $n_warn")"
 		;;
 	progress) print_progress "$slug" "$score" "$max" "" ;;
 	esac
@@ -373,5 +386,5 @@ if [ "$(id -u)" = 0 ] && [ -n "${SUDO_USER:-}" ]; then
 	chown -R "$SUDO_USER": "$out_root" 2>/dev/null || true
 	[ -f "${results_json}" ] && chown "$SUDO_USER": "$results_json" 2>/dev/null
 fi
-[ $summary_line = 1 ] && echo "grade: $n_pass passed, $n_fail failed, $n_skip skipped"
+[ $summary_line = 1 ] && echo "grade: $n_pass passed, $n_fail failed, $n_skip skipped, $all_warn compiler warning(s)"
 [ $all_full = 1 ]

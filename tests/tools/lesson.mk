@@ -48,9 +48,11 @@ all: $$(PROGS) $$(EXTRA_PROGS)
 
 -include $(TESTS_DIR)/tests.mk
 
+# The lesson's own files: their warnings are also kept next to the object (NAME.warn), so the
+# grader shows them on every run, not only on the run that compiled the file.
 $(OUT)/obj/lesson/%.o: $(SRC_DIR)/%.c $(FLAGS_STAMP)
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
+	@$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@ 2>$(@:.o=.warn); s=$$?; cat $(@:.o=.warn) >&2; exit $$s
 
 $(OUT)/obj/common/%.o: lessons/common/%.c $(FLAGS_STAMP)
 	@mkdir -p $(@D)
