@@ -71,6 +71,28 @@ for run in first second; do
 	fi
 done
 
+# The harness's messages (tests/grader/tests/98-harness: every test fails on purpose).
+OUT_ROOT="$out/harness" tests/tools/grade.sh --src $s/good 98 >"$out/harness.txt" 2>&1
+hmsg() { awk -F'\t' -v n="$1" '$1 == n { print $5 }' "$out/harness/good/98-harness/results/summary.tsv" 2>/dev/null; }
+harness_expect() { # test text
+	if hmsg "$1" | grep -q -F -- "$2"; then
+		passed=$((passed + 1)); echo "  ok      harness: $1"
+	else
+		failed=$((failed + 1)); echo "  FAILED  harness: $1 does not say '$2' (output: $out/harness.txt)"
+	fi
+}
+harness_expect test_harness_escape 'expected "a\nb", got "a\nb\x01"'
+harness_expect test_harness_minus_one 'expected 5, got -1'
+if hmsg test_harness_minus_one | grep -q EPERM; then
+	failed=$((failed + 1)); echo "  FAILED  harness: a -1 was called EPERM"
+fi
+harness_expect test_harness_errno 'expected -2 (-ENOENT: No such file or directory), got -38 (-ENOSYS: Function not implemented)'
+harness_expect test_harness_enum 'expected TWO (2), got ONE (1)'
+harness_expect test_harness_fails_with 'expected -1 with errno EACCES (Permission denied), got -1 with errno ENOENT'
+harness_expect test_harness_timeout 'got no answer in time (timed out)'
+harness_expect test_harness_program 'it exited with status 3 its stderr ended with:   | first   | the reason'
+harness_expect test_harness_background 'still running when the test failed its stderr ended with:   | bg reason'
+
 # cmocka's environment must not change what the grader reads.
 CMOCKA_MESSAGE_OUTPUT=xml CMOCKA_XML_FILE="$out/cmocka.xml" expect cmocka-xml-env $s/good 0 4 PASS
 

@@ -238,6 +238,10 @@ grade_lesson() {
 			elif [ "$status" = FAIL ]; then
 				msg=$(awk '/^ERROR: / { on = 1; sub(/^ERROR: /, "") } /\[   LINE   \]|\[  FAILED  \]|\[  ERROR   \]|^HAKO-RESULT/ { on = 0 } on' "$log" | head -n 6)
 				[ -n "$msg" ] || msg=$(grep -a "error" "$log" | head -n 3)
+				# How the last program the test ran ended, and its stderr's last lines.
+				local prog
+				prog=$(grep -a '^PROGRAM: ' "$log" | sed 's/^PROGRAM: //' | head -n 12)
+				[ -z "$prog" ] || msg+=$'\n'$prog
 			elif [ "$status" = SKIP ]; then
 				msg=$(grep -a -m1 "^SKIP: " "$log" | sed 's/^SKIP: //')
 			fi
