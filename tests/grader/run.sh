@@ -122,6 +122,27 @@ else
 	passed=$((passed + 1)); echo "  ok      missing-function (links without borrowing the reference)"
 fi
 
+# Hints in levels, on lesson 01: the untouched starter gets nudges only; a real attempt at
+# process_exit_code (a wrong one) gets that test's hint, while the still-unwritten process_run
+# keeps its nudge.
+MANIFEST=tests/manifest TESTS_ROOT=tests OUT_ROOT="$out/levels" tests/tools/grade.sh --src lessons 01 >"$out/levels-starter.txt" 2>&1
+tmp="$out/attempt-src"
+mkdir -p "$tmp/01-process"
+sed '0,/return -ENOSYS;/s//return 0;/' lessons/01-process/process.c >"$tmp/01-process/process.c"
+MANIFEST=tests/manifest TESTS_ROOT=tests OUT_ROOT="$out/levels" tests/tools/grade.sh --src "$tmp" 01 >"$out/levels-attempt.txt" 2>&1
+level() { awk -F'\t' -v n="$2" '$1 == n { print $6 }' "$out/levels/$1/01-process/results/summary.tsv" 2>/dev/null; }
+why=""
+[ "$(awk -F'\t' '$6 != "nudge"' "$out/levels/lessons/01-process/results/summary.tsv" | wc -l)" = 0 ] || why+=" the starter got a hint;"
+grep -q "hint:" "$out/levels-starter.txt" && why+=" the starter's output shows a hint;"
+grep -q "read the TODO(01) in process_exit_code() (lessons/01-process/process.c:[0-9]*) and task 1" "$out/levels-starter.txt" || why+=" no nudge to process_exit_code's TODO and task 1;"
+[ "$(level attempt-src test_process_exit_code_exited)" = hint ] || why+=" a wrong attempt got no hint;"
+[ "$(level attempt-src test_process_run_returns_code)" = nudge ] || why+=" an unwritten function lost its nudge;"
+if [ -z "$why" ]; then
+	passed=$((passed + 1)); echo "  ok      hint-levels (nudges for unwritten code, hints for attempts)"
+else
+	failed=$((failed + 1)); echo "  FAILED  hint-levels:$why (output: $out/levels-*.txt)"
+fi
+
 # Machine-readable results: Gradescope's results.json and JUnit XML parse and say the same.
 OUT_ROOT="$out/formats" RESULTS_JSON="$out/results.json" tests/tools/grade.sh --src $s/constant \
 	--format gradescope,junit 99 >"$out/formats.txt" 2>&1

@@ -5,7 +5,8 @@
 #   3. the C code is clang-format clean, and every diagram's SVG says what its .dot says
 #   4. every solution scores full marks, built with -Werror
 #   5. ... and again under AddressSanitizer + UndefinedBehaviorSanitizer
-#   6. every starter compiles and fails every test on an assertion (FAIL, not a crash or hang)
+#   6. every starter compiles and fails every test on an assertion (FAIL, not a crash or hang),
+#      and each failure shows a nudge (the TODO and README task), not the manifest's hint
 #   7. the grader's own fixture tests pass
 #   8. the student handout (no solutions/) builds, and grades solved lessons at full marks
 #   9. every lesson's mutants (tests/NN-slug/mutants/*.patch) are killed by its tests, or
@@ -58,6 +59,36 @@ for l in $lessons; do
 	grep -q -E "^## ${l%%-*} " workbook.md || miss+=" a '## ${l%%-*} ...' section in workbook.md"
 	if [ -z "$miss" ]; then ok "$l has its folders, README, diagram and workbook"; else bad "$l lacks:$miss"; fi
 done
+# Hints in levels: every test names its task, and the task's TODO is where the manifest says.
+for l in $lessons; do
+	why=$(awk -v s="$l" '
+		$1 == "lesson" { on = ($2 == s); next }
+		on && $1 == "task" { nt++; tl[nt] = $0 }
+		on && $1 == "test" { tests[++n] = $2 }
+		END {
+			for (i = 1; i <= n; i++) {
+				hit = 0
+				for (j = 1; j <= nt && !hit; j++) {
+					k = split(tl[j], w, /[ \t]+/)
+					for (m = 4; m <= k; m++) { re = w[m]; gsub(/\*/, ".*", re); if (tests[i] ~ ("^" re "$")) hit = 1 }
+				}
+				if (!hit) printf "%s has no task line; ", tests[i]
+			}
+			print ""
+			for (j = 1; j <= nt; j++) { split(tl[j], w, /[ \t]+/); print "FN " w[2] " " w[3] }
+		}' "$manifest")
+	miss=$(echo "$why" | grep -v '^FN ' | tr -d '\n')
+	while read -r _ n ff; do
+		[ -n "$ff" ] || continue
+		f=${ff%%:*} fn=${ff#*:}
+		if ! awk -v fn="$fn" '!found && /^[a-zA-Z]/ && !/;[ \t]*$/ && match($0, "(^|[^a-zA-Z0-9_])" fn "\\(") { found = 1 }
+			found && /TODO\(/ { ok = 1; exit } END { exit !ok }' "lessons/$l/$f" 2>/dev/null; then
+			miss+="task $n: no TODO in $fn() of lessons/$l/$f; "
+		fi
+		grep -q -E "^ *$n\. |Task $n\b|task $n\b" "lessons/$l/README.md" || miss+="task $n is not in lessons/$l/README.md; "
+	done < <(echo "$why" | grep '^FN ')
+	if [ -z "$miss" ]; then ok "$l: every test has a task line, every task line a TODO"; else bad "$l task lines in $manifest: $miss"; fi
+done
 dups=$(find solutions -mindepth 2 -maxdepth 2 -name '*.c' -printf '%f\n' | sort | uniq -d)
 if [ -z "$dups" ]; then ok "lesson file names are unique"; else bad "file names used by two lessons (the reference library needs unique ones): $dups"; fi
 
@@ -69,7 +100,7 @@ for l in $lessons; do
 		continue
 	fi
 	diffs=""
-	for f in "$gen"/*; do
+	for f in "$gen"/* "$gen/.starter.sha256"; do
 		cmp -s "$f" "lessons/$l/$(basename "$f")" || diffs+=" $(basename "$f")"
 	done
 	if [ -z "$diffs" ]; then ok "$l starter is fresh"; else bad "$l starter differs from its solution in:$diffs (run \`make starters\`)"; fi
@@ -152,6 +183,9 @@ for l in $lessons; do
 		esac
 	done <"$r"
 	if [ -z "$wrong" ]; then ok "$l starter fails every test"; else bad "$l starter:$wrong (see build/lessons/$l/results/)"; fi
+	# Hints in levels: an untouched starter gets nudges (which TODO, which task), never hints.
+	recipes=$(awk -F'\t' '$2 != "PASS" && $2 != "SKIP" && $6 != "nudge" { printf "%s ", $1 }' "$r")
+	if [ -z "$recipes" ]; then ok "$l starter shows nudges, not hints"; else bad "$l starter shows a hint instead of a nudge for: $recipes"; fi
 done
 
 step "7. the grader's own tests"

@@ -23,7 +23,8 @@
 #
 # Exit status: 0 when every graded lesson has full marks, 1 otherwise, 2 on a usage error.
 # Each lesson's results are also written as TSV to OUT/results/summary.tsv:
-#   name, status, points, max, message (one line)
+#   name, status, points, max, message (one line), and for a failure which help was shown:
+#   "nudge" (its code is not written yet: the TODO and README task to read) or "hint"
 set -u
 
 src=lessons
@@ -102,6 +103,58 @@ lesson_tests() { # slug -> "name<TAB>points<TAB>hint" lines
 			print $2 "\t" $3 "\t" hint
 		}' "$manifest" | awk -F'\t' -v first="$first_test" '
 		$1 == first { print; next } { rest[++n] = $0 } END { for (i = 1; i <= n; i++) print rest[i] }'
+}
+
+task_for() { # slug test -> "N<TAB>FILE<TAB>FUNCTION" of the first task line naming the test
+	awk -v s="$1" -v t="$2" '
+		$1 == "lesson" { on = ($2 == s); next }
+		on && $1 == "task" {
+			for (i = 4; i <= NF; i++) {
+				re = $i; gsub(/[][.+?(){}|^$\\]/, "\\\\&", re); gsub(/\*/, ".*", re)
+				if (t ~ ("^" re "$")) { split($3, f, ":"); print $2 "\t" f[1] "\t" f[2]; exit }
+			}
+		}' "$manifest"
+}
+
+todo_line() { # file function -> line number of the first TODO( after the function begins
+	awk -v fn="$2" '
+		!found && /^[a-zA-Z]/ && !/;[ \t]*$/ && match($0, "(^|[^a-zA-Z0-9_])" fn "\\(") { found = 1 }
+		found && /TODO\(/ { print NR; exit }' "$1" 2>/dev/null
+}
+
+# Is lessons/SLUG/FILE as the starter handed it out? (mkstarter.sh records checksums.)
+untouched() { # slug file
+	local sums=lessons/$1/.starter.sha256 want
+	[ -f "$sums" ] && [ -f "$src/$1/$2" ] || return 1
+	want=$(awk -v f="$2" '$2 == f { print $1 }' "$sums")
+	[ -n "$want" ] && [ "$(sha256sum <"$src/$1/$2" | cut -d' ' -f1)" = "$want" ]
+}
+
+# A test's code counts as not written yet while its task's file is untouched, or when the
+# failure says so (a -ENOSYS, "not implemented yet").
+unwritten() { # slug test msg
+	local task file fn f
+	printf '%s\n' "$3" | grep -q -E -- "-ENOSYS|Function not implemented|not implemented yet|not written yet|(returned|got) -38\b" && return 0
+	IFS=$'\t' read -r task file fn < <(task_for "$1" "$2")
+	if [ -n "$file" ]; then
+		untouched "$1" "$file"
+		return
+	fi
+	for f in ${edit//,/ }; do untouched "$1" "$f" || return 1; done
+	[ -n "$edit" ]
+}
+
+# The nudge for a test whose code is not written yet: where to read, not what to write.
+nudge() { # slug test
+	local slug=$1 nn=${1%%-*} task file fn line where
+	IFS=$'\t' read -r task file fn < <(task_for "$slug" "$2")
+	if [ -z "$task" ]; then
+		echo "not written yet: read the TODO($nn) comments in $src/$slug/ and the tasks in lessons/$slug/README.md"
+		return
+	fi
+	line=$(todo_line "$src/$slug/$file" "$fn")
+	where="$src/$slug/$file${line:+:$line}"
+	echo "not written yet: read the TODO($nn) in $fn() ($where) and task $task in lessons/$slug/README.md"
 }
 
 if [ "${lessons[0]}" = all ]; then
@@ -246,6 +299,15 @@ grade_lesson() {
 				msg=$(grep -a -m1 "^SKIP: " "$log" | sed 's/^SKIP: //')
 			fi
 		fi
+		# Hints in levels: code still unwritten gets a pointer, a real attempt the hint.
+		local shown_hint=$hint level=""
+		if [ "$status" != PASS ] && [ "$status" != SKIP ] && [ "$status" != BUILD ]; then
+			level=hint
+			if unwritten "$slug" "$name" "$msg"; then
+				shown_hint="$(nudge "$slug" "$name")"
+				level=nudge
+			fi
+		fi
 		local got=0
 		case "$status" in
 		PASS) got=$points; n_pass=$((n_pass + 1)) ;;
@@ -253,7 +315,7 @@ grade_lesson() {
 		*) n_fail=$((n_fail + 1)) ;;
 		esac
 		score=$((score + got))
-		printf '%s\t%s\t%s\t%s\t%s\n' "$name" "$status" "$got" "$points" "$(echo "$msg" | tr '\n\t' '  ')" >>"$res/summary.tsv"
+		printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$status" "$got" "$points" "$(echo "$msg" | tr '\n\t' '  ')" "$level" >>"$res/summary.tsv"
 
 		if [ "$mode" = tests ]; then
 			local col=$c_fail
@@ -262,14 +324,18 @@ grade_lesson() {
 			if [ "$status" != PASS ] && [ "$status" != BUILD ]; then
 				[ -n "$msg" ] && echo "$msg" | sed "s/^/            /"
 				if [ "$status" != SKIP ]; then
-					[ -n "$hint" ] && printf '            %shint:%s %s\n' "$c_bold" "$c_off" "$hint"
+					if [ "$shown_hint" != "$hint" ]; then
+						printf '            %s%s%s\n' "$c_bold" "$shown_hint" "$c_off"
+					elif [ -n "$hint" ]; then
+						printf '            %shint:%s %s\n' "$c_bold" "$c_off" "$hint"
+					fi
 					printf '            %sfull output: %s%s\n' "$c_dim" "$log" "$c_off"
 				fi
 			fi
 		fi
 		local gs=failed
 		[ "$status" = PASS ] && gs=passed
-		json_tests+=("{\"name\": $(printf '%s: %s' "$slug" "$name" | json_str), \"score\": $got, \"max_score\": $points, \"status\": \"$gs\", \"output\": $( (printf '%s\n' "$status${msg:+: $msg}"; [ "$status" != PASS ] && [ "$status" != SKIP ] && [ -n "$hint" ] && printf 'hint: %s\n' "$hint"; [ "$status" != PASS ] && tail -n 30 "$log") | json_str)}")
+		json_tests+=("{\"name\": $(printf '%s: %s' "$slug" "$name" | json_str), \"score\": $got, \"max_score\": $points, \"status\": \"$gs\", \"output\": $( (printf '%s\n' "$status${msg:+: $msg}"; [ "$status" != PASS ] && [ "$status" != SKIP ] && [ -n "$shown_hint" ] && printf '%s%s\n' "$([ "$shown_hint" = "$hint" ] && echo 'hint: ')" "$shown_hint"; [ "$status" != PASS ] && tail -n 30 "$log") | json_str)}")
 		{
 			printf '  <testcase classname="%s" name="%s" time="0">\n' "$slug" "$name"
 			case "$status" in
