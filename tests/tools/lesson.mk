@@ -25,8 +25,9 @@ REF_LIB := -Wl,--start-group $(REF_A) -Wl,--end-group
 
 include tests/tools/flags.mk
 
-# Headers: this lesson's folder first, then the shared ones and every other lesson's.
-CPPFLAGS += -I$(SRC_DIR) -Ilessons/common $(patsubst %,-I%,$(wildcard lessons/[0-9][0-9]-*)) -Itests/lib
+# Headers: this lesson's folder, the shared ones (lessons/common), the harness's. Never another
+# lesson's folder: what lessons share is declared in lessons/common.
+CPPFLAGS += -I$(SRC_DIR) -Ilessons/common -Itests/lib
 
 LESSON_C := $(wildcard $(SRC_DIR)/*.c)
 MAIN_C := $(wildcard lessons/common/hako.c lessons/common/hakovm.c)
