@@ -251,7 +251,7 @@ grade_lesson() {
 			printf '  %sfull compiler output: %s%s\n' "$c_dim" "$res/build.log" "$c_off"
 		fi
 	fi
-	local name points hint status msg
+	local name points hint status msg ms
 	while IFS=$'\t' read -r name points hint; do
 		max=$((max + points))
 		log="$res/$name.log"
@@ -269,6 +269,8 @@ grade_lesson() {
 				</dev/null >"$log" 2>&1
 			rc=$?
 			t1=$(date +%s%N)
+			ms=$(((t1 - t0) / 1000000))
+			printf '%s\t%s\n' "$name" "$ms" >>"$res/times.tsv"
 			line=$(grep -a "^HAKO-RESULT $token " "$log" | tail -n 1)
 			status=${line##* }
 			if [ -z "$line" ]; then
@@ -337,7 +339,7 @@ grade_lesson() {
 		[ "$status" = PASS ] && gs=passed
 		json_tests+=("{\"name\": $(printf '%s: %s' "$slug" "$name" | json_str), \"score\": $got, \"max_score\": $points, \"status\": \"$gs\", \"output\": $( (printf '%s\n' "$status${msg:+: $msg}"; [ "$status" != PASS ] && [ "$status" != SKIP ] && [ -n "$shown_hint" ] && printf '%s%s\n' "$([ "$shown_hint" = "$hint" ] && echo 'hint: ')" "$shown_hint"; [ "$status" != PASS ] && tail -n 30 "$log") | json_str)}")
 		{
-			printf '  <testcase classname="%s" name="%s" time="0">\n' "$slug" "$name"
+			printf '  <testcase classname="%s" name="%s" time="%d.%03d">\n' "$slug" "$name" $((${ms:-0} / 1000)) $((${ms:-0} % 1000))
 			case "$status" in
 			PASS) ;;
 			SKIP) printf '    <skipped message="%s"/>\n' "$(echo "$msg" | xml_esc)" ;;
