@@ -160,7 +160,13 @@ run_mutant() { # slug patch result seed
 			say INVALID "" "does not link or build: see $m/build/solutions/$slug/results/build.log"
 			return
 		fi
-		[ -n "$kills" ] && [ "$t" != "$kills" ] && note="; its Kills: line names $kills, which passed"
+		if [ -n "$kills" ] && [ "$t" != "$kills" ]; then
+			if awk -v s="$slug" -v t="$kills" '$1 == "lesson" { on = ($2 == s) } on && $1 == "test" && $2 == t { f = 1 } END { exit !f }' "$manifest"; then
+				note="; its Kills: line names $kills, which passed"
+			else
+				note="; its Kills: line names $kills, which is not a test of $slug"
+			fi
+		fi
 		say killed "$t" "$st$note"
 		[ $keep = 1 ] || rm -rf "$m"
 	elif [ "$skipped" -gt 0 ]; then
