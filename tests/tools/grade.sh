@@ -17,7 +17,8 @@
 #
 # Environment: MANIFEST (default tests/manifest), TESTS_ROOT (default tests: the folder holding
 # NN-slug/ test folders), TIMEOUT_SCALE (default 1), SEED (random inputs; default a fresh one,
-# printed), SAN=1, WERROR=1, NO_COLOR, OUT_ROOT (default build), REF_OUT (where the reference
+# printed), SAN=1, WERROR=1, NO_COLOR, BUILD_JOBS (parallel compiles; default nproc),
+# OUT_ROOT (default build), REF_OUT (where the reference
 # archives are built; default OUT_ROOT/ref, or OUT_ROOT/ref-san with SAN=1), RESULTS_JSON
 # (default results.json).
 #
@@ -176,6 +177,8 @@ json_str() { # stdin -> a JSON string literal
 xml_esc() { sed -e 's/&/\&amp;/g' -e 's/</\&lt;/g' -e 's/>/\&gt;/g' -e 's/"/\&quot;/g' | LC_ALL=C tr -d '\000-\010\013\014\016-\037'; }
 
 seed=${SEED:-$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')}
+# Compile in parallel (BUILD_JOBS, default: the number of CPUs); tests still run one at a time.
+build_jobs=${BUILD_JOBS:-$(nproc 2>/dev/null || echo 2)}
 san_suffix=${SAN:+-san}
 src_name=$(basename "$src")
 
@@ -186,7 +189,7 @@ if [ -d solutions ]; then
 	mkdir -p "$ref_out"
 	exec {ref_lock}>"$ref_out/.lock"
 	command -v flock >/dev/null && flock "$ref_lock"
-	if ! make -s -f tests/tools/ref.mk OUT="$ref_out" SAN="${SAN:-}" WERROR="${WERROR:-}" >"$ref_out/build.log" 2>&1; then
+	if ! make -s -j"$build_jobs" -f tests/tools/ref.mk OUT="$ref_out" SAN="${SAN:-}" WERROR="${WERROR:-}" >"$ref_out/build.log" 2>&1; then
 		cat "$ref_out/build.log" >&2
 		die "the reference library did not build (log: $ref_out/build.log)"
 	fi
@@ -226,7 +229,7 @@ grade_lesson() {
 	: >"$res/summary.tsv"
 
 	local built=1
-	if ! make -s -f tests/tools/lesson.mk LESSON="$slug" SRC="$src" OUT="$out" REF_DIR="$ref_dir" TESTS_DIR="$tests_root/$slug" \
+	if ! make -s -j"$build_jobs" -f tests/tools/lesson.mk LESSON="$slug" SRC="$src" OUT="$out" REF_DIR="$ref_dir" TESTS_DIR="$tests_root/$slug" \
 		SAN="${SAN:-}" WERROR="${WERROR:-}" >"$res/build.log" 2>&1; then
 		built=0
 	fi

@@ -32,12 +32,13 @@ CPPFLAGS += -I$(SRC_DIR) -Ilessons/common -Itests/lib
 LESSON_C := $(wildcard $(SRC_DIR)/*.c)
 MAIN_C := $(wildcard lessons/common/hako.c lessons/common/hakovm.c)
 COMMON_C := $(filter-out $(MAIN_C),$(wildcard lessons/common/*.c))
-TEST_C := $(wildcard $(TESTS_DIR)/*.c) tests/lib/hako_test.c
+TEST_C := $(wildcard $(TESTS_DIR)/*.c)
 
 LESSON_O := $(patsubst $(SRC_DIR)/%.c,$(OUT)/obj/lesson/%.o,$(LESSON_C))
 COMMON_O := $(patsubst lessons/common/%.c,$(OUT)/obj/common/%.o,$(COMMON_C))
 MAIN_O := $(patsubst lessons/common/%.c,$(OUT)/obj/main/%.o,$(MAIN_C))
-TEST_O := $(patsubst %.c,$(OUT)/obj/%.o,$(TEST_C))
+# The tests' objects by file name (TESTS_DIR may be anywhere), and the harness's.
+TEST_O := $(patsubst $(TESTS_DIR)/%.c,$(OUT)/obj/tests/%.o,$(TEST_C)) $(OUT)/obj/harness/hako_test.o
 
 PROGS := $(OUT)/tests $(patsubst lessons/common/%.c,$(OUT)/%,$(MAIN_C))
 EXTRA_PROGS :=
@@ -65,7 +66,11 @@ $(OUT)/obj/main/%.o: lessons/common/%.c $(FLAGS_STAMP)
 
 # Tests may use helpers the lesson's code does not (and vice versa): no -Werror on
 # unused-function in the test harness.
-$(OUT)/obj/tests/%.o: tests/%.c $(FLAGS_STAMP)
+$(OUT)/obj/tests/%.o: $(TESTS_DIR)/%.c $(FLAGS_STAMP)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(OUT)/obj/harness/%.o: tests/lib/%.c $(FLAGS_STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
 

@@ -105,7 +105,7 @@ prepare_base() { # slug -> 0 if built
 	rm -rf "$base"
 	mkdir -p "$base/solutions"
 	cp -a "$sol_root/$slug" "$base/solutions/$slug"
-	make -s -f tests/tools/lesson.mk LESSON="$slug" SRC="$base/solutions" OUT="$base/build/solutions/$slug" \
+	make -s -j"${BUILD_JOBS:-$(nproc)}" -f tests/tools/lesson.mk LESSON="$slug" SRC="$base/solutions" OUT="$base/build/solutions/$slug" \
 		REF_DIR="$ref_out" TESTS_DIR="$tests_root/$slug" SAN="${SAN:-}" WERROR="${WERROR:-}" \
 		>"$mroot/$slug/base.log" 2>&1
 }
@@ -114,6 +114,8 @@ prepare_base() { # slug -> 0 if built
 run_mutant() { # slug patch result seed
 	local slug=$1 patch=$2 result=$3 seed=$4 name
 	name=$(basename "$patch" .patch)
+	local patch_abs=$patch
+	[ "${patch#/}" != "$patch" ] || patch_abs=$top/$patch
 	local m="$mroot/$slug/$name" t0=$SECONDS
 	local kills equiv bad
 	kills=$(header "$patch" Kills | awk '{ print $1 }')
@@ -132,7 +134,7 @@ run_mutant() { # slug patch result seed
 	find "$m/build" -name '*.d' -exec sed -i "s|$mroot/$slug/base/|$m/|g" {} +
 	# Apply outside any git repository (a ceiling just above the scratch tree), so git apply
 	# behaves like patch(1) here and never touches the real solutions/.
-	if ! (cd "$m" && GIT_CEILING_DIRECTORIES="$(cd .. && pwd)" git apply --whitespace=nowarn "$top/$patch") >"$m.apply.txt" 2>&1; then
+	if ! (cd "$m" && GIT_CEILING_DIRECTORIES="$(cd .. && pwd)" git apply --whitespace=nowarn "$patch_abs") >"$m.apply.txt" 2>&1; then
 		say INVALID "" "does not apply to solutions/$slug: $(head -n 2 "$m.apply.txt" | tr '\n' ' ')"
 		return
 	fi
@@ -178,7 +180,7 @@ run_mutant() { # slug patch result seed
 
 echo "mutants: seed $SEED (mutant number i of the run uses SEED + i), $jobs job(s)"
 # The reference archives every mutant links, built once before the jobs start.
-make -s -f tests/tools/ref.mk OUT="$ref_out" SAN="${SAN:-}" WERROR="${WERROR:-}" >"$mroot/ref.log" 2>&1 ||
+make -s -j"${BUILD_JOBS:-$(nproc)}" -f tests/tools/ref.mk OUT="$ref_out" SAN="${SAN:-}" WERROR="${WERROR:-}" >"$mroot/ref.log" 2>&1 ||
 	die "the reference library did not build (log: $mroot/ref.log)"
 
 failed=0 warned=0 total_killed=0 total_n=0 total_eq=0
