@@ -53,6 +53,13 @@ const char *hako_errno_name(int err)
 	return n ? n : "E?";
 }
 
+const char *hako_sock_strerror(int err)
+{
+	if (err == EAGAIN || err == EWOULDBLOCK || err == EINPROGRESS)
+		return "timed out (no answer in time)";
+	return strerror(err);
+}
+
 /* Is A surely a -errno value? Only if some errno has that number; and -1 only when the contract
  * says -errno (AS_ERRNO) or the expected value is itself a -errno: a read() that fails returns
  * -1 and sets errno, and calling that -EPERM would send the reader the wrong way. */

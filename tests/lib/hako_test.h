@@ -121,6 +121,11 @@ void hako_fail_str(const char *what, const char *relation, const char *e, const 
 void hako_check_fails_with(const char *what, long long ret, int got_errno, int want_errno,
                            const char *file, int line);
 
+/* What ERR means after a socket call under SO_RCVTIMEO / SO_SNDTIMEO: "timed out (no answer
+ * in time)" for EAGAIN, EWOULDBLOCK and EINPROGRESS (what connect, read and write report when
+ * that timeout runs out), else strerror(ERR). */
+const char *hako_sock_strerror(int err);
+
 /* The name of errno value ERR ("ENOENT"), or "E?" for an unknown one. */
 const char *hako_errno_name(int err);
 /* S with every byte that is not printable ASCII escaped (\n, \t, \\, \", \xNN), and cut to

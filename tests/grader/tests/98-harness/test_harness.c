@@ -47,6 +47,12 @@ static void test_harness_timeout(void **state)
 	check_int(HAKO_TIMED_OUT, 0, "the answer");
 }
 
+/* This test checks that a socket call's timeout is said as one. */
+static void test_harness_sock_timeout(void **state)
+{
+	check_that(false, "connect: %s", hako_sock_strerror(EINPROGRESS));
+}
+
 /* This test checks that a failing test shows how the last program it ran ended. */
 static void test_harness_program(void **state)
 {
@@ -72,4 +78,5 @@ static void test_harness_background(void **state)
 HAKO_TEST_MAIN(HAKO_TEST(test_harness_escape), HAKO_TEST(test_harness_minus_one),
                HAKO_TEST(test_harness_errno), HAKO_TEST(test_harness_enum),
                HAKO_TEST(test_harness_fails_with), HAKO_TEST(test_harness_timeout),
-               HAKO_TEST(test_harness_program), HAKO_TEST(test_harness_background))
+               HAKO_TEST(test_harness_sock_timeout), HAKO_TEST(test_harness_program),
+               HAKO_TEST(test_harness_background))
