@@ -166,7 +166,12 @@ for l in $lessons; do
 done
 
 step "6. starters compile and fail every test on an assertion"
-grade starters lessons env
+# Starters' tests mostly wait for what a stub never does: grade JOBS lessons at once (each
+# grade.sh draws its own seed, so their tests pick different names).
+mkdir -p "$log/starters"
+printf '%s\n' $lessons | xargs -P "${JOBS:-2}" -I{} sh -c \
+	'tests/tools/grade.sh --src lessons --table "$1" >"$2/starters/$1.txt" 2>&1' _ {} "$log"
+for l in $lessons; do sed -n 2p "$log/starters/$l.txt"; done | tee "$log/starters.txt" | sed 's/^/    /'
 for l in $lessons; do
 	r=$(results lessons "$l")
 	s=$(results solutions "$l")
