@@ -11,6 +11,8 @@ passed=0 failed=0
 export MANIFEST=tests/grader/manifest TESTS_ROOT=tests/grader/tests NO_COLOR=1
 # Every run links the same reference archives: build them once, not once per OUT_ROOT.
 export REF_OUT=build/ref
+# ... and the shared code once, not once per fixture run.
+export COMMON_OUT=build/grader/common
 summary() { cat "$out/$1/$(basename "$2")/99-fixture/results/summary.tsv" 2>/dev/null; }
 
 # expect NAME SUBMISSION_DIR WANT_EXIT WANT_SCORE STATUS_REGEX [EXTRA_GREP]

@@ -18,7 +18,8 @@
 # Environment: MANIFEST (default tests/manifest), TESTS_ROOT (default tests: the folder holding
 # NN-slug/ test folders), TIMEOUT_SCALE (default 1), SEED (random inputs; default a fresh one,
 # printed), SAN=1, WERROR=1, NO_COLOR, BUILD_JOBS (parallel compiles; default nproc),
-# OUT_ROOT (default build), REF_OUT (where the reference
+# OUT_ROOT (default build), COMMON_OUT (the shared code's objects; default OUT_ROOT/common,
+# -san and -werror variants), REF_OUT (where the reference
 # archives are built; default OUT_ROOT/ref, or OUT_ROOT/ref-san with SAN=1), RESULTS_JSON
 # (default results.json).
 #
@@ -228,11 +229,17 @@ grade_lesson() {
 	mkdir -p "$res"
 	: >"$res/summary.tsv"
 
-	local built=1
+	# The shared code and the harness are compiled once for every lesson built with the same
+	# flags (COMMON_OUT), under a lock: two grade.sh runs at once take turns to build.
+	local built=1 common_out=${COMMON_OUT:-$out_root/common$san_suffix${WERROR:+-werror}}
+	mkdir -p "$common_out"
+	exec {common_fd}>"$common_out/.lock"
+	command -v flock >/dev/null && flock "$common_fd"
 	if ! make -s -j"$build_jobs" -f tests/tools/lesson.mk LESSON="$slug" SRC="$src" OUT="$out" REF_DIR="$ref_dir" TESTS_DIR="$tests_root/$slug" \
-		SAN="${SAN:-}" WERROR="${WERROR:-}" >"$res/build.log" 2>&1; then
+		COMMON_OUT="$common_out" SAN="${SAN:-}" WERROR="${WERROR:-}" >"$res/build.log" 2>&1; then
 		built=0
 	fi
+	exec {common_fd}>&-
 
 	# The compiler's warnings about the lesson's own files (lesson.mk keeps them beside each
 	# object, so they show on every run): often the quickest pointer to a bug.

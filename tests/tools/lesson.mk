@@ -35,10 +35,17 @@ COMMON_C := $(filter-out $(MAIN_C),$(wildcard lessons/common/*.c))
 TEST_C := $(wildcard $(TESTS_DIR)/*.c)
 
 LESSON_O := $(patsubst $(SRC_DIR)/%.c,$(OUT)/obj/lesson/%.o,$(LESSON_C))
-COMMON_O := $(patsubst lessons/common/%.c,$(OUT)/obj/common/%.o,$(COMMON_C))
-MAIN_O := $(patsubst lessons/common/%.c,$(OUT)/obj/main/%.o,$(MAIN_C))
+# The shared code's and the harness's objects do not depend on the lesson: COMMON_OUT (default
+# OUT) may be one folder for every lesson built with the same flags (grade.sh passes one and
+# holds its lock), so they are compiled once, not once per lesson.
+COMMON_OUT ?= $(OUT)
+COMMON_CPPFLAGS := $(filter-out -I$(SRC_DIR),$(CPPFLAGS))
+COMMON_STAMP := $(COMMON_OUT)/flags.txt
+$(shell mkdir -p $(COMMON_OUT) && { echo '$(CC) $(COMMON_CPPFLAGS) $(CFLAGS) $(LDFLAGS)' | cmp -s - $(COMMON_STAMP) || echo '$(CC) $(COMMON_CPPFLAGS) $(CFLAGS) $(LDFLAGS)' >$(COMMON_STAMP); })
+COMMON_O := $(patsubst lessons/common/%.c,$(COMMON_OUT)/obj/common/%.o,$(COMMON_C))
+MAIN_O := $(patsubst lessons/common/%.c,$(COMMON_OUT)/obj/main/%.o,$(MAIN_C))
 # The tests' objects by file name (TESTS_DIR may be anywhere), and the harness's.
-TEST_O := $(patsubst $(TESTS_DIR)/%.c,$(OUT)/obj/tests/%.o,$(TEST_C)) $(OUT)/obj/harness/hako_test.o
+TEST_O := $(patsubst $(TESTS_DIR)/%.c,$(OUT)/obj/tests/%.o,$(TEST_C)) $(COMMON_OUT)/obj/harness/hako_test.o
 
 PROGS := $(OUT)/tests $(patsubst lessons/common/%.c,$(OUT)/%,$(MAIN_C))
 EXTRA_PROGS :=
@@ -56,13 +63,13 @@ $(OUT)/obj/lesson/%.o: $(SRC_DIR)/%.c $(FLAGS_STAMP)
 	@mkdir -p $(@D)
 	@$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@ 2>$(@:.o=.warn); s=$$?; cat $(@:.o=.warn) >&2; exit $$s
 
-$(OUT)/obj/common/%.o: lessons/common/%.c $(FLAGS_STAMP)
+$(COMMON_OUT)/obj/common/%.o: lessons/common/%.c $(COMMON_STAMP)
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
+	$(CC) $(COMMON_CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
 
-$(OUT)/obj/main/%.o: lessons/common/%.c $(FLAGS_STAMP)
+$(COMMON_OUT)/obj/main/%.o: lessons/common/%.c $(COMMON_STAMP)
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
+	$(CC) $(COMMON_CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
 
 # Tests may use helpers the lesson's code does not (and vice versa): no -Werror on
 # unused-function in the test harness.
@@ -70,17 +77,17 @@ $(OUT)/obj/tests/%.o: $(TESTS_DIR)/%.c $(FLAGS_STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
 
-$(OUT)/obj/harness/%.o: tests/lib/%.c $(FLAGS_STAMP)
+$(COMMON_OUT)/obj/harness/%.o: tests/lib/%.c $(COMMON_STAMP)
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
+	$(CC) $(COMMON_CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
 
 $(OUT)/tests: $(TEST_O) $(LESSON_O) $(COMMON_O) $(REF_A)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(TEST_O) $(LESSON_O) $(COMMON_O) $(REF_LIB) -lcmocka $(LDLIBS)
 
-$(OUT)/%: $(OUT)/obj/main/%.o $(LESSON_O) $(COMMON_O) $(REF_A)
+$(OUT)/%: $(COMMON_OUT)/obj/main/%.o $(LESSON_O) $(COMMON_O) $(REF_A)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LESSON_O) $(COMMON_O) $(REF_LIB) $(LDLIBS)
 
--include $(shell find $(OUT)/obj -name '*.d' 2>/dev/null)
+-include $(shell find $(OUT)/obj $(if $(filter-out $(OUT),$(COMMON_OUT)),$(COMMON_OUT)/obj) -name '*.d' 2>/dev/null)
 
 .PHONY: all
 .DELETE_ON_ERROR:

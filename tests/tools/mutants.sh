@@ -83,6 +83,8 @@ fi
 mroot="$out_root/mutants$san_suffix"
 mkdir -p "$mroot"
 ref_out=${REF_OUT:-$out_root/ref$san_suffix}
+# The shared code's objects: the same folder as grade.sh's (built once, never copied).
+export COMMON_OUT=${COMMON_OUT:-$out_root/common$san_suffix${WERROR:+-werror}}
 
 header() { # patch key -> the value of the first "Key:" line before the diff
 	awk -v k="$2:" '/^diff --git / { exit } index($0, k) == 1 { sub(k "[ \t]*", ""); print; exit }' "$1"
@@ -105,8 +107,9 @@ prepare_base() { # slug -> 0 if built
 	rm -rf "$base"
 	mkdir -p "$base/solutions"
 	cp -a "$sol_root/$slug" "$base/solutions/$slug"
-	make -s -j"${BUILD_JOBS:-$(nproc)}" -f tests/tools/lesson.mk LESSON="$slug" SRC="$base/solutions" OUT="$base/build/solutions/$slug" \
-		REF_DIR="$ref_out" TESTS_DIR="$tests_root/$slug" SAN="${SAN:-}" WERROR="${WERROR:-}" \
+	mkdir -p "$COMMON_OUT"
+	flock "$COMMON_OUT/.lock" make -s -j"${BUILD_JOBS:-$(nproc)}" -f tests/tools/lesson.mk LESSON="$slug" SRC="$base/solutions" OUT="$base/build/solutions/$slug" \
+		COMMON_OUT="$COMMON_OUT" REF_DIR="$ref_out" TESTS_DIR="$tests_root/$slug" SAN="${SAN:-}" WERROR="${WERROR:-}" \
 		>"$mroot/$slug/base.log" 2>&1
 }
 
@@ -138,8 +141,8 @@ run_mutant() { # slug patch result seed
 		say INVALID "" "does not apply to solutions/$slug: $(head -n 2 "$m.apply.txt" | tr '\n' ' ')"
 		return
 	fi
-	if ! make -s -f tests/tools/lesson.mk LESSON="$slug" SRC="$m/solutions" OUT="$m/build/solutions/$slug" \
-		REF_DIR="$ref_out" TESTS_DIR="$tests_root/$slug" SAN="${SAN:-}" WERROR="${WERROR:-}" \
+	if ! flock "$COMMON_OUT/.lock" make -s -f tests/tools/lesson.mk LESSON="$slug" SRC="$m/solutions" OUT="$m/build/solutions/$slug" \
+		COMMON_OUT="$COMMON_OUT" REF_DIR="$ref_out" TESTS_DIR="$tests_root/$slug" SAN="${SAN:-}" WERROR="${WERROR:-}" \
 		>"$m.build.txt" 2>&1; then
 		say INVALID "" "does not compile: $(grep -a -m 2 -E 'error' "$m.build.txt" | tr '\n' ' ') (log: $m.build.txt)"
 		return
