@@ -48,6 +48,16 @@ die() {
 	echo "mutants: $*" >&2
 	exit 2
 }
+
+# A mutant is wrong code run as root: one that forgets CLONE_NEWUTS renames the machine, one
+# that forgets MS_PRIVATE leaves mounts behind. As root, each is graded in namespaces of its
+# own (hostname, IPC, mounts, network with a loopback that is up), so whatever it changes
+# there goes away with it.
+jail=()
+if [ "$(id -u)" = 0 ] && command -v unshare >/dev/null; then
+	jail=(unshare --uts --ipc --net --mount --propagation private --fork --kill-child --
+		sh -c 'ip link set lo up 2>/dev/null; exec "$@"' mutant)
+fi
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--jobs) jobs=${2:?}; shift 2 ;;
@@ -152,7 +162,7 @@ run_mutant() { # slug patch result seed
 		[ $keep = 1 ] || rm -rf "$m"
 		return
 	fi
-	SEED=$seed OUT_ROOT="$m/build" REF_OUT="$ref_out" tests/tools/grade.sh --src "$m/solutions" \
+	SEED=$seed OUT_ROOT="$m/build" REF_OUT="$ref_out" "${jail[@]}" tests/tools/grade.sh --src "$m/solutions" \
 		${kills:+--first "$kills"} --first-fail "$slug" >"$m.grade.txt" 2>&1
 	local sum="$m/build/solutions/$slug/results/summary.tsv" lost skipped
 	lost=$(awk -F'\t' '$2 != "PASS" && $2 != "SKIP" { print $1 "\t" $2; exit }' "$sum" 2>/dev/null)
