@@ -6,6 +6,7 @@ MANIFEST := tests/manifest
 LESSONS := $(shell awk '$$1 == "lesson" { print $$2 }' $(MANIFEST))
 GRADE := tests/tools/grade.sh
 FORMAT ?= text
+JOBS ?= 2
 
 .DEFAULT_GOAL := help
 
@@ -55,11 +56,17 @@ setup: ## install the Debian/Ubuntu packages the course needs (run with sudo), t
 check: ## CI: solutions pass (also under ASan+UBSan), starters fail, starters are fresh, format, grader self-test
 	@tests/tools/check.sh
 
+mutants: ## prove every lesson's tests catch its mutants (tests/NN-slug/mutants/*.patch); JOBS=2
+	@tests/tools/mutants.sh --jobs $(JOBS)
+
+mutants-%: ## grade only lesson %'s mutants (make mutants-07)
+	@tests/tools/mutants.sh --jobs $(JOBS) $*
+
 starters: ## regenerate every lessons/NN-*/ starter from solutions/ (overwrites starter files!)
 	@test -d solutions || { echo "no solutions/ here (a handout?)"; exit 2; }
 	@for l in $(LESSONS); do tests/tools/mkstarter.sh solutions/$$l lessons/$$l && echo "lessons/$$l"; done
 
-bench: ## hakovm's start-to-halt time and memory next to a minimal KVM program and QEMU (microvm)
+bench: ## hakovm's start time next to a minimal KVM program and QEMU; hako's next to unshare+chroot and runc
 	@tests/bench/bench.sh
 
 handout: ## build/hako-handout.tar.gz: the course without solutions/, reference code as a library
@@ -77,4 +84,4 @@ clean: ## remove build/ and results.json
 build/ref-hako:
 	@$(MAKE) -s -f tests/tools/program.mk SRC=solutions OUT=build/ref-hako
 
-.PHONY: help grade progress doctor hako rootfs image setup check starters bench handout diagrams format clean build/ref-hako
+.PHONY: help grade progress doctor hako rootfs image setup check mutants starters bench handout diagrams format clean build/ref-hako

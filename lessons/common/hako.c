@@ -21,6 +21,11 @@ enum opt_id {
 	OPT_CPUS,
 	OPT_PIDS,
 	OPT_STATS,
+	OPT_CAP_ADD,
+	OPT_CAP_DROP,
+	OPT_PRIVILEGED,
+	OPT_SECURITY_OPT,
+	OPT_USER,
 	OPT_NAME,
 	OPT_RM,
 	OPT_ENV_FILE,
@@ -53,6 +58,13 @@ static const struct run_option {
     {"cpus", "N", OPT_CPUS, "07", "CPU limit in CPUs: 0.5 is half of one CPU"},
     {"pids-limit", "N", OPT_PIDS, "07", "at most N processes (-1: no limit)"},
     {"stats", NULL, OPT_STATS, "08", "print CPU time, peak memory and pids at exit"},
+    {"cap-add", "CAP", OPT_CAP_ADD, "09", "keep capability CAP too (SYS_ADMIN, ALL); repeatable"},
+    {"cap-drop", "CAP", OPT_CAP_DROP, "09", "drop capability CAP (CHOWN, ALL); repeatable"},
+    {"privileged", NULL, OPT_PRIVILEGED, "09",
+     "every capability and device, no masked paths, no seccomp"},
+    {"security-opt", "OPT", OPT_SECURITY_OPT, "09",
+     "no-new-privileges[=true|false], seccomp=unconfined|FILE.json"},
+    {"user", "UID[:GID]", OPT_USER, "09", "run CMD as this user and group (numbers)"},
     {"name", "NAME", OPT_NAME, "11", "name the container (and its kept layer); default: an id"},
     {"rm", NULL, OPT_RM, "11", "remove the container's layer when it exits"},
     {"env", "KEY=VALUE", OPT_ENV, "13",
@@ -250,7 +262,16 @@ static int cmd_run(int argc, char **argv)
 	struct hako_config cfg = {.net = HAKO_NET_HOST};
 	const char *entrypoint = NULL;
 	struct option longopts[N_RUN_OPTIONS + 1];
-	int c, err;
+	/* --cap-add and --cap-drop values, resolved together once all options are read. */
+	const char **cap_add = calloc((size_t)argc, sizeof(char *));
+	const char **cap_drop = calloc((size_t)argc, sizeof(char *));
+	size_t ncap_add = 0, ncap_drop = 0;
+	int c, err, code = HAKO_EXIT_FAILED;
+
+	if (!cap_add || !cap_drop) {
+		fputs("hako: out of memory\n", stderr);
+		goto out;
+	}
 
 	for (size_t i = 0; i < N_RUN_OPTIONS; i++)
 		longopts[i] = (struct option){run_options[i].name,
@@ -282,40 +303,87 @@ static int cmd_run(int argc, char **argv)
 				cfg.net = HAKO_NET_NONE;
 			else if (strcmp(optarg, "veth") == 0)
 				cfg.net = HAKO_NET_VETH;
-			else
-				return bad_value("net", optarg, -EINVAL,
-				                 "network mode (host, none or veth)", "06");
+			else {
+				bad_value("net", optarg, -EINVAL,
+				          "network mode (host, none or veth)", "06");
+				goto out;
+			}
 			break;
 		case OPT_MEMORY:
 			err = cgroup_parse_size(optarg, &cfg.memory);
-			if (err < 0)
-				return bad_value("memory", optarg, err, "size", "07");
+			if (err < 0) {
+				bad_value("memory", optarg, err, "size", "07");
+				goto out;
+			}
 			break;
 		case OPT_CPUS:
 			err = cgroup_parse_cpus(optarg, &cfg.cpu_max);
-			if (err < 0)
-				return bad_value("cpus", optarg, err, "number of CPUs", "07");
+			if (err < 0) {
+				bad_value("cpus", optarg, err, "number of CPUs", "07");
+				goto out;
+			}
 			break;
 		case OPT_PIDS: {
 			char *end;
 			errno = 0;
 			long n = strtol(optarg, &end, 10);
 			/* As docker run: -1 means no limit. */
-			if (errno || end == optarg || *end || n == 0 || n < -1)
-				return bad_value(
-				    "pids-limit", optarg, -EINVAL,
-				    "process count (a positive number, or -1 for no limit)", "07");
+			if (errno || end == optarg || *end || n == 0 || n < -1) {
+				bad_value("pids-limit", optarg, -EINVAL,
+				          "process count (a positive number, or -1 for no limit)",
+				          "07");
+				goto out;
+			}
 			cfg.pids_limit = n > 0 ? n : 0;
 			break;
 		}
 		case OPT_STATS:
 			cfg.stats = true;
 			break;
+		case OPT_CAP_ADD:
+			cap_add[ncap_add++] = optarg;
+			break;
+		case OPT_CAP_DROP:
+			cap_drop[ncap_drop++] = optarg;
+			break;
+		case OPT_PRIVILEGED:
+			cfg.privileged = true;
+			break;
+		case OPT_SECURITY_OPT:
+			if (strcmp(optarg, "no-new-privileges") == 0 ||
+			    strcmp(optarg, "no-new-privileges=true") == 0)
+				cfg.no_new_privs = true;
+			else if (strcmp(optarg, "no-new-privileges=false") == 0)
+				cfg.no_new_privs = false;
+			else if (strncmp(optarg, "seccomp=", 8) == 0 && optarg[8])
+				cfg.seccomp = optarg + 8;
+			else {
+				bad_value("security-opt", optarg, -EINVAL,
+				          "security option (no-new-privileges[=true|false] or "
+				          "seccomp=unconfined|FILE)",
+				          "09");
+				goto out;
+			}
+			break;
+		case OPT_USER: {
+			uid_t uid;
+			gid_t gid;
+			err = caps_parse_user(optarg, &uid, &gid);
+			if (err < 0) {
+				bad_value("user", optarg, err, "user (UID or UID:GID, as numbers)",
+				          "09");
+				goto out;
+			}
+			cfg.user = optarg;
+			break;
+		}
 		case OPT_NAME:
-			if (store_check_name(optarg) < 0)
-				return bad_value(
+			if (store_check_name(optarg) < 0) {
+				bad_value(
 				    "name", optarg, -EINVAL,
 				    "name (letters, digits, '_', '.', '-'; at most 64)", "11");
+				goto out;
+			}
 			cfg.name = optarg;
 			break;
 		case OPT_RM:
@@ -323,37 +391,45 @@ static int cmd_run(int argc, char **argv)
 			break;
 		case OPT_ENV:
 			if (add_env(optarg, "-e") < 0)
-				return HAKO_EXIT_FAILED;
+				goto out;
 			break;
 		case OPT_ENV_FILE:
 			if (read_env_file(optarg) < 0)
-				return HAKO_EXIT_FAILED;
+				goto out;
 			break;
 		case OPT_WORKDIR:
-			if (optarg[0] != '/')
-				return bad_value("workdir", optarg, -EINVAL,
+			if (optarg[0] != '/') {
+				bad_value("workdir", optarg, -EINVAL,
 				                 "working folder (an absolute path)", "13");
+				goto out;
+			}
 			cfg.workdir = optarg;
 			break;
 		case OPT_VOLUME:
-			if (n_mounts == HAKO_MAX_MOUNTS)
-				return bad_value("volume", optarg, -E2BIG, "volume (too many)",
+			if (n_mounts == HAKO_MAX_MOUNTS) {
+				bad_value("volume", optarg, -E2BIG, "volume (too many)",
 				                 "13");
+				goto out;
+			}
 			err = spec_parse_volume(optarg, &run_mounts[n_mounts], mount_text[n_mounts],
 			                        sizeof(mount_text[0]));
-			if (err < 0)
-				return bad_value("volume", optarg, err,
+			if (err < 0) {
+				bad_value("volume", optarg, err,
 				                 "volume (SRC:DST[:ro], both absolute paths)",
 				                 "13");
+				goto out;
+			}
 			n_mounts++;
 			break;
 		case OPT_READ_ONLY:
 			cfg.readonly_root = true;
 			break;
 		case OPT_TMPFS:
-			if ((err = add_tmpfs(optarg)) < 0)
-				return bad_value("tmpfs", optarg, err,
+			if ((err = add_tmpfs(optarg)) < 0) {
+				bad_value("tmpfs", optarg, err,
 				                 "tmpfs (an absolute DST, then :OPTIONS)", "13");
+				goto out;
+			}
 			break;
 		case OPT_ENTRYPOINT:
 			entrypoint = optarg;
@@ -367,7 +443,8 @@ static int cmd_run(int argc, char **argv)
 		case 'h':
 		case OPT_HELP:
 			run_usage(stdout);
-			return 0;
+			code = 0;
+			goto out;
 		default:
 			if (optopt)
 				fprintf(stderr, "hako run: unknown option or missing value: -%c\n",
@@ -376,7 +453,7 @@ static int cmd_run(int argc, char **argv)
 				fprintf(stderr, "hako run: unknown option or missing value: %s\n",
 				        argv[optind - 1]);
 			fputs("Try `hako run --help`.\n", stderr);
-			return HAKO_EXIT_FAILED;
+			goto out;
 		}
 	}
 
@@ -396,7 +473,7 @@ static int cmd_run(int argc, char **argv)
 		/* A root filesystem and nothing to run in it. */
 		fprintf(stderr, "hako run: no command given to run in %s\nTry `hako run --help`.\n",
 		        argv[optind]);
-		return HAKO_EXIT_FAILED;
+		goto out;
 	}
 	/* --entrypoint CMD: CMD, then the words given after the image or rootfs (as docker, the
 	 * image's own Cmd is dropped). */
@@ -411,7 +488,7 @@ static int cmd_run(int argc, char **argv)
 	}
 	if (!cfg.argv && optind >= argc) {
 		fputs("hako run: no command given\nTry `hako run --help`.\n", stderr);
-		return HAKO_EXIT_FAILED;
+		goto out;
 	}
 	if (!cfg.argv)
 		cfg.argv = &argv[optind];
@@ -419,12 +496,35 @@ static int cmd_run(int argc, char **argv)
 		cfg.env = merge_env(cfg.env);
 	cfg.mounts = run_mounts;
 	cfg.nmounts = n_mounts;
+	/* Privileges are a container's (lesson 09): asking about them asks for a container. */
+	if (ncap_add || ncap_drop || cfg.privileged || cfg.no_new_privs || cfg.seccomp || cfg.user)
+		cfg.isolate = true;
+	/* So are an environment, a working folder, mounts and a terminal (lesson 13). */
+	if (n_env || cfg.workdir || n_mounts || cfg.readonly_root || cfg.tty)
+		cfg.isolate = true;
 	/* Without root, namespaces other than a user namespace need one to own them (lesson 05). */
 	if (geteuid() != 0 && hako_config_isolated(&cfg))
 		cfg.rootless = true;
 
-	int code = hako_run(&cfg);
-	return code < 0 ? HAKO_EXIT_FAILED : code;
+	/* The capabilities the workload keeps (lesson 09): Docker's default set, adjusted. A
+	 * wrong name stops here, before anything is made. Not done yet (-ENOSYS) is an error
+	 * only when the options asked for something. */
+	err = caps_resolve(cap_add, ncap_add, cap_drop, ncap_drop, &cfg.caps);
+	if (err == 0)
+		cfg.caps_set = true;
+	else if (err != -ENOSYS || ncap_add || ncap_drop) {
+		if (err == -ENOSYS)
+			bad_value(ncap_add ? "cap-add" : "cap-drop", "", err, "", "09");
+		goto out;
+	}
+
+	code = hako_run(&cfg);
+	if (code < 0)
+		code = HAKO_EXIT_FAILED;
+out:
+	free(cap_add);
+	free(cap_drop);
+	return code;
 }
 
 /* `hako stats [--no-stream] PID`: PID is a process in the container, or its `hako run`. */

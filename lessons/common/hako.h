@@ -5,6 +5,7 @@
 #include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -15,20 +16,26 @@
  *
  *   parent (hako)                               child (the container)
  *   -------------                               ---------------------
- *   check options        (02, 04, 07)
+ *   check options        (02, 04, 07, 09, 10)
  *   make the cgroup      (07)
  *   container_clone()    (02) ───────────────►  wait for "go" on a pipe
  *   write uid/gid maps   (05)                         │
  *   make the veth pair   (06)                         │
  *   join the cgroup      (07)                         │
- *   send "go"  ─────────────────────────────────► sethostname        (02)
+ *   device cgroup        (09)                         │
+ *   send "go"  ─────────────────────────────────► cgroup namespace    (07; always: 09)
+ *                                               sethostname         (02)
  *                                               bring up loopback   (06)
  *                                               pivot_root, mounts  (04)
+ *                                               mask /proc, /sys    (09)
+ *                                               close fds, env      (09)
+ *                                               capabilities, user  (09)
+ *                                               seccomp filter      (10)
  *                                               init: fork, reap    (03)
  *                                                 └─ exec CMD       (01)
  *   wait, forward signals (03)
  *   report OOM, stats     (07, 08)
- *   clean up              (06, 07, 11)
+ *   clean up              (06, 07, 09, 11)
  *
  * Every function returns 0 (or a value) on success and a negative errno on failure. A lesson
  * that is not done yet returns -ENOSYS, and hako says "not implemented yet (lesson NN)".
@@ -58,18 +65,23 @@ struct hako_config {
 
 	bool stats; /* print a summary when the container exits (lesson 08) */
 
+	/* Privileges (lesson 09). */
+	uint64_t caps;       /* capabilities the workload keeps: bit N is CAP_* number N */
+	bool caps_set;       /* false until hako.c filled caps (Docker's default, --cap-add/drop) */
+	bool privileged;     /* --privileged: every capability, no masked paths, every device */
+	bool no_new_privs;   /* --security-opt no-new-privileges */
+	const char *seccomp; /* --security-opt seccomp=VALUE: "unconfined", a JSON profile, or
+	                      * NULL for the default filter (used by lesson 10) */
+	const char *user;    /* --user UID[:GID], or NULL: root inside */
+	char **env;          /* extra KEY=VALUE for the workload, NULL-terminated, or NULL */
+
 	/* The container's filesystem: an overlay of read-only layers and a writable layer of
 	 * its own, kept in the store under its name (lesson 11). */
 	const char *name;          /* --name, or NULL: a generated id */
 	bool rm;                   /* --rm: remove the container's layer when it exits */
 	const char *const *layers; /* read-only layers, top first (lesson 12, from an image); */
 	size_t nlayers;            /* NULL / 0: the rootfs folder is the one lower layer */
-
-	/* What the workload runs as and with (lesson 09; an image's config fills them, 12). */
-	const char *user; /* --user UID[:GID], or NULL */
-	char **env;       /* extra KEY=VALUE entries, NULL-terminated, or NULL */
-
-	const char *workdir; /* the working folder inside, or NULL for / (lesson 12) */
+	const char *workdir;       /* the working folder inside, or NULL for / (lesson 12) */
 
 	/* The OCI runtime and the rest of docker run's options (lesson 13). */
 	bool env_replace;   /* env is the whole environment (an OCI bundle), not extra entries */
@@ -329,6 +341,71 @@ int stats_print_summary(struct hako_cgroup *cg, long long wall_us);
 /* `hako stats PID`: a docker-stats line for PID's container every second, COUNT lines (or
  * until it exits when COUNT is 0). -ESRCH: no such container; -ENOENT: it went away. */
 int stats_watch(pid_t pid, int count);
+
+/* ---- lesson 09: capabilities and the default protections (caps.c, secure.c, devices.c) ---- */
+
+/* Docker's default capabilities: CHOWN, DAC_OVERRIDE, FOWNER, FSETID, KILL, SETGID, SETUID,
+ * SETPCAP, NET_BIND_SERVICE, NET_RAW, SYS_CHROOT, MKNOD, AUDIT_WRITE, SETFCAP. */
+#define CAPS_DOCKER_DEFAULT 0x00000000a80425fbULL
+/* caps_parse_name()'s answer for "ALL". */
+#define CAPS_ALL 64
+
+/* A capability name as `docker run --cap-add` takes it: "CAP_SYS_ADMIN", "sys_admin",
+ * "Sys_Admin" (any case, with or without "CAP_"). Returns its number (CAP_SYS_ADMIN = 21),
+ * CAPS_ALL for "ALL", or -EINVAL for anything else (numbers too). */
+int caps_parse_name(const char *name);
+/* The set the workload keeps, by Docker's rules: "ALL" in ADD gives every capability hako has
+ * but those in DROP; "ALL" in DROP keeps only ADD; otherwise the default set plus ADD minus
+ * DROP (a name in both is kept). A name hako itself does not hold cannot be added. 0, or
+ * -EINVAL after printing which name is wrong and how to list the valid ones. */
+int caps_resolve(const char *const *add, size_t nadd, const char *const *drop, size_t ndrop,
+                 uint64_t *caps);
+/* --user's value: "UID" or "UID:GID", numbers only (GID 0 when not given, as Docker does for
+ * a user the image does not list). -EINVAL otherwise. */
+int caps_parse_user(const char *text, uid_t *uid, gid_t *gid);
+/* In the child, last before init_main: shrink the bounding set to CFG->caps, switch to
+ * CFG->user (groups, then gid, then uid), set permitted and effective to CFG->caps and empty
+ * inheritable and ambient, and set no_new_privs if asked. 0 or a negative errno. */
+int caps_apply(const struct hako_config *cfg);
+
+/* In the child, after pivot_root: hide Docker's masked paths (/proc/kcore, /proc/keys, ...,
+ * /sys/firmware) and make its read-only paths (/proc/sys, /proc/sysrq-trigger, ...)
+ * read-only. Paths the kernel does not have are skipped. 0 or a negative errno. */
+int secure_mask_paths(void);
+/* In the child: close every fd above 2, so nothing hako's caller left open reaches inside. */
+int secure_close_fds(void);
+/* In the child: replace the environment with the container's own: PATH, HOSTNAME, HOME,
+ * TERM (when stdin is a terminal), then CFG->env. 0 or a negative errno. */
+int secure_build_env(const struct hako_config *cfg);
+
+struct hako_devices;
+/* In the parent (root only): put PID into a device cgroup NAME that lets it use only the
+ * devices a container needs (null, zero, full, random, urandom, tty, console, ptmx, pts),
+ * and make (mknod) but not open any other: cgroup v1's devices hierarchy where there is one,
+ * else a BPF program on cgroup v2. *OUT is NULL where there are no cgroups. 0 or -errno. */
+int devices_limit(const char *name, pid_t pid, struct hako_devices **out);
+/* The same rules as a BPF_CGROUP_DEVICE program, loaded and attached to the cgroup v2
+ * folder CGROUP_DIR (what devices_limit does on cgroup v2). 0 or a negative errno. */
+int devices_bpf_attach(const char *cgroup_dir);
+/* Remove the device cgroup and free D. Safe with NULL. */
+void devices_destroy(struct hako_devices *d);
+
+/* ---- lesson 10: seccomp (seccomp.c, seccomp_profile.c) ---- */
+
+struct sock_fprog; /* <linux/filter.h>: a classic BPF program, as seccomp(2) takes it */
+
+/* Build the seccomp filter CFG asks for and compile it to BPF in *PROG (prog->filter is
+ * malloc'd; seccomp_free releases it): Docker's default allowlist, adjusted to the
+ * capabilities in cfg->caps; the Docker-format JSON profile at cfg->seccomp; or no filter at
+ * all (prog->len 0) for --privileged and `--security-opt seccomp=unconfined`. hako calls it
+ * before anything is made. 0, or a negative errno; a bad profile prints the field at fault
+ * and where it is. */
+int seccomp_build(const struct hako_config *cfg, struct sock_fprog *prog);
+/* Free what seccomp_build put in PROG and empty it. */
+void seccomp_free(struct sock_fprog *prog);
+/* In the child, last before init_main: set no_new_privs and install PROG, for this process
+ * and everything it starts (nothing when PROG is empty). 0 or a negative errno. */
+int seccomp_enter(const struct sock_fprog *prog);
 
 /* ---- lesson 11: overlayfs — read-only layers and a writable container layer (overlay.c) ---- */
 

@@ -50,8 +50,10 @@ struct tb_source {
 };
 ssize_t tb_read(void *source, void *buf, size_t len);
 
+/* How many file descriptors this process has open. */
+int tb_open_fds(void);
 /* Unpack the archive T into the folder DIR with layer_unpack(FLAGS); returns its result and
- * copies the entry it blamed into BAD (LEN bytes). */
+ * copies the entry it blamed into BAD (LEN bytes). Fails the test if it leaves an fd open. */
 int tb_unpack(struct tarbuf *t, const char *dir, int flags, char *bad, size_t len);
 
 /* The tests of test_tar.c, test_unpack.c and test_image.c. */

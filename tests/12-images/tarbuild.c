@@ -4,6 +4,7 @@
 #include "hako.h"
 #include "images_test.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -134,10 +135,24 @@ ssize_t tb_read(void *source, void *buf, size_t len)
 	return (ssize_t)n;
 }
 
+int tb_open_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *de;
+	int n = 0;
+
+	check_that(d != NULL, "/proc/self/fd: %s", strerror(errno));
+	while ((de = readdir(d)))
+		n += de->d_name[0] != '.';
+	closedir(d);
+	return n - 1; /* the one opendir holds */
+}
+
 int tb_unpack(struct tarbuf *t, const char *dir, int flags, char *bad, size_t len)
 {
 	struct tb_source src = {.p = t->data, .len = t->len, .random_chunks = true};
 	struct tar_reader r = {.read = tb_read, .source = &src};
+	int fds = tb_open_fds();
 	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	int err;
 
@@ -145,5 +160,9 @@ int tb_unpack(struct tarbuf *t, const char *dir, int flags, char *bad, size_t le
 	bad[0] = '\0';
 	err = layer_unpack(&r, fd, flags, bad, len);
 	close(fd);
+	check_that(tb_open_fds() == fds,
+	           "layer_unpack returned %d and left %d fds open (close every folder and file "
+	           "it opened, on every path)",
+	           err, tb_open_fds() - fds);
 	return err;
 }

@@ -116,8 +116,11 @@ void test_blob_digest_mismatch(void **state)
 	fwrite(blob_data, 1, len, f);
 	fclose(f);
 	int dfd = layout_fd(layout);
+	int fds = tb_open_fds();
 	check_int(oci_blob_open(dfd, &b), -EBADMSG,
 	          "oci_blob_open of a blob with one byte changed");
+	check_int(tb_open_fds(), fds,
+	          "open fds after a refused blob (close the blob on every error)");
 	close(dfd);
 }
 
@@ -130,8 +133,15 @@ void test_blob_size_mismatch(void **state)
 	char *layout = random_blob(&b, blob_data, &len, 1);
 	int dfd = layout_fd(layout);
 
-	b.size = (long long)len + (hako_rand() % 2 ? 1 : -1);
-	check_int(oci_blob_open(dfd, &b), -EMSGSIZE, "oci_blob_open with a size off by one");
+	int fds = tb_open_fds();
+	b.size = (long long)len + 1;
+	check_int(oci_blob_open(dfd, &b), -EMSGSIZE,
+	          "oci_blob_open of a blob one byte shorter than its descriptor says");
+	check_int(tb_open_fds(), fds,
+	          "open fds after a refused blob (close the blob on every error)");
+	b.size = (long long)len - 1;
+	check_int(oci_blob_open(dfd, &b), -EMSGSIZE,
+	          "oci_blob_open of a blob one byte longer than its descriptor says");
 	b.size = (long long)len;
 	int fd = oci_blob_open(dfd, &b);
 	check_that(fd >= 0, "oci_blob_open with the right size returned %d", fd);

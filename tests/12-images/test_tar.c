@@ -48,6 +48,9 @@ void test_tar_octal(void **state)
 	          "a field with digits 8 and 9");
 	memset(field, 0, sizeof(field));
 	check_int(tar_parse_octal(field, sizeof(field), &v), -EINVAL, "a field with no digits");
+	memcpy(field, "    -000001\0", 12);
+	check_int(tar_parse_octal(field, sizeof(field), &v), -EINVAL,
+	          "a field with a minus sign (octal text has none)");
 	char wide[32];
 	memset(wide, '7', sizeof(wide));
 	check_int(tar_parse_octal(wide, sizeof(wide), &v), -EOVERFLOW,
@@ -373,7 +376,7 @@ void test_tar_gnu_longname(void **state)
 	       &(struct tb_entry){.name = "truncated", .type = '1', .link = "trunc", .gnu = true},
 	       "");
 	tb_end(&t);
-	struct tb_source src = {.p = t.data, .len = t.len};
+	struct tb_source src = {.p = t.data, .len = t.len, .random_chunks = true};
 	struct tar_reader r = {.read = tb_read, .source = &src};
 	check_int(tar_next(&r, e), 1, "tar_next on an entry after GNU 'L' and 'K' entries");
 	check_str(e->name, name, "the name from the 'L' entry");

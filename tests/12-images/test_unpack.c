@@ -97,7 +97,7 @@ void test_unpack_tree(void **state)
 {
 	struct box b;
 	struct tarbuf t = {0};
-	char bad[256], names[8][32], data[8][300], path[PATH_MAX + 64];
+	char bad[256], names[8][32], data[8][300], path[PATH_MAX + 64], dots[32], name_dots[64];
 	unsigned int modes[8];
 	long long mtimes[8], sizes[8], uid = hako_rand_range(1, 60000),
 	                               gid = hako_rand_range(1, 60000);
@@ -164,6 +164,12 @@ void test_unpack_tree(void **state)
 	snprintf(hl_src, sizeof(hl_src), "sub/%s", names[0]);
 	tb_add(&t, &(struct tb_entry){.name = "sub/hard", .type = '1', .link = hl_src}, "");
 	tb_add(&t, &(struct tb_entry){.name = "sub/fifo", .type = '6', .mode = 0640}, "");
+	/* Two dots in a name are not a ".." component ("..data" is common in real images). */
+	hako_rand_name(dots + 2, 8);
+	memcpy(dots, "..", 2);
+	snprintf(name_dots, sizeof(name_dots), "sub/%s/x..y", dots);
+	tb_add(&t, &(struct tb_entry){.name = name_dots, .type = '0', .mode = 0644, .size = 2},
+	       "ok");
 	tb_end(&t);
 
 	check_int(tb_unpack(&t, b.root, flags_here(), bad, sizeof(bad)), 0, "layer_unpack");
@@ -217,6 +223,10 @@ void test_unpack_tree(void **state)
 	snprintf(path, sizeof(path), "%s/sub", b.root);
 	check_that(lstat(path, &d) == 0 && S_ISDIR(d.st_mode), "sub is not a folder");
 	check_int(d.st_mode & 07777, 0750, "the mode of the folder sub");
+	snprintf(path, sizeof(path), "%s/%s", b.root, name_dots);
+	check_that(access(path, F_OK) == 0,
+	           "%s was not unpacked (only a component that is exactly \"..\" climbs)",
+	           name_dots);
 	tb_free(&t);
 }
 
@@ -271,6 +281,10 @@ void test_unpack_replaces(void **state)
 	tb_add(&t, &(struct tb_entry){.name = "r/", .type = '5', .mode = 0755}, "");
 	tb_add(&t, &(struct tb_entry){.name = "r/s/x", .type = '0', .mode = 0644, .size = 1}, "x");
 	tb_add(&t, &(struct tb_entry){.name = "r", .type = '0', .mode = 0644, .size = 4}, "file");
+	/* A file, then a folder of its name, then a file in that folder. */
+	tb_add(&t, &(struct tb_entry){.name = "q", .type = '0', .mode = 0644, .size = 4}, "file");
+	tb_add(&t, &(struct tb_entry){.name = "q/", .type = '5', .mode = 0755}, "");
+	tb_add(&t, &(struct tb_entry){.name = "q/in", .type = '0', .mode = 0644, .size = 2}, "in");
 	/* A symlink to the box, then a folder of its name, then a file in that folder. */
 	tb_add(&t, &(struct tb_entry){.name = "l", .type = '2', .link = b.dir, .mode = 0777}, "");
 	tb_add(&t, &(struct tb_entry){.name = "l/", .type = '5', .mode = 0755}, "");
@@ -294,6 +308,9 @@ void test_unpack_replaces(void **state)
 	           "r is not a regular file (a file entry after the folder r and its contents)");
 	read_text(path, got, sizeof(got));
 	check_str(got, "file", "the content of r");
+	snprintf(path, sizeof(path), "%s/q/in", b.root);
+	check_that(access(path, F_OK) == 0,
+	           "q/in is missing (a folder entry q after a file q must replace the file)");
 	snprintf(path, sizeof(path), "%s/l", b.root);
 	check_that(lstat(path, &st) == 0 && S_ISDIR(st.st_mode),
 	           "l is not a folder (a folder entry after a symlink l: check what is there "

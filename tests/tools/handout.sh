@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # handout.sh: `make handout` — the course as students get it, without solutions/.
 #
-# Writes build/hako-handout.tar.gz: everything tracked by git except solutions/ and .ci/, plus
+# Writes build/hako-handout.tar.gz: everything tracked by git except solutions/, .ci/ and the
+# mutants (tests/NN-slug/mutants/: each patch shows a piece of the solution), plus
 # lessons/common/prebuilt/NN-slug.a, each lesson's reference code compiled into an archive
 # (and libhako-ref.a, all of them, for `make doctor`). The grader links the archives of every
 # lesson but the one being graded, so each lesson still builds and is graded on its own. Then it proves that: it unpacks the handout, builds every lesson's
@@ -20,8 +21,12 @@ if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
 else
 	# Not a git checkout (an unpacked archive): every file but build output.
 	find . -type f ! -path './.git/*' ! -path './build/*' ! -name results.json -printf '%P\0'
-fi | grep -z -v -E '^(solutions/|\.ci/|build/)' | xargs -0 -r cp --parents -t "$out/hako"
+fi | grep -z -v -E '^(solutions/|\.ci/|build/|tests/[0-9][0-9]-[^/]*/mutants/)' | xargs -0 -r cp --parents -t "$out/hako"
 tar -C "$out" -czf build/hako-handout.tar.gz hako
+if tar -tzf build/hako-handout.tar.gz | grep -q -E '^hako/(solutions/|tests/[0-9][0-9]-[^/]*/mutants/)'; then
+	echo "handout: it contains solutions or mutants" >&2
+	exit 1
+fi
 echo "wrote build/hako-handout.tar.gz ($(du -h build/hako-handout.tar.gz | cut -f1))"
 
 # Prove it: unpack into a fresh folder and build and grade there.

@@ -11,7 +11,8 @@
 #      changes /etc/hostname, deletes /usr/bin/wget (a whiteout) and hides what layer 1 had
 #      in /srv/data (an opaque whiteout)
 # and a config: Cmd /bin/sh, Env PATH and HAKO_IMAGE=course, WorkingDir /srv. The same
-# rootfs always gives the same digests (fixed owners, times and order).
+# rootfs always gives the same digests (fixed owners, times and order). Symlinks in the image
+# are all relative (see below).
 set -eu
 out=${1:?usage: mkimage.sh DIR [ROOTFS]}
 rootfs=${2:-build/rootfs}
@@ -25,6 +26,14 @@ long=usr/share/hako/a-name-longer-than-the-one-hundred-bytes-that-a-plain-ustar-
 
 # ---- layer 1: the rootfs and a few things worth checking ----
 cp -a "$rootfs" "$work/l1"
+# Absolute symlinks (busybox --install -s makes 267 to /bin/busybox) become relative ones:
+# the image means the same, and an unpacker that wrongly follows a link (a chmod without
+# AT_SYMLINK_NOFOLLOW, as the tests' mutants do, as root) stays inside its layer instead of
+# reaching the host's /bin/busybox.
+find "$work/l1" -type l -lname '/*' | while read -r link; do
+	inside=${link#"$work/l1"}
+	ln -sfn "$(realpath -ms --relative-to="$(dirname "$inside")" "$(readlink "$link")")" "$link"
+done
 mkdir -p "$work/l1/srv/data" "$work/l1/usr/share/hako"
 echo one >"$work/l1/srv/data/one"
 echo two >"$work/l1/srv/data/two"

@@ -1,5 +1,6 @@
 /* cgroup_ops.h: lesson 07's inside — the container's cgroup, and the table of operations that
- * hides the differences between cgroup v1 (cgroup_v1.c) and v2 (cgroup_v2.c). */
+ * hides the differences between cgroup v1 (cgroup_v1.c) and v2 (cgroup_v2.c). Given: not a
+ * file you edit. */
 #ifndef CGROUP_OPS_H
 #define CGROUP_OPS_H
 

@@ -1,4 +1,5 @@
-/* doctor_report.c: `hako doctor` — the probes of doctor.c as a table, with what to do. */
+/* doctor_report.c: `hako doctor` — the probes of lesson 00's doctor.c as a table, with what to
+ * do. Given: not a file you edit. */
 #include "hako.h"
 
 #include <errno.h>
