@@ -379,9 +379,9 @@ static int cmd_run(int argc, char **argv)
 		}
 		case OPT_NAME:
 			if (store_check_name(optarg) < 0) {
-				bad_value(
-				    "name", optarg, -EINVAL,
-				    "name (letters, digits, '_', '.', '-'; at most 64)", "11");
+				bad_value("name", optarg, -EINVAL,
+				          "name (letters, digits, '_', '.', '-'; at most 64)",
+				          "11");
 				goto out;
 			}
 			cfg.name = optarg;
@@ -400,23 +400,21 @@ static int cmd_run(int argc, char **argv)
 		case OPT_WORKDIR:
 			if (optarg[0] != '/') {
 				bad_value("workdir", optarg, -EINVAL,
-				                 "working folder (an absolute path)", "13");
+				          "working folder (an absolute path)", "13");
 				goto out;
 			}
 			cfg.workdir = optarg;
 			break;
 		case OPT_VOLUME:
 			if (n_mounts == HAKO_MAX_MOUNTS) {
-				bad_value("volume", optarg, -E2BIG, "volume (too many)",
-				                 "13");
+				bad_value("volume", optarg, -E2BIG, "volume (too many)", "13");
 				goto out;
 			}
 			err = spec_parse_volume(optarg, &run_mounts[n_mounts], mount_text[n_mounts],
 			                        sizeof(mount_text[0]));
 			if (err < 0) {
 				bad_value("volume", optarg, err,
-				                 "volume (SRC:DST[:ro], both absolute paths)",
-				                 "13");
+				          "volume (SRC:DST[:ro], both absolute paths)", "13");
 				goto out;
 			}
 			n_mounts++;
@@ -427,7 +425,7 @@ static int cmd_run(int argc, char **argv)
 		case OPT_TMPFS:
 			if ((err = add_tmpfs(optarg)) < 0) {
 				bad_value("tmpfs", optarg, err,
-				                 "tmpfs (an absolute DST, then :OPTIONS)", "13");
+				          "tmpfs (an absolute DST, then :OPTIONS)", "13");
 				goto out;
 			}
 			break;

@@ -603,7 +603,8 @@ struct hako_spec {
 	struct hako_mount mounts[SPEC_MAX_MOUNTS];
 	struct hako_rlimit rlimits[SPEC_MAX_RLIMITS];
 	char user[32];    /* "UID:GID" from process.user, for cfg.user */
-	char ids[2][128]; /* the /proc/PID/uid_map and gid_map lines, "" when none */
+	int seccomp_fd;   /* linux.seccomp as lesson 10's JSON profile, in a memfd; or -1 */
+	char seccomp[32]; /* "/proc/self/fd/N" of it, for cfg.seccomp */
 };
 
 /* Read BUNDLE/config.json into S (S->cfg is ready for hako_run). Everything is checked before

@@ -28,7 +28,7 @@ struct child_ctx {
 	int fifo_fd;
 	int ready[2];
 	int tty_sock[2]; /* hako run -t: the child sends its pty's master on [1] (lesson 13) */
-	bool limits;              /* the user set limits: a cgroup namespace is then not optional */
+	bool limits;     /* the user set limits: a cgroup namespace is then not optional */
 	struct sock_fprog filter; /* seccomp filter, compiled by the parent; len 0: none (10) */
 };
 

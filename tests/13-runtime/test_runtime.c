@@ -289,6 +289,58 @@ static void test_spec_process(void **state)
 	json_decref(b.cfg);
 }
 
+/* This test checks the privileges a config asks for (lessons 09 and 10's fields): no
+ * "capabilities" means none; with them, the capabilities in every set listed; no_new_privs;
+ * no "seccomp" means no filter ("unconfined"), and a profile reaches lesson 10 as a file. */
+static void test_spec_privileges(void **state)
+{
+	struct bundle b;
+	struct hako_spec s;
+	char err[512];
+	static const char *const names[] = {"CAP_CHOWN", "CAP_KILL", "CAP_SETUID", "CAP_FOWNER"};
+	static const int nums[] = {0, 5, 7, 3};
+	int extra = (int)hako_rand_range(0, 3);
+
+	bundle_setup(&b, false, NULL);
+	int e = load(&b, &s, err, sizeof(err));
+	check_int(e, 0, err);
+	check_that(s.cfg.caps_set, "cfg.caps_set: a bundle decides the capabilities");
+	check_int(s.cfg.caps, 0, "cfg.caps without process.capabilities (none, as runc)");
+	check_str(s.cfg.seccomp, "unconfined", "cfg.seccomp without linux.seccomp");
+	check_that(!s.cfg.no_new_privs, "cfg.no_new_privs without noNewPrivileges");
+	spec_free(&s);
+
+	/* bounding has one more than permitted and effective: only what all three hold. */
+	json_t *all = json_array(), *some = json_array();
+	unsigned long long want = 0;
+	for (int i = 0; i < 4; i++) {
+		json_array_append_new(all, json_string(names[i]));
+		if (i != extra) {
+			json_array_append_new(some, json_string(names[i]));
+			want |= 1ULL << nums[i];
+		}
+	}
+	json_object_set_new(
+	    process(&b), "capabilities",
+	    json_pack("{s:o, s:O, s:o}", "bounding", all, "permitted", some, "effective", some));
+	json_object_set_new(process(&b), "noNewPrivileges", json_true());
+	char word[16];
+	hako_rand_name(word, 10);
+	json_object_set_new(linux_obj(&b), "seccomp",
+	                    json_pack("{s:s, s:[{s:[s], s:s}]}", "defaultAction", "SCMP_ACT_ALLOW",
+	                              "syscalls", "names", word, "action", "SCMP_ACT_ERRNO"));
+	e = load(&b, &s, err, sizeof(err));
+	check_int(e, 0, err);
+	check_int(s.cfg.caps, want,
+	          "cfg.caps: the capabilities in bounding, permitted and effective");
+	check_that(s.cfg.no_new_privs, "cfg.no_new_privs with noNewPrivileges true");
+	check_that(s.cfg.seccomp && strcmp(s.cfg.seccomp, "unconfined") != 0,
+	           "cfg.seccomp must name the profile");
+	check_contains(slurp(s.cfg.seccomp), word, "the profile lesson 10 reads");
+	spec_free(&s);
+	json_decref(b.cfg);
+}
+
 /* This test checks that linux.resources become hako's limits: memory.limit in bytes, the
  * CPU quota scaled to hako's 100 ms period, the pids limit. */
 static void test_spec_resources(void **state)
@@ -896,6 +948,17 @@ static void random_bundle(struct bundle *b, int round, char *expect, size_t len)
 	char word[16], envv[16], tmpdst[16], data[PATH_MAX + 16], file[PATH_MAX + 32], script[1024];
 	/* Over three rounds, each of the four cases at least once. */
 	bool data_ro = round != 1, root_ro = round != 2;
+	/* Privileges: a random set of capabilities, no_new_privs or not, and in round 1 a
+	 * seccomp profile that refuses mkdir (lessons 09 and 10, from config.json). */
+	static const char *const capnames[] = {"CHOWN",      "KILL",   "NET_BIND_SERVICE",
+	                                       "SETUID",     "SETGID", "AUDIT_WRITE",
+	                                       "SYS_CHROOT", "FOWNER"};
+	static const int capnums[] = {0, 5, 10, 7, 6, 29, 18, 3};
+	unsigned long long capmask = 0;
+	/* hako loads its filter after the capabilities are gone, which needs no_new_privs
+	 * (lesson 10); runc loads it earlier and may leave the bit clear: with a filter, ask for
+	 * no_new_privs, so both must show 1. */
+	bool filter = round == 1, nnp = filter || (hako_rand() & 1);
 	long code = hako_rand_range(0, 99), soft = hako_rand_range(64, 512);
 	long hard = soft + hako_rand_range(0, 512);
 
@@ -909,7 +972,9 @@ static void random_bundle(struct bundle *b, int round, char *expect, size_t len)
 	         "echo; "
 	         "if touch /data/w 2>/dev/null; then echo data-rw; else echo data-ro; fi; "
 	         "if touch /rw 2>/dev/null; then echo root-rw; rm /rw; else echo root-ro; fi; "
-	         "echo t > t && echo tmpfs-ok; exit %ld",
+	         "echo t > t && echo tmpfs-ok; mkdir d 2>/dev/null && echo mkdir-ok || "
+	         "echo mkdir-refused; grep -E '^(CapInh|CapPrm|CapEff|CapBnd|CapAmb|NoNewPrivs|"
+	         "Seccomp):' /proc/self/status; exit %ld",
 	         code);
 	bundle_setup(b, true, script);
 	json_t *p = process(b);
@@ -922,6 +987,24 @@ static void random_bundle(struct bundle *b, int round, char *expect, size_t len)
 	                    json_pack("[{s:s, s:i, s:i}]", "type", "RLIMIT_NOFILE", "soft",
 	                              (int)soft, "hard", (int)hard));
 	json_object_set_new(json_object_get(b->cfg, "root"), "readonly", json_boolean(root_ro));
+	json_t *caps = json_array();
+	for (size_t i = 0; i < sizeof(capnums) / sizeof(capnums[0]); i++) {
+		if (hako_rand() & 1) {
+			char n[32];
+			snprintf(n, sizeof(n), "CAP_%s", capnames[i]);
+			json_array_append_new(caps, json_string(n));
+			capmask |= 1ULL << capnums[i];
+		}
+	}
+	json_object_set_new(
+	    p, "capabilities",
+	    json_pack("{s:O, s:O, s:o}", "bounding", caps, "permitted", caps, "effective", caps));
+	json_object_set_new(p, "noNewPrivileges", json_boolean(nnp));
+	if (filter)
+		json_object_set_new(linux_obj(b), "seccomp",
+		                    json_pack("{s:s, s:[{s:[s, s], s:s}]}", "defaultAction",
+		                              "SCMP_ACT_ALLOW", "syscalls", "names", "mkdir",
+		                              "mkdirat", "action", "SCMP_ACT_ERRNO"));
 	snprintf(data, sizeof(data), "%s/data", b->dir);
 	mkdir(data, 0755);
 	snprintf(file, sizeof(file), "%s/file", data);
@@ -950,9 +1033,13 @@ static void random_bundle(struct bundle *b, int round, char *expect, size_t len)
 	                              (int)hako_rand_range(16, 128)));
 	bundle_write(b);
 	snprintf(expect, len,
-	         "host=%s\nenv=%s\npwd=%s\nnofile=%ld %ld\narg=%s\n%s%s\n%s\n%s\ntmpfs-ok\n",
+	         "host=%s\nenv=%s\npwd=%s\nnofile=%ld %ld\narg=%s\n%s%s\n%s\n%s\ntmpfs-ok\n%s\n"
+	         "CapInh:\t0000000000000000\nCapPrm:\t%016llx\nCapEff:\t%016llx\n"
+	         "CapBnd:\t%016llx\nCapAmb:\t0000000000000000\nNoNewPrivs:\t%d\nSeccomp:\t%d\n",
 	         b->host, envv, tmpdst, soft, hard, word, word, envv,
-	         data_ro ? "data-ro" : "data-rw", root_ro ? "root-ro" : "root-rw");
+	         data_ro ? "data-ro" : "data-rw", root_ro ? "root-ro" : "root-rw",
+	         filter ? "mkdir-refused" : "mkdir-ok", capmask, capmask, capmask, nnp,
+	         filter ? 2 : 0);
 	/* The exit code goes last, after a NUL. */
 	snprintf(expect + strlen(expect) + 1, len - strlen(expect) - 1, "%ld", code);
 }
@@ -1199,13 +1286,13 @@ static void test_run_tty(void **state)
 	json_decref(b.cfg);
 }
 
-HAKO_TEST_MAIN(HAKO_TEST(test_spec_process), HAKO_TEST(test_spec_resources),
-               HAKO_TEST(test_spec_mounts), HAKO_TEST(test_spec_mount_option),
-               HAKO_TEST(test_spec_refuses), HAKO_TEST(test_spec_check),
-               HAKO_TEST(test_spec_volume), HAKO_TEST(test_state_start_time),
-               HAKO_TEST(test_state_status), HAKO_TEST(test_state_print),
-               HAKO_TEST(test_state_exec_fifo), HAKO_TEST(test_runtime_create_start),
-               HAKO_TEST(test_runtime_kill_term), HAKO_TEST(test_runtime_bad_config),
-               HAKO_TEST(test_runtime_run_bundle), HAKO_TEST(test_runtime_matches_runc),
-               HAKO_TEST(test_run_docker_options), HAKO_TEST(test_run_edge_cases),
-               HAKO_TEST(test_run_tty))
+HAKO_TEST_MAIN(HAKO_TEST(test_spec_process), HAKO_TEST(test_spec_privileges),
+               HAKO_TEST(test_spec_resources), HAKO_TEST(test_spec_mounts),
+               HAKO_TEST(test_spec_mount_option), HAKO_TEST(test_spec_refuses),
+               HAKO_TEST(test_spec_check), HAKO_TEST(test_spec_volume),
+               HAKO_TEST(test_state_start_time), HAKO_TEST(test_state_status),
+               HAKO_TEST(test_state_print), HAKO_TEST(test_state_exec_fifo),
+               HAKO_TEST(test_runtime_create_start), HAKO_TEST(test_runtime_kill_term),
+               HAKO_TEST(test_runtime_bad_config), HAKO_TEST(test_runtime_run_bundle),
+               HAKO_TEST(test_runtime_matches_runc), HAKO_TEST(test_run_docker_options),
+               HAKO_TEST(test_run_edge_cases), HAKO_TEST(test_run_tty))
