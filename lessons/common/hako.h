@@ -11,11 +11,13 @@
 #include <sys/types.h>
 
 /*
- * `hako run [OPTIONS] [ROOTFS] CMD [ARG...]` fills one struct hako_config and hands it to
- * hako_run() (run.c). hako_run() calls the lesson functions declared below in a fixed order:
+ * `hako run [OPTIONS] [ROOTFS] CMD [ARG...]`, or an OCI bundle's config.json (lesson 13),
+ * fills one struct hako_config and hands it to hako_run() or hako_create() (run.c), which
+ * call the lesson functions declared below in a fixed order:
  *
  *   parent (hako)                               child (the container)
  *   -------------                               ---------------------
+ *   check the config     (13: spec_check)
  *   check options        (02, 04, 07, 09, 10)
  *   make the cgroup      (07)
  *   container_clone()    (02) ───────────────►  wait for "go" on a pipe
@@ -26,13 +28,18 @@
  *   send "go"  ─────────────────────────────────► cgroup namespace    (07; always: 09)
  *                                               sethostname         (02)
  *                                               bring up loopback   (06)
+ *                                               bind sources        (13: open_tree)
  *                                               pivot_root, mounts  (04)
+ *                                               -v, --tmpfs, ro /   (13: mounts_apply)
+ *                                               rlimits, cwd, pty   (13)
+ *                                               hako create: hold   (13: exec fifo)
  *                                               mask /proc, /sys    (09)
  *                                               close fds, env      (09)
  *                                               capabilities, user  (09)
  *                                               seccomp filter      (10)
  *                                               init: fork, reap    (03)
  *                                                 └─ exec CMD       (01)
+ *   relay the pty         (13: -t)
  *   wait, forward signals (03)
  *   report OOM, stats     (07, 08)
  *   clean up              (06, 07, 09, 11)
