@@ -129,9 +129,11 @@ int hako_run(const struct hako_config *cfg);
 struct hako_cgroup;
 /* `hako create` (lesson 13): start the container as hako_run() does, but return once it is
  * ready and held before exec (CFG->exec_fifo must be set): its init's pid in *PID, its cgroup
- * (or NULL) in *CG for the caller to keep (cgroup_release) or remove (cgroup_destroy).
- * 0 or a negative errno; nothing is left behind on failure. */
-int hako_create(const struct hako_config *cfg, pid_t *pid, struct hako_cgroup **cg);
+ * (or NULL) in *CG for the caller to keep (cgroup_release) or remove (cgroup_destroy), and
+ * the folder of its device cgroup (lesson 09; "" if none) in DEVDIR (LEN bytes), left in
+ * place for the caller to remove. 0 or a negative errno; nothing is left behind on failure. */
+int hako_create(const struct hako_config *cfg, pid_t *pid, struct hako_cgroup **cg, char *devdir,
+                size_t len);
 
 /* hako's own exit code when it fails before or while starting the command (as docker's 125). */
 #define HAKO_EXIT_FAILED 125
@@ -396,6 +398,10 @@ int devices_limit(const char *name, pid_t pid, struct hako_devices **out);
 int devices_bpf_attach(const char *cgroup_dir);
 /* Remove the device cgroup and free D. Safe with NULL. */
 void devices_destroy(struct hako_devices *d);
+/* The device cgroup's folder, or NULL (none made). For `hako create` (lesson 13), which
+ * frees D with devices_release and leaves the folder to `hako delete`. */
+const char *devices_dir(const struct hako_devices *d);
+void devices_release(struct hako_devices *d);
 
 /* ---- lesson 10: seccomp (seccomp.c, seccomp_profile.c) ---- */
 

@@ -300,7 +300,8 @@ static long long now_us(void)
  * (lesson 13) return once it is ready and held on its exec fifo, its pid in *CREATED and its
  * cgroup in *CG_OUT.
  */
-static int run_container(const struct hako_config *cfg, pid_t *created, struct hako_cgroup **cg_out)
+static int run_container(const struct hako_config *cfg, pid_t *created, struct hako_cgroup **cg_out,
+                         char *devdir, size_t devlen)
 {
 	struct child_ctx ctx = {.cfg = cfg,
 	                        .go = {-1, -1},
@@ -496,6 +497,10 @@ static int run_container(const struct hako_config *cfg, pid_t *created, struct h
 		*created = pid;
 		*cg_out = cg;
 		cg = NULL;
+		/* The device cgroup outlives hako create too: hako delete removes it. */
+		snprintf(devdir, devlen, "%s", devices_dir(devices) ? devices_dir(devices) : "");
+		devices_release(devices);
+		devices = NULL;
 		pid = -1;
 		err = 0;
 		goto bad;
@@ -574,14 +579,16 @@ bad:
 
 int hako_run(const struct hako_config *cfg)
 {
-	return run_container(cfg, NULL, NULL);
+	return run_container(cfg, NULL, NULL, NULL, 0);
 }
 
-int hako_create(const struct hako_config *cfg, pid_t *pid, struct hako_cgroup **cg)
+int hako_create(const struct hako_config *cfg, pid_t *pid, struct hako_cgroup **cg, char *devdir,
+                size_t len)
 {
 	*pid = -1;
 	*cg = NULL;
+	devdir[0] = '\0';
 	if (!cfg->exec_fifo)
 		return -EINVAL;
-	return run_container(cfg, pid, cg);
+	return run_container(cfg, pid, cg, devdir, len);
 }
