@@ -8,18 +8,23 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define DEFAULT_MEM (2u << 20)
+#define DEFAULT_MEM       (2u << 20)
+#define LINUX_DEFAULT_MEM (128u << 20) /* lesson 19 */
 
 static void usage(FILE *f)
 {
 	fprintf(f,
 	        "usage: hakovm [OPTIONS] GUEST\n"
+	        "       hakovm [OPTIONS] --kernel KERNEL [--initrd FILE] [--append TEXT]\n"
 	        "\n"
 	        "Run GUEST in a KVM virtual machine with one vCPU. GUEST is a 16-bit flat image,\n"
 	        "loaded at 0x%x and started in real mode (lesson 15), or an ELF64 x86-64\n"
 	        "executable, started in 64-bit long mode (lesson 17). The guest prints on a\n"
 	        "16550 UART at port 0x%x (hakovm's stdout) and ends the VM by writing its\n"
 	        "status to the debug-exit port 0x%x (lesson 16).\n"
+	        "With --kernel, hakovm boots Linux instead (lesson 19): a bzImage, or a vmlinux\n"
+	        "ELF, with the UART as its console (stdin is its keyboard); it ends when the\n"
+	        "guest resets the machine (reboot=k).\n"
 	        "\n"
 	        "Options:\n"
 	        "  --mem SIZE    guest memory: bytes, or with k, m or g (default 2m; 64k .. 1g,\n"
@@ -27,17 +32,23 @@ static void usage(FILE *f)
 	        "  --arg N       an input for the guest (decimal or 0x hex, up to 4 times): in\n"
 	        "                rdi, rsi, rdx and rcx when it starts\n"
 	        "  --kvm PATH    the KVM device (default /dev/kvm)\n"
+	        "  --kernel F    boot the Linux kernel F (bzImage or vmlinux); --mem defaults\n"
+	        "                to 128m then\n"
+	        "  --initrd F    the initramfs (a cpio archive) for --kernel\n"
+	        "  --append TEXT more kernel command line, after hakovm's own:\n"
+	        "                \"%s\"\n"
 	        "  --help        show this help\n"
 	        "\n"
 	        "Exit status:\n"
 	        "  N    the guest wrote N to the debug-exit port\n"
-	        "  0    the guest halted (hlt)\n"
+	        "  0    the guest halted (hlt), or Linux reset the machine\n"
 	        "  %d  the guest triple-faulted (KVM_EXIT_SHUTDOWN)\n"
 	        "  %d  KVM could not run an instruction (KVM_EXIT_INTERNAL_ERROR)\n"
 	        "  %d  the CPU refused to enter the guest (KVM_EXIT_FAIL_ENTRY)\n"
 	        "  %d  an exit reason hakovm does not handle\n"
 	        "  %d  hakovm could not start the VM (options, guest image, /dev/kvm)\n",
-	        REAL_MODE_ENTRY, UART_COM1_PORT, DEBUG_EXIT_PORT, HAKOVM_EXIT_SHUTDOWN,
+	        REAL_MODE_ENTRY, UART_COM1_PORT, DEBUG_EXIT_PORT, hakovm_default_cmdline(),
+	        HAKOVM_EXIT_SHUTDOWN,
 	        HAKOVM_EXIT_INTERNAL, HAKOVM_EXIT_FAIL_ENTRY, HAKOVM_EXIT_UNKNOWN,
 	        HAKOVM_EXIT_FAILED);
 }
@@ -186,6 +197,7 @@ static int stop_code(struct vm *vm)
 	case VM_STOP_EXIT:
 		return vm->exit_status;
 	case VM_STOP_HALT:
+	case VM_STOP_RESET:
 		return 0;
 	case VM_STOP_SHUTDOWN:
 		return HAKOVM_EXIT_SHUTDOWN;
@@ -236,10 +248,15 @@ int main(int argc, char **argv)
 	    {"mem", required_argument, NULL, 'm'},
 	    {"arg", required_argument, NULL, 'a'},
 	    {"kvm", required_argument, NULL, 'k'},
+	    {"kernel", required_argument, NULL, 'K'},
+	    {"initrd", required_argument, NULL, 'i'},
+	    {"append", required_argument, NULL, 'A'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
 	const char *kvm_path = "/dev/kvm";
+	const char *kernel = NULL, *initrd = NULL, *append = NULL; /* lesson 19 */
+	bool mem_given = false;
 	size_t mem_size = DEFAULT_MEM;
 	uint64_t args[VM_MAX_ARGS];
 	int nargs = 0, c, err, code = HAKOVM_EXIT_FAILED;
@@ -256,6 +273,7 @@ int main(int argc, char **argv)
 				        optarg);
 				return HAKOVM_EXIT_FAILED;
 			}
+			mem_given = true;
 			break;
 		case 'a':
 			if (nargs == VM_MAX_ARGS || parse_u64(optarg, &args[nargs]) < 0) {
@@ -269,6 +287,15 @@ int main(int argc, char **argv)
 		case 'k':
 			kvm_path = optarg;
 			break;
+		case 'K':
+			kernel = optarg;
+			break;
+		case 'i':
+			initrd = optarg;
+			break;
+		case 'A':
+			append = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -278,6 +305,18 @@ int main(int argc, char **argv)
 			fputs("Try `hakovm --help`.\n", stderr);
 			return HAKOVM_EXIT_FAILED;
 		}
+	}
+	if (kernel) {
+		if (optind != argc || nargs) {
+			fputs("hakovm: --kernel takes no GUEST and no --arg\n", stderr);
+			return HAKOVM_EXIT_FAILED;
+		}
+		return hakovm_boot_linux(kvm_path, mem_given ? mem_size : LINUX_DEFAULT_MEM,
+		                         kernel, initrd, append);
+	}
+	if (initrd || append) {
+		fputs("hakovm: --initrd and --append need --kernel\n", stderr);
+		return HAKOVM_EXIT_FAILED;
 	}
 	if (optind != argc - 1) {
 		fputs("hakovm: give one GUEST image\nTry `hakovm --help`.\n", stderr);
