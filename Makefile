@@ -42,6 +42,12 @@ rootfs: build/rootfs ## build the default root filesystem (busybox) in build/roo
 build/rootfs:
 	@tests/tools/mkrootfs.sh build/rootfs
 
+kernel: ## build lesson 19's Linux kernel from Debian's linux-source-6.1 (about 5 min once): build/kernel
+	@tests/19-boot-linux/kernel/build.sh build/kernel
+
+initramfs: ## build lesson 19's busybox initramfs (an uncompressed cpio; needs root): build/initramfs.cpio
+	@tests/19-boot-linux/initramfs/build.sh build/initramfs.cpio
+
 setup: ## install the Debian/Ubuntu packages the course needs (run with sudo), then run the doctor
 	@tests/tools/setup.sh
 	@$(MAKE) -s doctor
@@ -74,4 +80,4 @@ clean: ## remove build/ and results.json
 build/ref-hako:
 	@$(MAKE) -s -f tests/tools/program.mk SRC=solutions OUT=build/ref-hako
 
-.PHONY: help grade progress doctor hako rootfs setup check starters bench handout diagrams format clean build/ref-hako
+.PHONY: help grade progress doctor hako rootfs kernel initramfs setup check starters bench handout diagrams format clean build/ref-hako

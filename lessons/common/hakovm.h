@@ -285,10 +285,13 @@ int vm_irq_line(struct vm *vm, unsigned int irq, int level);
  * just below 4 GiB, outside guest memory. */
 #define BOOT_TSS_ADDR      0xfffbd000ULL
 #define BOOT_IDENTITY_ADDR 0xfffbc000ULL
-/* The machine Linux expects: KVM_SET_TSS_ADDR, KVM_SET_IDENTITY_MAP_ADDR, the interrupt
- * controllers and timer (lesson 18's vm_irqchip_create), and the CPUID the host supports
- * (KVM_GET_SUPPORTED_CPUID, then KVM_SET_CPUID2 on the vCPU). */
+/* The machine Linux expects, made after vm_create() and BEFORE vcpu_create() (KVM refuses
+ * all three once a vCPU exists): KVM_SET_TSS_ADDR, KVM_SET_IDENTITY_MAP_ADDR, then the
+ * interrupt controllers and timer (lesson 18's vm_irqchip_create). */
 int vm_setup_platform(struct vm *vm);
+/* After vcpu_create(): the CPUID the host supports (KVM_GET_SUPPORTED_CPUID), given to the
+ * vCPU (KVM_SET_CPUID2). */
+int vcpu_setup_cpuid(struct vm *vm);
 /* The keyboard controller (ports 0x60 and 0x64, register it with length 5): reads answer 0
  * ("no key, ready"); 0xfe written to 0x64 pulses the CPU's reset line, which Linux does with
  * reboot=k: vm->stop = VM_STOP_RESET. STATE is the struct vm. */

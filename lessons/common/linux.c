@@ -15,7 +15,7 @@
  *
  *   read and check the kernel (bzimage_parse, or lesson 17's ELF checks for a vmlinux) and
  *   the initrd, all before a VM exists;
- *   vm_create, vcpu_create, vm_setup_platform (TSS, irqchip + PIT, CPUID);
+ *   vm_create, vm_setup_platform (TSS, irqchip + PIT), vcpu_create, vcpu_setup_cpuid;
  *   the kernel at 1 MiB (bzimage_load) or at its ELF addresses (elf_load);
  *   the initrd high (initrd_load), the zero page (boot_params_build);
  *   the vCPU at the 64-bit entry (boot_set_entry);
@@ -108,13 +108,76 @@ static uint64_t elf_end(const uint8_t *image, size_t size)
 	return end;
 }
 
-/* hakovm's stdin, fed to the console byte by byte as the guest makes room. */
+/*
+ * The CMOS clock at ports 0x70 (index) and 0x71 (data), as little of it as Linux needs to
+ * stop asking: a clock that is not updating (status A), 24-hour BCD (status B), valid
+ * (status D), and says 2000-01-01 00:00:00. Without it every read answers 0xff, "update in
+ * progress", and the kernel polls it again and again.
+ */
+struct cmos {
+	uint8_t index;
+};
+
+static int cmos_handle(struct device *dev, uint64_t offset, bool is_write, uint8_t *data,
+                       uint32_t size)
+{
+	struct cmos *c = dev->state;
+
+	if (size != 1)
+		return -EINVAL;
+	if (offset == 0) {
+		if (is_write)
+			c->index = data[0] & 0x7f; /* bit 7 masks NMIs on a PC */
+		else
+			data[0] = 0xff;
+		return 0;
+	}
+	if (is_write)
+		return 0;
+	switch (c->index) {
+	case 0x0a: data[0] = 0x26; break; /* status A: divider on, UIP clear */
+	case 0x0b: data[0] = 0x02; break; /* status B: 24-hour, BCD */
+	case 0x0d: data[0] = 0x80; break; /* status D: the battery is fine */
+	case 0x07: case 0x08: data[0] = 0x01; break; /* day of month, month: 1 */
+	default: data[0] = 0; break;
+	}
+	return 0;
+}
+
+/* Port 0x80, where a PC's firmware posts progress codes: Linux writes it as a tiny delay
+ * between slow I/O accesses. Nothing to do, and nothing worth reporting. */
+static int post_handle(struct device *dev, uint64_t offset, bool is_write, uint8_t *data,
+                       uint32_t size)
+{
+	(void)dev;
+	(void)offset;
+	if (!is_write)
+		memset(data, 0xff, size);
+	return 0;
+}
+
+/* Whether the guest's driver has receive interrupts on, i.e. has opened the console. */
+static bool serial_listening(struct serial *s)
+{
+	pthread_mutex_lock(&s->lock);
+	bool on = s->uart.ier & 0x01;
+	pthread_mutex_unlock(&s->lock);
+	return on;
+}
+
+/* hakovm's stdin, fed to the console as the guest makes room. Bytes wait in the pipe or
+ * terminal until Linux has opened the port (it clears the UART's FIFO when it does), like a
+ * terminal with flow control: piped input is not lost. */
 static void *stdin_thread(void *arg)
 {
 	struct serial *s = arg;
 	uint8_t buf[64];
 
 	for (;;) {
+		if (!serial_listening(s)) {
+			usleep(10000);
+			continue;
+		}
 		ssize_t n = read(0, buf, sizeof(buf));
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -209,14 +272,19 @@ int hakovm_boot_linux(const char *kvm_path, size_t mem_size, const char *kernel,
 		code = fail("making the VM (KVM_CREATE_VM)", err);
 		goto out;
 	}
+	err = vm_setup_platform(&vm);
+	if (err < 0) {
+		code = fail("the platform (TSS, identity map, irqchip)", err);
+		goto out;
+	}
 	err = vcpu_create(&vm);
 	if (err < 0) {
 		code = fail("making the vCPU", err);
 		goto out;
 	}
-	err = vm_setup_platform(&vm);
+	err = vcpu_setup_cpuid(&vm);
 	if (err < 0) {
-		code = fail("the platform (TSS, irqchip, CPUID)", err);
+		code = fail("CPUID (KVM_GET_SUPPORTED_CPUID, KVM_SET_CPUID2)", err);
 		goto out;
 	}
 
@@ -270,6 +338,10 @@ int hakovm_boot_linux(const char *kvm_path, size_t mem_size, const char *kernel,
 	    .state = &com1};
 	struct device kbd_dev = {
 	    .name = "i8042", .base = KBD_PORT, .len = 5, .handle = kbd_handle, .state = &vm};
+	struct cmos cmos = {0};
+	struct device cmos_dev = {
+	    .name = "cmos", .base = 0x70, .len = 2, .handle = cmos_handle, .state = &cmos};
+	struct device post_dev = {.name = "post", .base = 0x80, .len = 1, .handle = post_handle};
 	struct device exit_dev = {.name = "debug-exit",
 	                          .base = DEBUG_EXIT_PORT,
 	                          .len = 1,
@@ -277,6 +349,8 @@ int hakovm_boot_linux(const char *kvm_path, size_t mem_size, const char *kernel,
 	                          .state = &vm};
 	if ((err = bus_register(&vm.pio, &serial_dev)) < 0 ||
 	    (err = bus_register(&vm.pio, &kbd_dev)) < 0 ||
+	    (err = bus_register(&vm.pio, &cmos_dev)) < 0 ||
+	    (err = bus_register(&vm.pio, &post_dev)) < 0 ||
 	    (err = bus_register(&vm.pio, &exit_dev)) < 0) {
 		code = fail("registering the devices", err);
 		goto out_serial;
