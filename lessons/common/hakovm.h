@@ -307,6 +307,7 @@ struct serial {
 	struct uart uart;     /* lesson 16's registers; serial_handle() passes the rest there */
 	struct vm *vm;        /* where vm_irq_line() raises the line; NULL: no VM (tests) */
 	int level;            /* the line as last set: 1 raised, 0 lowered */
+	unsigned raises;      /* how many times it went from 0 to 1: the PIC counts edges */
 	bool thr_empty_irq;   /* a "transmitter empty" interrupt is pending */
 	uint8_t rx[SERIAL_RX_SIZE]; /* received bytes not read yet, a ring */
 	unsigned rx_head, rx_count;

@@ -62,6 +62,7 @@ static void set_line(struct serial *s, int level)
 	if (s->level == level)
 		return;
 	s->level = level;
+	s->raises += level;
 	if (s->vm)
 		vm_irq_line(s->vm, SERIAL_IRQ, level);
 }
