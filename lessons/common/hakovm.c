@@ -48,9 +48,8 @@ static void usage(FILE *f)
 	        "  %d  an exit reason hakovm does not handle\n"
 	        "  %d  hakovm could not start the VM (options, guest image, /dev/kvm)\n",
 	        REAL_MODE_ENTRY, UART_COM1_PORT, DEBUG_EXIT_PORT, hakovm_default_cmdline(),
-	        HAKOVM_EXIT_SHUTDOWN,
-	        HAKOVM_EXIT_INTERNAL, HAKOVM_EXIT_FAIL_ENTRY, HAKOVM_EXIT_UNKNOWN,
-	        HAKOVM_EXIT_FAILED);
+	        HAKOVM_EXIT_SHUTDOWN, HAKOVM_EXIT_INTERNAL, HAKOVM_EXIT_FAIL_ENTRY,
+	        HAKOVM_EXIT_UNKNOWN, HAKOVM_EXIT_FAILED);
 }
 
 /* "64k", "2m", "1g" or bytes; 0 on success, -EINVAL for anything else. */
@@ -245,14 +244,10 @@ static int run_lesson15(struct vm *vm)
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-	    {"mem", required_argument, NULL, 'm'},
-	    {"arg", required_argument, NULL, 'a'},
-	    {"kvm", required_argument, NULL, 'k'},
-	    {"kernel", required_argument, NULL, 'K'},
-	    {"initrd", required_argument, NULL, 'i'},
-	    {"append", required_argument, NULL, 'A'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
+	    {"mem", required_argument, NULL, 'm'},    {"arg", required_argument, NULL, 'a'},
+	    {"kvm", required_argument, NULL, 'k'},    {"kernel", required_argument, NULL, 'K'},
+	    {"initrd", required_argument, NULL, 'i'}, {"append", required_argument, NULL, 'A'},
+	    {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
 	};
 	const char *kvm_path = "/dev/kvm";
 	const char *kernel = NULL, *initrd = NULL, *append = NULL; /* lesson 19 */
@@ -311,8 +306,8 @@ int main(int argc, char **argv)
 			fputs("hakovm: --kernel takes no GUEST and no --arg\n", stderr);
 			return HAKOVM_EXIT_FAILED;
 		}
-		return hakovm_boot_linux(kvm_path, mem_given ? mem_size : LINUX_DEFAULT_MEM,
-		                         kernel, initrd, append);
+		return hakovm_boot_linux(kvm_path, mem_given ? mem_size : LINUX_DEFAULT_MEM, kernel,
+		                         initrd, append);
 	}
 	if (initrd || append) {
 		fputs("hakovm: --initrd and --append need --kernel\n", stderr);

@@ -234,14 +234,14 @@ int elf_load(struct vm *vm, const uint8_t *image, size_t size, uint64_t *entry);
 
 /* What bzimage_parse() found in a bzImage's setup header (Documentation/arch/x86/boot.rst). */
 struct bzimage {
-	const uint8_t *setup;     /* the boot sector and setup sectors: the header is in here */
-	size_t setup_size;        /* (setup_sects + 1) * 512 */
-	const uint8_t *kernel;    /* the protected-mode kernel, loaded at BOOT_KERNEL_ADDR */
+	const uint8_t *setup;  /* the boot sector and setup sectors: the header is in here */
+	size_t setup_size;     /* (setup_sects + 1) * 512 */
+	const uint8_t *kernel; /* the protected-mode kernel, loaded at BOOT_KERNEL_ADDR */
 	size_t kernel_size;
-	uint16_t version;         /* boot protocol version, 0x020f is 2.15 */
+	uint16_t version; /* boot protocol version, 0x020f is 2.15 */
 	uint8_t loadflags;
 	uint16_t xloadflags;
-	bool relocatable;         /* relocatable_kernel */
+	bool relocatable; /* relocatable_kernel */
 	uint32_t kernel_alignment;
 	uint32_t initrd_addr_max; /* highest address the initrd's last byte may have */
 	uint32_t cmdline_size;    /* longest command line, without its NUL */
@@ -317,15 +317,14 @@ void serial_destroy(struct serial *s);
 /* Queue up to N received bytes (as many as fit); returns how many were queued. */
 size_t serial_receive(struct serial *s, const uint8_t *buf, size_t n);
 /* The device handler: STATE is a struct serial. */
-int serial_handle(struct device *dev, uint64_t offset, bool is_write, uint8_t *data,
-                  uint32_t size);
+int serial_handle(struct device *dev, uint64_t offset, bool is_write, uint8_t *data, uint32_t size);
 
 /* Lesson 19's hakovm: boot the kernel KERNEL (a bzImage, or a vmlinux ELF through lesson 17's
  * loader), with INITRD (or NULL) and the command line CMDLINE, on MEM_SIZE bytes of memory.
  * Runs until the guest resets or fails; returns hakovm's exit code. (linux.c, not an
  * exercise.) */
-int hakovm_boot_linux(const char *kvm_path, size_t mem_size, const char *kernel,
-                      const char *initrd, const char *append);
+int hakovm_boot_linux(const char *kvm_path, size_t mem_size, const char *kernel, const char *initrd,
+                      const char *append);
 /* The command line hakovm gives every kernel, before --append (linux.c). */
 const char *hakovm_default_cmdline(void);
 /* 1 when /dev/kvm is nested, emulated KVM (the kvm_pvm module), where guest kernel code runs

@@ -59,21 +59,21 @@ static int fail(const char *what, int err)
 static void vmlinux_header(uint8_t *setup, struct bzimage *bz, uint64_t kernel_end)
 {
 	memset(setup, 0, 1024);
-	setup[0x1f1] = 1;          /* setup_sects */
-	setup[0x1fe] = 0x55;       /* boot_flag 0xaa55 */
+	setup[0x1f1] = 1;    /* setup_sects */
+	setup[0x1fe] = 0x55; /* boot_flag 0xaa55 */
 	setup[0x1ff] = 0xaa;
-	setup[0x200] = 0xeb;       /* jmp: the header ends at 0x202 + 0x66 = 0x268 */
+	setup[0x200] = 0xeb; /* jmp: the header ends at 0x202 + 0x66 = 0x268 */
 	setup[0x201] = 0x66;
 	memcpy(setup + 0x202, "HdrS", 4);
-	setup[0x206] = 0x0f;       /* version 2.15 */
+	setup[0x206] = 0x0f; /* version 2.15 */
 	setup[0x207] = 0x02;
-	setup[0x211] = 0x01;       /* loadflags: LOADED_HIGH */
-	uint32_t v = 0x7fffffff;   /* initrd_addr_max */
+	setup[0x211] = 0x01;     /* loadflags: LOADED_HIGH */
+	uint32_t v = 0x7fffffff; /* initrd_addr_max */
 	memcpy(setup + 0x22c, &v, 4);
-	v = 0x200000;              /* kernel_alignment */
+	v = 0x200000; /* kernel_alignment */
 	memcpy(setup + 0x230, &v, 4);
-	setup[0x236] = 0x01;       /* xloadflags: XLF_KERNEL_64 */
-	v = 2047;                  /* cmdline_size */
+	setup[0x236] = 0x01; /* xloadflags: XLF_KERNEL_64 */
+	v = 2047;            /* cmdline_size */
 	memcpy(setup + 0x238, &v, 4);
 
 	memset(bz, 0, sizeof(*bz));
@@ -135,11 +135,22 @@ static int cmos_handle(struct device *dev, uint64_t offset, bool is_write, uint8
 	if (is_write)
 		return 0;
 	switch (c->index) {
-	case 0x0a: data[0] = 0x26; break; /* status A: divider on, UIP clear */
-	case 0x0b: data[0] = 0x02; break; /* status B: 24-hour, BCD */
-	case 0x0d: data[0] = 0x80; break; /* status D: the battery is fine */
-	case 0x07: case 0x08: data[0] = 0x01; break; /* day of month, month: 1 */
-	default: data[0] = 0; break;
+	case 0x0a:
+		data[0] = 0x26;
+		break; /* status A: divider on, UIP clear */
+	case 0x0b:
+		data[0] = 0x02;
+		break; /* status B: 24-hour, BCD */
+	case 0x0d:
+		data[0] = 0x80;
+		break; /* status D: the battery is fine */
+	case 0x07:
+	case 0x08:
+		data[0] = 0x01;
+		break; /* day of month, month: 1 */
+	default:
+		data[0] = 0;
+		break;
 	}
 	return 0;
 }
@@ -208,8 +219,8 @@ static const char *describe(int err)
 	return strerror(-err);
 }
 
-int hakovm_boot_linux(const char *kvm_path, size_t mem_size, const char *kernel,
-                      const char *initrd, const char *append)
+int hakovm_boot_linux(const char *kvm_path, size_t mem_size, const char *kernel, const char *initrd,
+                      const char *append)
 {
 	uint8_t *image = NULL, *rd = NULL, setup[1024];
 	size_t image_size = 0, rd_size = 0;
@@ -252,8 +263,8 @@ int hakovm_boot_linux(const char *kvm_path, size_t mem_size, const char *kernel,
 		err = guest_image_read(initrd, mem_size, &rd, &rd_size);
 		if (err < 0) {
 			fprintf(stderr, "hakovm: %s: %s\n", initrd,
-			        err == -EFBIG    ? "the initrd is larger than guest memory: give "
-			                           "more with --mem"
+			        err == -EFBIG     ? "the initrd is larger than guest memory: give "
+			                            "more with --mem"
 			        : err == -ENODATA ? "the initrd is empty"
 			                          : strerror(-err));
 			goto out;
@@ -293,8 +304,9 @@ int hakovm_boot_linux(const char *kvm_path, size_t mem_size, const char *kernel,
 		err = elf_load(&vm, image, image_size, &entry);
 		if (err < 0) {
 			fprintf(stderr, "hakovm: %s: %s\n", kernel,
-			        err == -ERANGE ? "does not fit in guest memory: give more with --mem"
-			                       : strerror(-err));
+			        err == -ERANGE
+			            ? "does not fit in guest memory: give more with --mem"
+			            : strerror(-err));
 			goto out;
 		}
 	} else if ((err = bzimage_load(&vm, &bz)) < 0) {
@@ -333,9 +345,11 @@ int hakovm_boot_linux(const char *kvm_path, size_t mem_size, const char *kernel,
 
 	/* 4. The devices. */
 	serial_init(&com1, &vm, 1);
-	struct device serial_dev = {
-	    .name = "serial", .base = UART_COM1_PORT, .len = 8, .handle = serial_handle,
-	    .state = &com1};
+	struct device serial_dev = {.name = "serial",
+	                            .base = UART_COM1_PORT,
+	                            .len = 8,
+	                            .handle = serial_handle,
+	                            .state = &com1};
 	struct device kbd_dev = {
 	    .name = "i8042", .base = KBD_PORT, .len = 5, .handle = kbd_handle, .state = &vm};
 	struct cmos cmos = {0};

@@ -131,7 +131,8 @@ static int access(struct serial *s, uint64_t offset, bool is_write, uint8_t *dat
 			if (s->uart.mcr & MCR_LOOP)
 				receive(s, data, 1);
 			else
-				uart_handle(&(struct device){.state = &s->uart}, offset, true, data, 1);
+				uart_handle(&(struct device){.state = &s->uart}, offset, true, data,
+				            1);
 			s->thr_empty_irq = true;
 			update_line(s);
 			return 1;
@@ -145,7 +146,8 @@ static int access(struct serial *s, uint64_t offset, bool is_write, uint8_t *dat
 			/// BEGIN SOLUTION
 			{
 				uint8_t before = s->uart.ier;
-				uart_handle(&(struct device){.state = &s->uart}, offset, true, data, 1);
+				uart_handle(&(struct device){.state = &s->uart}, offset, true, data,
+				            1);
 				if (!(before & IER_ETBEI) && (s->uart.ier & IER_ETBEI))
 					s->thr_empty_irq = true;
 				update_line(s);
@@ -203,8 +205,7 @@ static int access(struct serial *s, uint64_t offset, bool is_write, uint8_t *dat
 	}
 }
 
-int serial_handle(struct device *dev, uint64_t offset, bool is_write, uint8_t *data,
-                  uint32_t size)
+int serial_handle(struct device *dev, uint64_t offset, bool is_write, uint8_t *data, uint32_t size)
 {
 	struct serial *s = dev->state;
 	int err = 0;
@@ -213,7 +214,8 @@ int serial_handle(struct device *dev, uint64_t offset, bool is_write, uint8_t *d
 		return -EINVAL;
 	pthread_mutex_lock(&s->lock);
 	if (!access(s, offset, is_write, data))
-		err = uart_handle(&(struct device){.state = &s->uart}, offset, is_write, data, size);
+		err =
+		    uart_handle(&(struct device){.state = &s->uart}, offset, is_write, data, size);
 	pthread_mutex_unlock(&s->lock);
 	return err;
 }

@@ -65,8 +65,9 @@ static struct hdr random_hdr(size_t kernel_size)
 	    .cmdline_size = (uint32_t)hako_rand_range(255, 2047),
 	    .pref_address = BOOT_KERNEL_ADDR,
 	};
-	h.init_size = (uint32_t)((kernel_size + 0x10000 + (size_t)hako_rand_range(0, 64) * 4096 +
-	                          0xfff) & ~(size_t)0xfff);
+	h.init_size =
+	    (uint32_t)((kernel_size + 0x10000 + (size_t)hako_rand_range(0, 64) * 4096 + 0xfff) &
+	               ~(size_t)0xfff);
 	h.initrd_addr_max = 0x7fffffff;
 	return h;
 }
@@ -169,12 +170,14 @@ static void run_probe(struct probe_run *p, bool with_initrd)
 	snprintf(p->append, sizeof(p->append), "probe.word=%s", word);
 
 	const char *args[12] = {"--kernel", write_tmp(dir, "probe.bzImage", p->file, p->file_size),
-	                        "--mem", NULL, "--append", p->append};
+	                        "--mem",    NULL,
+	                        "--append", p->append};
 	char mem[32];
 	snprintf(mem, sizeof(mem), "%zu", p->mem);
 	args[3] = mem;
 	if (with_initrd) {
-		p->initrd_size = (size_t)hako_rand_range(1, 16) * 4096 - (size_t)hako_rand_range(0, 4095);
+		p->initrd_size =
+		    (size_t)hako_rand_range(1, 16) * 4096 - (size_t)hako_rand_range(0, 4095);
 		p->initrd = malloc(p->initrd_size);
 		for (size_t i = 0; i < p->initrd_size; i++)
 			p->initrd[i] = (uint8_t)hako_rand();
@@ -182,7 +185,8 @@ static void run_probe(struct probe_run *p, bool with_initrd)
 		args[7] = write_tmp(dir, "initrd.img", p->initrd, p->initrd_size);
 	}
 	hako_run_prog(&p->r, "hakovm", args, NULL, 15000);
-	check_exit(&p->r, 0, "hakovm --kernel probe.bzImage (the probe resets the machine at the end)");
+	check_exit(&p->r, 0,
+	           "hakovm --kernel probe.bzImage (the probe resets the machine at the end)");
 	check_contains(p->r.out, "probe: done", "the probe's report");
 }
 
@@ -296,8 +300,7 @@ static void test_bzimage_parse_bad_magic(void **state)
 	check_int(bzimage_parse(img, 0x260, &bz), -ENOEXEC,
 	          "a file that ends inside the header (0x260 bytes)");
 	put(img, 0x206, hako_rand_range(0x0200, BOOT_MIN_VERSION - 1), 2);
-	check_int(bzimage_parse(img, size, &bz), -EPROTONOSUPPORT,
-	          "boot protocol older than 2.12");
+	check_int(bzimage_parse(img, size, &bz), -EPROTONOSUPPORT, "boot protocol older than 2.12");
 	free(img);
 }
 
@@ -316,7 +319,8 @@ static void test_bzimage_parse_bad_layout(void **state)
 
 	check_int(bzimage_parse(img, size, &bz), 0, "the valid image first");
 	img[0x1f1] = (uint8_t)(h.setup_sects + 2 + hako_rand_range(0, 100));
-	check_int(bzimage_parse(img, size, &bz), -ENOEXEC, "setup_sects beyond the end of the file");
+	check_int(bzimage_parse(img, size, &bz), -ENOEXEC,
+	          "setup_sects beyond the end of the file");
 	img[0x1f1] = (uint8_t)(h.setup_sects + 2);
 	check_int(bzimage_parse(img, size, &bz), -ENOEXEC,
 	          "setup sectors that end exactly at the end of the file (no kernel)");
@@ -400,7 +404,8 @@ static void test_initrd_load(void **state)
 	check_int(bzimage_parse(img, size, &bz), 0, "bzimage_parse()");
 	fake_vm(&vm, mem);
 	check_int(initrd_load(&vm, &bz, rd, rd_size, &addr), 0, "initrd_load()");
-	check_int(addr, (mem - rd_size) & ~0xfffULL, "initrd address (highest page below memory's end)");
+	check_int(addr, (mem - rd_size) & ~0xfffULL,
+	          "initrd address (highest page below memory's end)");
 	check_that(memcmp(vm.mem + addr, rd, rd_size) == 0, "the initrd's bytes at that address");
 	free(vm.mem);
 	free(img);
@@ -630,7 +635,8 @@ static void test_hakovm_refuses_too_large(void **state)
 
 	h = random_hdr(ksize);
 	img = make_bzimage(&h, kernel, ksize, &size);
-	uint64_t a = h.kernel_alignment, kernel_end = ((BOOT_KERNEL_ADDR + a - 1) & ~(a - 1)) + h.init_size;
+	uint64_t a = h.kernel_alignment,
+	         kernel_end = ((BOOT_KERNEL_ADDR + a - 1) & ~(a - 1)) + h.init_size;
 	size_t rd_size = mem - (size_t)kernel_end + (size_t)hako_rand_range(1, 200) * 4096;
 	uint8_t *rd = calloc(1, rd_size);
 	check_refused(img, size, rd, rd_size, mem, "does not fit",
@@ -877,16 +883,22 @@ static void test_boot_linux(void **state)
 	hako_rand_name(nonce, 12);
 	hako_rand_name(line, 16);
 	snprintf(append, sizeof(append), "hakonce=%s hakotest=1", nonce);
-	char *argv[] = {(char *)hako_prog("hakovm"), "--kernel", kernel, "--initrd", initrd,
-	                "--append", append, NULL};
+	char *argv[] = {(char *)hako_prog("hakovm"),
+	                "--kernel",
+	                kernel,
+	                "--initrd",
+	                initrd,
+	                "--append",
+	                append,
+	                NULL};
 	out[0] = '\0';
 	check_int(hako_bg_start(&b, argv, NULL, NULL), 0, "starting hakovm");
 	snprintf(want, sizeof(want), "hako-init: hello from /init %s", nonce);
 	bool booted = read_until(&b, out, sizeof(out), &used, want, deadline);
 	if (!booted) {
 		hako_bg_finish(&b, 1000);
-		fail_msg("no \"%s\" within %lld s; the end of the console:\n%s", want, budget / 1000,
-		         used > 3000 ? out + used - 3000 : out);
+		fail_msg("no \"%s\" within %lld s; the end of the console:\n%s", want,
+		         budget / 1000, used > 3000 ? out + used - 3000 : out);
 	}
 	check_contains(out, "serial8250: ttyS0 at I/O 0x3f8 (irq = 4",
 	               "the kernel's serial driver found the UART with its interrupt");
