@@ -2,11 +2,13 @@
 #include "hakovm.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define DEFAULT_MEM       (2u << 20)
 #define LINUX_DEFAULT_MEM (128u << 20) /* lesson 19 */
@@ -21,7 +23,8 @@ static void usage(FILE *f)
 	        "loaded at 0x%x and started in real mode (lesson 15), or an ELF64 x86-64\n"
 	        "executable, started in 64-bit long mode (lesson 17). The guest prints on a\n"
 	        "16550 UART at port 0x%x (hakovm's stdout) and ends the VM by writing its\n"
-	        "status to the debug-exit port 0x%x (lesson 16).\n"
+	        "status to the debug-exit port 0x%x (lesson 16). Its hypercalls (port 0x%x,\n"
+	        "lesson 18) read hakovm's stdin and write its stdout.\n"
 	        "With --kernel, hakovm boots Linux instead (lesson 19): a bzImage, or a vmlinux\n"
 	        "ELF, with the UART as its console (stdin is its keyboard); it ends when the\n"
 	        "guest resets the machine (reboot=k).\n"
@@ -32,6 +35,9 @@ static void usage(FILE *f)
 	        "  --arg N       an input for the guest (decimal or 0x hex, up to 4 times): in\n"
 	        "                rdi, rsi, rdx and rcx when it starts\n"
 	        "  --kvm PATH    the KVM device (default /dev/kvm)\n"
+	        "  --disk FILE   a virtio-mmio block device backed by FILE, at 0x%llx, IRQ %d\n"
+	        "                (lesson 18); it also makes KVM's interrupt controllers and\n"
+	        "                timer, so a guest's hlt waits for an interrupt\n"
 	        "  --kernel F    boot the Linux kernel F (bzImage or vmlinux); --mem defaults\n"
 	        "                to 128m then\n"
 	        "  --initrd F    the initramfs (a cpio archive) for --kernel\n"
@@ -47,7 +53,8 @@ static void usage(FILE *f)
 	        "  %d  the CPU refused to enter the guest (KVM_EXIT_FAIL_ENTRY)\n"
 	        "  %d  an exit reason hakovm does not handle\n"
 	        "  %d  hakovm could not start the VM (options, guest image, /dev/kvm)\n",
-	        REAL_MODE_ENTRY, UART_COM1_PORT, DEBUG_EXIT_PORT, hakovm_default_cmdline(),
+	        REAL_MODE_ENTRY, UART_COM1_PORT, DEBUG_EXIT_PORT, HC_PORT,
+	        (unsigned long long)VIRTIO_MMIO_BASE, VIRTIO_MMIO_IRQ, hakovm_default_cmdline(),
 	        HAKOVM_EXIT_SHUTDOWN, HAKOVM_EXIT_INTERNAL, HAKOVM_EXIT_FAIL_ENTRY,
 	        HAKOVM_EXIT_UNKNOWN, HAKOVM_EXIT_FAILED);
 }
@@ -244,12 +251,17 @@ static int run_lesson15(struct vm *vm)
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-	    {"mem", required_argument, NULL, 'm'},    {"arg", required_argument, NULL, 'a'},
-	    {"kvm", required_argument, NULL, 'k'},    {"kernel", required_argument, NULL, 'K'},
-	    {"initrd", required_argument, NULL, 'i'}, {"append", required_argument, NULL, 'A'},
-	    {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
+	    {"mem", required_argument, NULL, 'm'},
+	    {"arg", required_argument, NULL, 'a'},
+	    {"kvm", required_argument, NULL, 'k'},
+	    {"disk", required_argument, NULL, 'd'},
+	    {"kernel", required_argument, NULL, 'K'},
+	    {"initrd", required_argument, NULL, 'i'},
+	    {"append", required_argument, NULL, 'A'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
-	const char *kvm_path = "/dev/kvm";
+	const char *kvm_path = "/dev/kvm", *disk_path = NULL;
 	const char *kernel = NULL, *initrd = NULL, *append = NULL; /* lesson 19 */
 	bool mem_given = false;
 	size_t mem_size = DEFAULT_MEM;
@@ -282,6 +294,9 @@ int main(int argc, char **argv)
 		case 'k':
 			kvm_path = optarg;
 			break;
+		case 'd':
+			disk_path = optarg;
+			break;
 		case 'K':
 			kernel = optarg;
 			break;
@@ -302,8 +317,8 @@ int main(int argc, char **argv)
 		}
 	}
 	if (kernel) {
-		if (optind != argc || nargs) {
-			fputs("hakovm: --kernel takes no GUEST and no --arg\n", stderr);
+		if (optind != argc || nargs || disk_path) {
+			fputs("hakovm: --kernel takes no GUEST, --arg or --disk\n", stderr);
 			return HAKOVM_EXIT_FAILED;
 		}
 		return hakovm_boot_linux(kvm_path, mem_given ? mem_size : LINUX_DEFAULT_MEM, kernel,
@@ -332,7 +347,19 @@ int main(int argc, char **argv)
 	                                        "ELF",
 	                                        4) == 0;
 
-	/* 2. The VM, its memory and its vCPU (lesson 15). */
+	/* The disk, opened before any VM exists (lesson 18). */
+	int disk_fd = -1;
+	if (disk_path) {
+		disk_fd = open(disk_path, O_RDWR | O_CLOEXEC);
+		if (disk_fd < 0) {
+			fprintf(stderr, "hakovm: --disk %s: %s\n", disk_path, strerror(errno));
+			free(image);
+			return HAKOVM_EXIT_FAILED;
+		}
+	}
+
+	/* 2. The VM, its memory and its vCPU (lesson 15); with a disk, the interrupt
+	 * controllers first, because a vCPU gets its local APIC when it is made (lesson 18). */
 	struct vm vm;
 	err = vm_create(&vm, kvm_path, mem_size);
 	if (err < 0) {
@@ -340,7 +367,14 @@ int main(int argc, char **argv)
 		if (err == -ENOENT || err == -EACCES || err == -EPERM || err == -ENOTTY ||
 		    err == -EPROTO)
 			return fail_kvm_open(kvm_path, err);
+		if (disk_fd >= 0)
+			close(disk_fd);
 		return fail("15", "making the VM (KVM_CREATE_VM, KVM_SET_USER_MEMORY_REGION)", err);
+	}
+	if (disk_fd >= 0 && (err = vm_irqchip_create(&vm)) < 0) {
+		code = fail("18", "the interrupt controllers (KVM_CREATE_IRQCHIP, KVM_CREATE_PIT2)",
+		            err);
+		goto out;
 	}
 	err = vcpu_create(&vm);
 	if (err < 0) {
@@ -394,8 +428,36 @@ int main(int argc, char **argv)
 	    .handle = debug_exit_handle,
 	    .state = &vm,
 	};
+	struct hypercall hc = {.vm = &vm, .in_fd = 0, .out_fd = 1};
+	struct device hc_dev = {
+	    .name = "hypercall",
+	    .base = HC_PORT,
+	    .len = 4,
+	    .handle = hypercall_handle,
+	    .state = &hc,
+	};
+	struct virtio_blk blk;
+	struct device blk_dev = {
+	    .name = "virtio-blk",
+	    .base = VIRTIO_MMIO_BASE,
+	    .len = VIRTIO_MMIO_SIZE,
+	    .handle = virtio_blk_handle,
+	    .state = &blk,
+	};
+	if (disk_fd >= 0 && (err = virtio_blk_init(&blk, &vm, disk_fd, VIRTIO_MMIO_IRQ)) < 0) {
+		if (err == -EINVAL)
+			fprintf(stderr,
+			        "hakovm: --disk %s: not a regular file of at least %d bytes\n",
+			        disk_path, VIRTIO_BLK_SECTOR);
+		else
+			fail("18", disk_path, err);
+		code = HAKOVM_EXIT_FAILED;
+		goto out;
+	}
 	if ((err = bus_register(&vm.pio, &uart_dev)) < 0 ||
-	    (err = bus_register(&vm.pio, &exit_dev)) < 0) {
+	    (err = bus_register(&vm.pio, &exit_dev)) < 0 ||
+	    (err = bus_register(&vm.pio, &hc_dev)) < 0 ||
+	    (disk_fd >= 0 && (err = bus_register(&vm.mmio, &blk_dev)) < 0)) {
 		if (err == -ENOSYS && !is_elf) {
 			code = run_lesson15(&vm);
 			goto out;
@@ -421,5 +483,7 @@ out:
 	fflush(stdout);
 	free(image);
 	vm_destroy(&vm);
+	if (disk_fd >= 0)
+		close(disk_fd);
 	return code;
 }

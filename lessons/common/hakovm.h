@@ -13,13 +13,17 @@
  *
  *   read the guest image, check its size        (16)  guest_image_read
  *   open /dev/kvm, make the VM and its memory   (15)  vm_create
+ *   --disk: interrupt controllers and PIT       (18)  vm_irqchip_create
  *   make the vCPU, map its kvm_run              (15)  vcpu_create
  *   16-bit image: copy it, real-mode registers  (15)  vcpu_init_real_mode
  *   ELF image: GDT, page tables, long mode,     (17)  longmode_setup
  *              load the segments, registers     (17)  elf_load, longmode_set_entry
  *   register the devices: UART, debug-exit      (16)  bus_register
+ *     the hypercall port; --disk: virtio-blk    (18)  hypercall_handle, virtio_blk_init
  *   run until the guest stops                   (16)  vcpu_run
  *   report a failure, free everything           (16)  vcpu_report, (15) vm_destroy
+ *
+ * `hakovm --kernel KERNEL` boots Linux instead (lesson 19; linux.c draws its order).
  *
  * Every function returns 0 (or a value) on success and a negative errno on failure; a lesson
  * that is not done yet returns -ENOSYS. Only hakovm.c prints error messages and picks the
@@ -210,6 +214,178 @@ int longmode_set_entry(struct vm *vm, uint64_t entry, const uint64_t *args, int 
  * memory), -EBUSY (a segment overlaps hakovm's area below LM_RESERVED). */
 int elf_load(struct vm *vm, const uint8_t *image, size_t size, uint64_t *entry);
 
+/* ---- lesson 18: interrupts, hypercalls, MMIO devices and a virtio-mmio block device ---- */
+
+/* irq.c: interrupts from hakovm to the guest, and doorbells from the guest to hakovm. */
+/* Make KVM's interrupt controllers inside the kernel (two 8259 PICs, an IOAPIC and a local
+ * APIC for each vCPU) and its 8254 timer (the PIT), with the PC speaker port 0x61 answered
+ * there too (KVM_PIT_SPEAKER_DUMMY). Call it after vm_create() and before vcpu_create(): a
+ * vCPU gets its local APIC when it is made. Returns 0 or -errno. */
+int vm_irqchip_create(struct vm *vm);
+/* Set interrupt line IRQ (0 .. VM_IRQ_LINES - 1) to LEVEL: 1 raised, 0 lowered. A raise
+ * after a lower is one edge: one interrupt for an edge-triggered line. -EINVAL for a line
+ * past the last, -errno of KVM_IRQ_LINE (-ENXIO: there is no irqchip). */
+#define VM_IRQ_LINES 24 /* the IOAPIC's pins; the PICs see the first 16 */
+int vm_irq_line(struct vm *vm, unsigned int irq, int level);
+/* Wire the eventfd FD to line IRQ (KVM_IRQFD): each write to FD is one interrupt edge,
+ * delivered by the kernel without hakovm running. -EINVAL for a line past the last. */
+int vm_irqfd(struct vm *vm, int fd, unsigned int irq);
+/* Wire guest writes of LEN bytes (1, 2, 4 or 8) to the MMIO address ADDR to the eventfd FD
+ * (KVM_IOEVENTFD): each write adds 1 to FD's counter and the vCPU does not exit. -EINVAL
+ * for another LEN. */
+int vm_ioeventfd(struct vm *vm, int fd, uint64_t addr, uint32_t len);
+
+/*
+ * hypercall.c: the guest's calls to hakovm. The guest puts a struct hc_request in its memory
+ * and writes the request's guest physical address to port HC_PORT with one 4-byte `out`;
+ * when the `out` instruction is done, hakovm has done the call and written ret:
+ *
+ *   nr        what to do                              ret
+ *   HC_WRITE  write the LEN bytes at ADDR to out_fd   LEN, or -errno
+ *   HC_READ   read up to LEN bytes of in_fd to ADDR   the bytes read (0: end), or -errno
+ *   HC_IRQ    one edge on interrupt line ADDR         0, or -errno (-EINVAL: no such line)
+ *   other                                             -ENOSYS
+ *
+ * A buffer outside guest memory gets -EFAULT, a LEN above HC_MAX_LEN -E2BIG. A request that
+ * does not itself lie in guest memory cannot be answered: the handler returns -EFAULT and
+ * the run loop reports it. A 4-byte read of the port gives HC_VERSION.
+ */
+#define HC_PORT    0x510
+#define HC_VERSION 1
+#define HC_MAX_LEN (64u << 10)
+enum hc_nr { HC_WRITE = 1, HC_READ = 2, HC_IRQ = 3 };
+struct hc_request {
+	uint64_t nr;   /* HC_WRITE, HC_READ or HC_IRQ */
+	uint64_t addr; /* a guest physical address (HC_IRQ: the line) */
+	uint64_t len;  /* bytes at ADDR */
+	int64_t ret;   /* written by hakovm */
+};
+struct hypercall {
+	struct vm *vm;
+	int in_fd, out_fd; /* HC_READ reads in_fd, HC_WRITE writes out_fd */
+	uint64_t calls;    /* requests answered */
+};
+int hypercall_handle(struct device *dev, uint64_t offset, bool is_write, uint8_t *data,
+                     uint32_t size);
+
+/*
+ * virtqueue.c: the device side of a split virtqueue (virtio 1.x, section 2.7). The driver
+ * places three parts in guest memory and tells the device where they are:
+ *
+ *   descriptor table  num x {u64 addr; u32 len; u16 flags; u16 next}   16 bytes each
+ *   available ring    {u16 flags; u16 idx; u16 ring[num]; u16 used_event}  driver -> device
+ *   used ring         {u16 flags; u16 idx; {u32 id; u32 len} ring[num]; u16 avail_event}
+ */
+#define VIRTQ_MAX             256 /* the largest queue hakovm accepts (QueueNumMax) */
+#define VIRTQ_MAX_CHAIN       16  /* the most descriptors hakovm follows in one chain */
+#define VIRTQ_DESC_F_NEXT     1   /* the chain goes on at .next */
+#define VIRTQ_DESC_F_WRITE    2   /* the device writes this buffer (else it reads it) */
+#define VIRTQ_DESC_F_INDIRECT 4   /* a table of descriptors: not offered by hakovm */
+struct virtq {
+	uint32_t num;               /* QueueNum: entries, a power of 2, 1 .. VIRTQ_MAX */
+	bool ready;                 /* QueueReady */
+	uint64_t desc, avail, used; /* guest physical addresses of the three parts */
+	uint16_t last_avail;        /* the next available-ring entry the device takes */
+	uint16_t used_idx;          /* the device's copy of used.idx */
+};
+/* One buffer of a chain, checked to lie in guest memory. */
+struct virtq_buf {
+	uint8_t *data;
+	uint32_t len;
+	bool writable; /* VIRTQ_DESC_F_WRITE: the device fills it */
+};
+/* Take the next chain the driver made available: its buffers into BUFS (at most MAX), its
+ * first descriptor's index into *HEAD. Returns the number of buffers, 0 when nothing new is
+ * available, or refuses the queue: -EFAULT (a ring or a buffer outside guest memory),
+ * -ERANGE (a descriptor index >= num), -ELOOP (a descriptor seen twice in one chain),
+ * -E2BIG (more than MAX descriptors), -EINVAL (an indirect descriptor, or the available
+ * index more than num entries ahead). */
+int virtq_pop(struct vm *vm, struct virtq *q, uint16_t *head, struct virtq_buf *bufs, int max);
+/* Give the chain at HEAD back to the driver through the used ring, with LEN bytes written
+ * into its buffers. Returns 0 or -EFAULT (the used ring outside guest memory). */
+int virtq_push(struct vm *vm, struct virtq *q, uint16_t head, uint32_t len);
+
+/* virtio_blk.c: a virtio-mmio transport (virtio 1.x, section 4.2.2) with a block device
+ * behind it, backed by a file. */
+#define VIRTIO_MMIO_BASE        0xd0000000ULL /* where hakovm puts it: virtio_mmio.device=4K@... */
+#define VIRTIO_MMIO_SIZE        0x1000
+#define VIRTIO_MMIO_IRQ         5
+#define VIRTIO_MMIO_MAGIC_VALUE 0x74726976 /* "virt" */
+enum virtio_mmio_reg {
+	VIRTIO_MMIO_MAGIC = 0x000,
+	VIRTIO_MMIO_VERSION = 0x004,
+	VIRTIO_MMIO_DEVICE_ID = 0x008,
+	VIRTIO_MMIO_VENDOR_ID = 0x00c,
+	VIRTIO_MMIO_DEVICE_FEATURES = 0x010,
+	VIRTIO_MMIO_DEVICE_FEATURES_SEL = 0x014,
+	VIRTIO_MMIO_DRIVER_FEATURES = 0x020,
+	VIRTIO_MMIO_DRIVER_FEATURES_SEL = 0x024,
+	VIRTIO_MMIO_QUEUE_SEL = 0x030,
+	VIRTIO_MMIO_QUEUE_NUM_MAX = 0x034,
+	VIRTIO_MMIO_QUEUE_NUM = 0x038,
+	VIRTIO_MMIO_QUEUE_READY = 0x044,
+	VIRTIO_MMIO_QUEUE_NOTIFY = 0x050,
+	VIRTIO_MMIO_INTERRUPT_STATUS = 0x060,
+	VIRTIO_MMIO_INTERRUPT_ACK = 0x064,
+	VIRTIO_MMIO_STATUS = 0x070,
+	VIRTIO_MMIO_QUEUE_DESC_LOW = 0x080,
+	VIRTIO_MMIO_QUEUE_DESC_HIGH = 0x084,
+	VIRTIO_MMIO_QUEUE_DRIVER_LOW = 0x090,
+	VIRTIO_MMIO_QUEUE_DRIVER_HIGH = 0x094,
+	VIRTIO_MMIO_QUEUE_DEVICE_LOW = 0x0a0,
+	VIRTIO_MMIO_QUEUE_DEVICE_HIGH = 0x0a4,
+	VIRTIO_MMIO_CONFIG_GENERATION = 0x0fc,
+	VIRTIO_MMIO_CONFIG = 0x100, /* the block device's: u64 capacity in sectors */
+};
+#define VIRTIO_ID_BLOCK    2
+#define VIRTIO_VENDOR_HAKO 0x6f6b6168 /* "hako" */
+#define VIRTIO_F_VERSION_1 32         /* feature bit: a virtio 1.x device, not a legacy one */
+/* Status bits: the driver sets the first four in order; the device sets NEEDS_RESET. */
+#define VIRTIO_STATUS_ACKNOWLEDGE 1
+#define VIRTIO_STATUS_DRIVER      2
+#define VIRTIO_STATUS_DRIVER_OK   4
+#define VIRTIO_STATUS_FEATURES_OK 8
+#define VIRTIO_STATUS_NEEDS_RESET 0x40
+#define VIRTIO_STATUS_FAILED      0x80
+/* InterruptStatus bits */
+#define VIRTIO_INT_USED   1 /* the device put buffers in the used ring */
+#define VIRTIO_INT_CONFIG 2 /* the configuration or the status changed (NEEDS_RESET) */
+/* A block request: a header the device reads, the data, a status byte it writes. */
+#define VIRTIO_BLK_SECTOR   512
+#define VIRTIO_BLK_T_IN     0 /* read sectors into the data buffers */
+#define VIRTIO_BLK_T_OUT    1 /* write the data buffers to sectors */
+#define VIRTIO_BLK_S_OK     0
+#define VIRTIO_BLK_S_IOERR  1
+#define VIRTIO_BLK_S_UNSUPP 2
+struct virtio_blk_req_header {
+	uint32_t type;
+	uint32_t reserved;
+	uint64_t sector;
+};
+struct virtio_blk {
+	struct vm *vm;
+	int fd;           /* the backing file */
+	uint64_t sectors; /* its size in 512-byte sectors (a partial last sector is not used) */
+	unsigned int irq; /* the interrupt line */
+	/* The transport's registers, as the driver set them. */
+	uint32_t status;
+	uint32_t device_features_sel, driver_features_sel, queue_sel;
+	uint64_t driver_features;
+	uint32_t interrupt_status;
+	struct virtq queue; /* request queue 0, the only one */
+	/* What the device did, for the guest's interrupt line and for the tests. */
+	bool irq_level;      /* the line as hakovm last set it */
+	uint64_t interrupts; /* raises of the line */
+	uint64_t requests;   /* requests completed */
+	char error[160];     /* why the device last needed a reset; "" if it never did */
+};
+/* Reset BLK as a device backed by the open file FD, raising line IRQ of VM. -errno of fstat,
+ * -EINVAL when FD is not a regular file or holds less than one sector. */
+int virtio_blk_init(struct virtio_blk *blk, struct vm *vm, int fd, unsigned int irq);
+/* The device handler: STATE is a struct virtio_blk; VIRTIO_MMIO_SIZE bytes of registers. */
+int virtio_blk_handle(struct device *dev, uint64_t offset, bool is_write, uint8_t *data,
+                      uint32_t size);
+
 /* ---- lesson 19: booting Linux ---- */
 
 /*
@@ -275,10 +451,6 @@ int boot_params_build(struct vm *vm, const struct bzimage *bz, const char *cmdli
 /* Start at the 64-bit entry ENTRY as the boot protocol says: lesson 17's long mode with CS
  * BOOT_SEL_CODE, the data segments BOOT_SEL_DATA, interrupts off, rsi = BOOT_PARAMS_ADDR. */
 int boot_set_entry(struct vm *vm, uint64_t entry);
-
-/* Lesson 18's interrupt controllers (declared again here until lesson 18 lands). */
-int vm_irqchip_create(struct vm *vm);
-int vm_irq_line(struct vm *vm, unsigned int irq, int level);
 
 /* platform.c */
 /* Where KVM may put the TSS (3 pages) and the identity-map page it needs on Intel: a hole
