@@ -276,6 +276,14 @@ static void test_bzimage_parse_fields(void **state)
 	check_int(bz.pref_address, h.pref_address, "pref_address");
 	check_int(bz.init_size, h.init_size, "init_size");
 	free(img);
+
+	/* setup_sects 0 is an old convention for 4. */
+	h.setup_sects = 0;
+	img = make_bzimage(&h, kernel, sizeof(kernel), &size);
+	check_int(bzimage_parse(img, size, &bz), 0, "bzimage_parse() with setup_sects 0");
+	check_int(bz.setup_size, 5 * 512, "setup_size when setup_sects is 0 (it means 4)");
+	check_int(bz.kernel_size, sizeof(kernel), "kernel_size when setup_sects is 0");
+	free(img);
 }
 
 /* This test checks that bzimage_parse() refuses what is not a bzImage it can boot: bad boot
@@ -420,6 +428,16 @@ static void test_initrd_load(void **state)
 	          "initrd address (its last byte at or below initrd_addr_max)");
 	free(vm.mem);
 
+	/* initrd_addr_max 0xffffffff: its + 1 does not fit in 32 bits. */
+	put(img, 0x22c, 0xffffffff, 4);
+	check_int(bzimage_parse(img, size, &bz), 0, "bzimage_parse()");
+	fake_vm(&vm, mem);
+	check_int(initrd_load(&vm, &bz, rd, rd_size, &addr), 0,
+	          "initrd_load() with initrd_addr_max 0xffffffff");
+	check_int(addr, (mem - rd_size) & ~0xfffULL,
+	          "initrd address with initrd_addr_max 0xffffffff");
+	free(vm.mem);
+
 	/* No room above the kernel's working area. */
 	size_t small = (size_t)(bzimage_kernel_end(&bz) + rd_size - 4096) & ~(size_t)0xfff;
 	if (small < bzimage_kernel_end(&bz))
@@ -461,6 +479,36 @@ static void test_boot_params_cmdline_size(void **state)
 	check_str((char *)vm.mem + BOOT_CMDLINE_ADDR, cmd, "the command line in guest memory");
 	free(vm.mem);
 	free(cmd);
+	free(img);
+}
+
+/* This test checks that boot_params_build() starts from a zeroed zero page: bytes left from
+ * before are gone, except the header, the loader's fields and the e820 map. */
+static void test_boot_params_clears_page(void **state)
+{
+	(void)state;
+	uint8_t kernel[4096] = {1};
+	struct hdr h = random_hdr(sizeof(kernel));
+	size_t size;
+	uint8_t *img = make_bzimage(&h, kernel, sizeof(kernel), &size);
+	struct bzimage bz;
+	struct vm vm;
+
+	check_int(bzimage_parse(img, size, &bz), 0, "bzimage_parse()");
+	fake_vm(&vm, 4u << 20);
+	memset(vm.mem + BOOT_PARAMS_ADDR, (int)hako_rand_range(1, 255), 4096);
+	check_int(boot_params_build(&vm, &bz, "console=ttyS0", 0, 0), 0, "boot_params_build()");
+	const uint8_t *bp = vm.mem + BOOT_PARAMS_ADDR;
+	unsigned n = bp[0x1e8];
+	for (unsigned i = 0; i < 4096; i++) {
+		if (i == 0x1e8 || (i >= 0x1f1 && i < 0x268) || (i >= 0x2d0 && i < 0x2d0 + 20 * n))
+			continue;
+		if (bp[i] != 0)
+			fail_msg("zero page byte 0x%x is 0x%02x: clear the page before filling it",
+			         i, bp[i]);
+	}
+	check_int(get(bp, 0x218, 4), 0, "ramdisk_image without an initrd");
+	free(vm.mem);
 	free(img);
 }
 
@@ -723,6 +771,10 @@ static void test_serial_receive(void **state)
 	serial_write(&s, 1, 0x01);
 	check_int(s.level, 1, "the line once ERBFI is on and a byte waits");
 	check_int(serial_read(&s, 2), 0x04, "IIR: data ready");
+	serial_write(&s, 1, 0x03);
+	check_int(serial_read(&s, 2), 0x04,
+	          "IIR with data waiting and THR empty: data ready comes first");
+	serial_write(&s, 1, 0x01);
 	for (size_t i = 0; i < n; i++)
 		check_int(serial_read(&s, 0), in[i], "RBR, in the order received");
 	check_int(serial_read(&s, 5) & 0x01, 0, "LSR.DR after reading everything");
@@ -897,8 +949,8 @@ static void test_boot_linux(void **state)
 	bool booted = read_until(&b, out, sizeof(out), &used, want, deadline);
 	if (!booted) {
 		hako_bg_finish(&b, 1000);
-		fail_msg("no \"%s\" within %lld s; the end of the console:\n%s", want,
-		         budget / 1000, used > 3000 ? out + used - 3000 : out);
+		fail_msg("no \"%s\" (hakovm ended, or %lld s passed); the end of the console:\n%s",
+		         want, budget / 1000, used > 3000 ? out + used - 3000 : out);
 	}
 	check_contains(out, "serial8250: ttyS0 at I/O 0x3f8 (irq = 4",
 	               "the kernel's serial driver found the UART with its interrupt");
@@ -923,10 +975,10 @@ static void test_boot_linux(void **state)
 HAKO_TEST_MAIN(HAKO_TEST(test_bzimage_parse_fields), HAKO_TEST(test_bzimage_parse_bad_magic),
                HAKO_TEST(test_bzimage_parse_bad_layout), HAKO_TEST(test_bzimage_load),
                HAKO_TEST(test_initrd_load), HAKO_TEST(test_boot_params_cmdline_size),
-               HAKO_TEST(test_probe_zero_page_header), HAKO_TEST(test_probe_cmdline),
-               HAKO_TEST(test_probe_e820), HAKO_TEST(test_probe_initrd),
-               HAKO_TEST(test_probe_entry_state), HAKO_TEST(test_hakovm_refuses_bad_header),
-               HAKO_TEST(test_hakovm_refuses_too_large), HAKO_TEST(test_serial_thr_interrupt),
-               HAKO_TEST(test_serial_receive), HAKO_TEST(test_serial_loopback),
-               HAKO_TEST(test_kbd_reset), HAKO_TEST(test_platform_setup),
-               HAKO_TEST(test_boot_linux))
+               HAKO_TEST(test_boot_params_clears_page), HAKO_TEST(test_probe_zero_page_header),
+               HAKO_TEST(test_probe_cmdline), HAKO_TEST(test_probe_e820),
+               HAKO_TEST(test_probe_initrd), HAKO_TEST(test_probe_entry_state),
+               HAKO_TEST(test_hakovm_refuses_bad_header), HAKO_TEST(test_hakovm_refuses_too_large),
+               HAKO_TEST(test_serial_thr_interrupt), HAKO_TEST(test_serial_receive),
+               HAKO_TEST(test_serial_loopback), HAKO_TEST(test_kbd_reset),
+               HAKO_TEST(test_platform_setup), HAKO_TEST(test_boot_linux))
