@@ -62,8 +62,9 @@ starters: ## regenerate every lessons/NN-*/ starter from solutions/ (overwrites 
 	@test -d solutions || { echo "no solutions/ here (a handout?)"; exit 2; }
 	@for l in $(LESSONS); do tests/tools/mkstarter.sh solutions/$$l lessons/$$l && echo "lessons/$$l"; done
 
-bench: ## hakovm's start-to-halt time and memory next to a minimal KVM program and QEMU (microvm)
+bench: ## hakovm's start-to-halt time and memory next to a minimal KVM program and QEMU (microvm); then Linux's boot to /init, hakovm next to QEMU
 	@tests/bench/bench.sh
+	@tests/bench/boot.sh
 
 handout: ## build/hako-handout.tar.gz: the course without solutions/, reference code as a library
 	@tests/tools/handout.sh
