@@ -71,7 +71,14 @@ while IFS= read -r line; do
 		echo "make kernel: $line did not stick in .config" >&2
 		missing=1
 	} ;;
-	"# CONFIG_"*" is not set") grep -q "^${line#\# }" "$src/.config" 2>/dev/null && true ;;
+	"# CONFIG_"*" is not set")
+		opt=${line#\# }
+		opt=${opt%% *}
+		if grep -q "^$opt=[ym]" "$src/.config"; then
+			echo "make kernel: $opt is still on in .config" >&2
+			missing=1
+		fi
+		;;
 	esac
 done <"$here/hako.config"
 [ "$missing" = 0 ] || exit 1
