@@ -317,12 +317,12 @@ int main(int argc, char **argv)
 		}
 	}
 	if (kernel) {
-		if (optind != argc || nargs || disk_path) {
-			fputs("hakovm: --kernel takes no GUEST, --arg or --disk\n", stderr);
+		if (optind != argc || nargs) {
+			fputs("hakovm: --kernel takes no GUEST and no --arg\n", stderr);
 			return HAKOVM_EXIT_FAILED;
 		}
 		return hakovm_boot_linux(kvm_path, mem_given ? mem_size : LINUX_DEFAULT_MEM, kernel,
-		                         initrd, append);
+		                         initrd, append, disk_path);
 	}
 	if (initrd || append) {
 		fputs("hakovm: --initrd and --append need --kernel\n", stderr);

@@ -492,11 +492,12 @@ size_t serial_receive(struct serial *s, const uint8_t *buf, size_t n);
 int serial_handle(struct device *dev, uint64_t offset, bool is_write, uint8_t *data, uint32_t size);
 
 /* Lesson 19's hakovm: boot the kernel KERNEL (a bzImage, or a vmlinux ELF through lesson 17's
- * loader), with INITRD (or NULL) and the command line CMDLINE, on MEM_SIZE bytes of memory.
+ * loader), with INITRD (or NULL), hakovm's command line plus APPEND (or NULL), lesson 18's
+ * virtio disk backed by DISK (or NULL), on MEM_SIZE bytes of memory.
  * Runs until the guest resets or fails; returns hakovm's exit code. (linux.c, not an
  * exercise.) */
 int hakovm_boot_linux(const char *kvm_path, size_t mem_size, const char *kernel, const char *initrd,
-                      const char *append);
+                      const char *append, const char *disk);
 /* The command line hakovm gives every kernel, before --append (linux.c). */
 const char *hakovm_default_cmdline(void);
 /* 1 when /dev/kvm is nested, emulated KVM (the kvm_pvm module), where guest kernel code runs

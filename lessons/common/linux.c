@@ -3,6 +3,7 @@
 
 #include <elf.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,7 +20,8 @@
  *   the kernel at 1 MiB (bzimage_load) or at its ELF addresses (elf_load);
  *   the initrd high (initrd_load), the zero page (boot_params_build);
  *   the vCPU at the 64-bit entry (boot_set_entry);
- *   the devices: serial console (IRQ 4), keyboard controller, debug-exit;
+ *   the devices: serial console (IRQ 4), keyboard controller, CMOS clock, port 0x80,
+ *   debug-exit, and with --disk lesson 18's virtio-mmio disk (on the command line);
  *   a thread that feeds hakovm's stdin to the console; vcpu_run until the guest resets.
  */
 
@@ -220,7 +222,7 @@ static const char *describe(int err)
 }
 
 int hakovm_boot_linux(const char *kvm_path, size_t mem_size, const char *kernel, const char *initrd,
-                      const char *append)
+                      const char *append, const char *disk)
 {
 	uint8_t *image = NULL, *rd = NULL, setup[1024];
 	size_t image_size = 0, rd_size = 0;
@@ -233,6 +235,9 @@ int hakovm_boot_linux(const char *kvm_path, size_t mem_size, const char *kernel,
 	struct termios saved;
 	struct serial com1;
 	uint64_t rd_addr = 0, entry = BOOT_KERNEL_ADDR + 0x200;
+	int disk_fd = -1;
+	struct virtio_blk blk;
+	char disk_arg[64] = "";
 
 	/* 1. Everything read and checked before any VM exists. */
 	err = guest_image_read(kernel, KERNEL_MAX, &image, &image_size);
@@ -270,12 +275,22 @@ int hakovm_boot_linux(const char *kvm_path, size_t mem_size, const char *kernel,
 			goto out;
 		}
 	}
+	if (disk) {
+		/* Lesson 18's virtio-mmio disk: Linux finds it through the command line. */
+		disk_fd = open(disk, O_RDWR | O_CLOEXEC);
+		if (disk_fd < 0) {
+			fprintf(stderr, "hakovm: --disk %s: %s\n", disk, strerror(errno));
+			goto out;
+		}
+		snprintf(disk_arg, sizeof(disk_arg), " virtio_mmio.device=4K@0x%llx:%d",
+		         (unsigned long long)VIRTIO_MMIO_BASE, VIRTIO_MMIO_IRQ);
+	}
 	const char *base = hakovm_default_cmdline();
-	size_t len = strlen(base) + (append ? strlen(append) + 1 : 0) + 1;
+	size_t len = strlen(base) + strlen(disk_arg) + (append ? strlen(append) + 1 : 0) + 1;
 	cmdline = malloc(len);
 	if (!cmdline)
 		goto out;
-	snprintf(cmdline, len, "%s%s%s", base, append ? " " : "", append ? append : "");
+	snprintf(cmdline, len, "%s%s%s%s", base, disk_arg, append ? " " : "", append ? append : "");
 
 	/* 2. The VM and the machine around the CPU. */
 	err = vm_create(&vm, kvm_path, mem_size);
@@ -361,7 +376,17 @@ int hakovm_boot_linux(const char *kvm_path, size_t mem_size, const char *kernel,
 	                          .len = 1,
 	                          .handle = debug_exit_handle,
 	                          .state = &vm};
-	if ((err = bus_register(&vm.pio, &serial_dev)) < 0 ||
+	struct device blk_dev = {.name = "virtio-blk",
+	                         .base = VIRTIO_MMIO_BASE,
+	                         .len = VIRTIO_MMIO_SIZE,
+	                         .handle = virtio_blk_handle,
+	                         .state = &blk};
+	if (disk_fd >= 0 && (err = virtio_blk_init(&blk, &vm, disk_fd, VIRTIO_MMIO_IRQ)) < 0) {
+		code = fail(disk, err);
+		goto out_serial;
+	}
+	if ((disk_fd >= 0 && (err = bus_register(&vm.mmio, &blk_dev)) < 0) ||
+	    (err = bus_register(&vm.pio, &serial_dev)) < 0 ||
 	    (err = bus_register(&vm.pio, &kbd_dev)) < 0 ||
 	    (err = bus_register(&vm.pio, &cmos_dev)) < 0 ||
 	    (err = bus_register(&vm.pio, &post_dev)) < 0 ||
@@ -410,6 +435,8 @@ out_serial:
 	serial_destroy(&com1);
 out:
 	fflush(stdout);
+	if (disk_fd >= 0)
+		close(disk_fd);
 	free(cmdline);
 	free(image);
 	free(rd);

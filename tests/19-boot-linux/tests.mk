@@ -9,7 +9,7 @@ PROBE_CFLAGS := -std=gnu11 -O2 -Wall -ffreestanding -nostdlib -mno-red-zone -fno
 
 $(OUT)/probe.elf: $(PROBE_DIR)/start.S $(PROBE_DIR)/probe.c $(PROBE_DIR)/probe.ld
 	@mkdir -p $(@D)
-	$(CC) $(PROBE_CFLAGS) -no-pie -T $(PROBE_DIR)/probe.ld -Wl,--build-id=none -o $@ \
+	$(CC) $(PROBE_CFLAGS) -no-pie -T $(PROBE_DIR)/probe.ld -Wl,--build-id=none -Wl,--no-warn-rwx-segments -o $@ \
 		$(PROBE_DIR)/start.S $(PROBE_DIR)/probe.c
 
 $(OUT)/probe.bin: $(OUT)/probe.elf
