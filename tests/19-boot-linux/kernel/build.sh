@@ -14,7 +14,7 @@ if [ -z "$tarball" ] || [ ! -f "$tarball" ]; then
 	echo "make kernel: no /usr/src/linux-source-6.1.tar.xz; install it: sudo apt-get install linux-source-6.1" >&2
 	exit 2
 fi
-for tool in make gcc flex bison bc cpio; do
+for tool in make gcc flex bison bc patch xz; do
 	command -v "$tool" >/dev/null || {
 		echo "make kernel: $tool is missing; run: sudo make setup" >&2
 		exit 2
