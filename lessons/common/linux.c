@@ -344,8 +344,11 @@ int hakovm_boot_linux(const char *kvm_path, size_t mem_size, const char *kernel,
 	}
 	err = boot_params_build(&vm, &bz, cmdline, rd_addr, rd_size);
 	if (err < 0) {
-		code = err == -ENOSYS ? fail("boot_params_build", err)
-		                      : fail("the zero page", err == -E2BIG ? -E2BIG : err);
+		if (err == -E2BIG)
+			fprintf(stderr, "hakovm: --append: %s (%zu bytes, at most %u)\n",
+			        describe(err), strlen(cmdline), bz.cmdline_size);
+		else
+			fail(err == -ENOSYS ? "boot_params_build" : "the zero page", err);
 		goto out;
 	}
 	err = boot_set_entry(&vm, entry);
