@@ -10,12 +10,14 @@
 #include <string.h>
 #include <unistd.h>
 
-#define DEFAULT_MEM (2u << 20)
+#define DEFAULT_MEM       (2u << 20)
+#define LINUX_DEFAULT_MEM (128u << 20) /* lesson 19 */
 
 static void usage(FILE *f)
 {
 	fprintf(f,
 	        "usage: hakovm [OPTIONS] GUEST\n"
+	        "       hakovm [OPTIONS] --kernel KERNEL [--initrd FILE] [--append TEXT]\n"
 	        "\n"
 	        "Run GUEST in a KVM virtual machine with one vCPU. GUEST is a 16-bit flat image,\n"
 	        "loaded at 0x%x and started in real mode (lesson 15), or an ELF64 x86-64\n"
@@ -23,6 +25,9 @@ static void usage(FILE *f)
 	        "16550 UART at port 0x%x (hakovm's stdout) and ends the VM by writing its\n"
 	        "status to the debug-exit port 0x%x (lesson 16). Its hypercalls (port 0x%x,\n"
 	        "lesson 18) read hakovm's stdin and write its stdout.\n"
+	        "With --kernel, hakovm boots Linux instead (lesson 19): a bzImage, or a vmlinux\n"
+	        "ELF, with the UART as its console (stdin is its keyboard); it ends when the\n"
+	        "guest resets the machine (reboot=k).\n"
 	        "\n"
 	        "Options:\n"
 	        "  --mem SIZE    guest memory: bytes, or with k, m or g (default 2m; 64k .. 1g,\n"
@@ -33,20 +38,25 @@ static void usage(FILE *f)
 	        "  --disk FILE   a virtio-mmio block device backed by FILE, at 0x%llx, IRQ %d\n"
 	        "                (lesson 18); it also makes KVM's interrupt controllers and\n"
 	        "                timer, so a guest's hlt waits for an interrupt\n"
+	        "  --kernel F    boot the Linux kernel F (bzImage or vmlinux); --mem defaults\n"
+	        "                to 128m then\n"
+	        "  --initrd F    the initramfs (a cpio archive) for --kernel\n"
+	        "  --append TEXT more kernel command line, after hakovm's own:\n"
+	        "                \"%s\"\n"
 	        "  --help        show this help\n"
 	        "\n"
 	        "Exit status:\n"
 	        "  N    the guest wrote N to the debug-exit port\n"
-	        "  0    the guest halted (hlt)\n"
+	        "  0    the guest halted (hlt), or Linux reset the machine\n"
 	        "  %d  the guest triple-faulted (KVM_EXIT_SHUTDOWN)\n"
 	        "  %d  KVM could not run an instruction (KVM_EXIT_INTERNAL_ERROR)\n"
 	        "  %d  the CPU refused to enter the guest (KVM_EXIT_FAIL_ENTRY)\n"
 	        "  %d  an exit reason hakovm does not handle\n"
 	        "  %d  hakovm could not start the VM (options, guest image, /dev/kvm)\n",
 	        REAL_MODE_ENTRY, UART_COM1_PORT, DEBUG_EXIT_PORT, HC_PORT,
-	        (unsigned long long)VIRTIO_MMIO_BASE, VIRTIO_MMIO_IRQ, HAKOVM_EXIT_SHUTDOWN,
-	        HAKOVM_EXIT_INTERNAL, HAKOVM_EXIT_FAIL_ENTRY, HAKOVM_EXIT_UNKNOWN,
-	        HAKOVM_EXIT_FAILED);
+	        (unsigned long long)VIRTIO_MMIO_BASE, VIRTIO_MMIO_IRQ, hakovm_default_cmdline(),
+	        HAKOVM_EXIT_SHUTDOWN, HAKOVM_EXIT_INTERNAL, HAKOVM_EXIT_FAIL_ENTRY,
+	        HAKOVM_EXIT_UNKNOWN, HAKOVM_EXIT_FAILED);
 }
 
 /* "64k", "2m", "1g" or bytes; 0 on success, -EINVAL for anything else. */
@@ -193,6 +203,7 @@ static int stop_code(struct vm *vm)
 	case VM_STOP_EXIT:
 		return vm->exit_status;
 	case VM_STOP_HALT:
+	case VM_STOP_RESET:
 		return 0;
 	case VM_STOP_SHUTDOWN:
 		return HAKOVM_EXIT_SHUTDOWN;
@@ -240,11 +251,19 @@ static int run_lesson15(struct vm *vm)
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-	    {"mem", required_argument, NULL, 'm'}, {"arg", required_argument, NULL, 'a'},
-	    {"kvm", required_argument, NULL, 'k'}, {"disk", required_argument, NULL, 'd'},
-	    {"help", no_argument, NULL, 'h'},      {NULL, 0, NULL, 0},
+	    {"mem", required_argument, NULL, 'm'},
+	    {"arg", required_argument, NULL, 'a'},
+	    {"kvm", required_argument, NULL, 'k'},
+	    {"disk", required_argument, NULL, 'd'},
+	    {"kernel", required_argument, NULL, 'K'},
+	    {"initrd", required_argument, NULL, 'i'},
+	    {"append", required_argument, NULL, 'A'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	const char *kvm_path = "/dev/kvm", *disk_path = NULL;
+	const char *kernel = NULL, *initrd = NULL, *append = NULL; /* lesson 19 */
+	bool mem_given = false;
 	size_t mem_size = DEFAULT_MEM;
 	uint64_t args[VM_MAX_ARGS];
 	int nargs = 0, c, err, code = HAKOVM_EXIT_FAILED;
@@ -261,6 +280,7 @@ int main(int argc, char **argv)
 				        optarg);
 				return HAKOVM_EXIT_FAILED;
 			}
+			mem_given = true;
 			break;
 		case 'a':
 			if (nargs == VM_MAX_ARGS || parse_u64(optarg, &args[nargs]) < 0) {
@@ -277,6 +297,15 @@ int main(int argc, char **argv)
 		case 'd':
 			disk_path = optarg;
 			break;
+		case 'K':
+			kernel = optarg;
+			break;
+		case 'i':
+			initrd = optarg;
+			break;
+		case 'A':
+			append = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -286,6 +315,18 @@ int main(int argc, char **argv)
 			fputs("Try `hakovm --help`.\n", stderr);
 			return HAKOVM_EXIT_FAILED;
 		}
+	}
+	if (kernel) {
+		if (optind != argc || nargs) {
+			fputs("hakovm: --kernel takes no GUEST and no --arg\n", stderr);
+			return HAKOVM_EXIT_FAILED;
+		}
+		return hakovm_boot_linux(kvm_path, mem_given ? mem_size : LINUX_DEFAULT_MEM, kernel,
+		                         initrd, append, disk_path);
+	}
+	if (initrd || append) {
+		fputs("hakovm: --initrd and --append need --kernel\n", stderr);
+		return HAKOVM_EXIT_FAILED;
 	}
 	if (optind != argc - 1) {
 		fputs("hakovm: give one GUEST image\nTry `hakovm --help`.\n", stderr);

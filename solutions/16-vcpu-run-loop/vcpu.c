@@ -20,6 +20,8 @@
  *                                    |   anything else  --> set vm->stop, return
  */
 
+#define VCPU_MAX_UNKNOWN_REPORTS 20
+
 /* Report an access that failed with ERR: -ENODEV, no device answered (a read got all ones),
  * or the device's own error, e.g. -EINVAL for a 2-byte access to a 1-byte register. The guest
  * goes on either way. */
@@ -29,6 +31,13 @@ static void report_unknown(struct vm *vm, const char *space, uint64_t addr, bool
 	struct kvm_regs regs;
 	uint64_t rip = 0;
 
+	/* Linux probes dozens of ports that a PC may have: report the first few, not each one. */
+	if (vm->unknown_reports >= VCPU_MAX_UNKNOWN_REPORTS) {
+		if (vm->unknown_reports++ == VCPU_MAX_UNKNOWN_REPORTS)
+			fprintf(stderr, "hakovm: further unknown accesses are not reported\n");
+		return;
+	}
+	vm->unknown_reports++;
 	if (ioctl(vm->vcpu_fd, KVM_GET_REGS, &regs) == 0)
 		rip = regs.rip;
 	const char *dir = is_write ? "wrote to" : "read from";
@@ -164,6 +173,8 @@ static const char *stop_name(const struct vm *vm)
 		return "KVM_EXIT_INTERNAL_ERROR: KVM could not emulate an instruction";
 	case VM_STOP_UNKNOWN:
 		return "an exit reason hakovm does not handle";
+	case VM_STOP_RESET:
+		return "the guest reset the machine (keyboard controller)";
 	}
 	return "?";
 }
