@@ -1,6 +1,8 @@
 /* hakovm.c: the `hakovm` command line — reads a guest, builds the VM from the lessons, runs it. */
 #include "hakovm.h"
 
+#include <ctype.h>
+#include <elf.h>
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -30,27 +32,33 @@ static void usage(FILE *f)
 	        "  --help        show this help\n"
 	        "\n"
 	        "Exit status:\n"
-	        "  N    the guest wrote N to the debug-exit port\n"
+	        "  N    the guest wrote N (0 .. %d) to the debug-exit port\n"
 	        "  0    the guest halted (hlt)\n"
 	        "  %d  the guest triple-faulted (KVM_EXIT_SHUTDOWN)\n"
 	        "  %d  KVM could not run an instruction (KVM_EXIT_INTERNAL_ERROR)\n"
 	        "  %d  the CPU refused to enter the guest (KVM_EXIT_FAIL_ENTRY)\n"
-	        "  %d  an exit reason hakovm does not handle\n"
-	        "  %d  hakovm could not start the VM (options, guest image, /dev/kvm)\n",
-	        REAL_MODE_ENTRY, UART_COM1_PORT, DEBUG_EXIT_PORT, HAKOVM_EXIT_SHUTDOWN,
-	        HAKOVM_EXIT_INTERNAL, HAKOVM_EXIT_FAIL_ENTRY, HAKOVM_EXIT_UNKNOWN,
-	        HAKOVM_EXIT_FAILED);
+	        "  %d  an exit reason hakovm does not handle, or a guest status above %d\n"
+	        "  %d  hakovm could not start the VM (options, guest image, /dev/kvm)\n"
+	        "A guest status above %d would look like one of hakovm's own codes (or, from\n"
+	        "128 on, like a signal), so hakovm names it on stderr and exits %d.\n",
+	        REAL_MODE_ENTRY, UART_COM1_PORT, DEBUG_EXIT_PORT, HAKOVM_GUEST_STATUS_MAX,
+	        HAKOVM_EXIT_SHUTDOWN, HAKOVM_EXIT_INTERNAL, HAKOVM_EXIT_FAIL_ENTRY,
+	        HAKOVM_EXIT_UNKNOWN, HAKOVM_GUEST_STATUS_MAX, HAKOVM_EXIT_FAILED,
+	        HAKOVM_GUEST_STATUS_MAX, HAKOVM_EXIT_UNKNOWN);
 }
 
-/* "64k", "2m", "1g" or bytes; 0 on success, -EINVAL for anything else. */
+/* "64k", "2m", "1g" or bytes; 0 on success, -EINVAL for anything else (strtoull alone would
+ * also take leading spaces and a sign). */
 static int parse_size(const char *text, size_t *out)
 {
 	char *end;
 	unsigned long long v;
 
+	if (!isdigit((unsigned char)text[0]))
+		return -EINVAL;
 	errno = 0;
 	v = strtoull(text, &end, 10);
-	if (errno || end == text || text[0] == '-')
+	if (errno)
 		return -EINVAL;
 	unsigned shift = 0;
 	switch (*end) {
@@ -76,13 +84,16 @@ static int parse_size(const char *text, size_t *out)
 	return 0;
 }
 
+/* A decimal or 0x hex number, digits only; 0 or -EINVAL. */
 static int parse_u64(const char *text, uint64_t *out)
 {
 	char *end;
 
+	if (!isdigit((unsigned char)text[0]))
+		return -EINVAL;
 	errno = 0;
 	*out = strtoull(text, &end, 0);
-	return errno || end == text || *end || text[0] == '-' ? -EINVAL : 0;
+	return errno || *end ? -EINVAL : 0;
 }
 
 /* Report ERR from a step of lesson LESSON as "hakovm: WHAT: reason". */
@@ -179,11 +190,21 @@ static int fail_elf(const char *path, size_t mem_size, int err)
 	return HAKOVM_EXIT_FAILED;
 }
 
-/* The code hakovm exits with for a VM that stopped as vm->stop says. */
+/* The code hakovm exits with for a VM that stopped as vm->stop says. A guest status above
+ * HAKOVM_GUEST_STATUS_MAX would be mistaken for one of hakovm's own codes: it is named on
+ * stderr instead. */
 static int stop_code(struct vm *vm)
 {
 	switch (vm->stop) {
 	case VM_STOP_EXIT:
+		if (vm->exit_status < 0 || vm->exit_status > HAKOVM_GUEST_STATUS_MAX) {
+			fprintf(
+			    stderr,
+			    "hakovm: the guest wrote status %d to the debug-exit port: only 0 .. "
+			    "%d can be hakovm's exit code, so it exits %d\n",
+			    vm->exit_status, HAKOVM_GUEST_STATUS_MAX, HAKOVM_EXIT_UNKNOWN);
+			return HAKOVM_EXIT_UNKNOWN;
+		}
 		return vm->exit_status;
 	case VM_STOP_HALT:
 		return 0;
@@ -196,6 +217,20 @@ static int stop_code(struct vm *vm)
 	default:
 		return HAKOVM_EXIT_UNKNOWN;
 	}
+}
+
+/* True when IMAGE is not an ELF file but starts as one would: 0x7f and at least two of "ELF"
+ * (or all of it, cut short). Byte 0x7f is an unlikely first instruction for a 16-bit guest,
+ * and running a damaged ELF header as code only fails later, somewhere puzzling. */
+static bool looks_like_elf(const uint8_t *image, size_t size)
+{
+	int same = 0;
+
+	if (size == 0 || image[0] != ELFMAG0)
+		return false;
+	for (size_t i = 1; i < SELFMAG; i++)
+		same += i < size && image[i] == (uint8_t)ELFMAG[i];
+	return size < SELFMAG ? same == (int)size - 1 : same >= 2;
 }
 
 /* While lesson 16 is not done: read PATH (at most LIMIT bytes) without its checks. */
@@ -293,10 +328,16 @@ int main(int argc, char **argv)
 		err = read_lesson15(guest, limit, &image, &image_size);
 	if (err < 0)
 		return fail_image(guest, limit, err);
-	bool is_elf = image_size >= 4 && memcmp(image,
-	                                        "\x7f"
-	                                        "ELF",
-	                                        4) == 0;
+	bool is_elf = image_size >= SELFMAG && memcmp(image, ELFMAG, SELFMAG) == 0;
+	if (!is_elf && looks_like_elf(image, image_size)) {
+		fprintf(
+		    stderr,
+		    "hakovm: %s: starts like an ELF file but its magic (7f 45 4c 46) is damaged "
+		    "or cut short: refusing to run it as a 16-bit image\n",
+		    guest);
+		free(image);
+		return HAKOVM_EXIT_FAILED;
+	}
 
 	/* 2. The VM, its memory and its vCPU (lesson 15). */
 	struct vm vm;
@@ -377,6 +418,10 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	code = stop_code(&vm);
+	if (vm.ignored > 0)
+		fprintf(stderr,
+		        "hakovm: %" PRIu64 " guest access%s no device took, ignored in all\n",
+		        vm.ignored, vm.ignored == 1 ? "" : "es");
 	if (vm.stop != VM_STOP_EXIT && vm.stop != VM_STOP_HALT) {
 		fflush(stdout);
 		err = vcpu_report(&vm, stderr);

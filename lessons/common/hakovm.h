@@ -85,18 +85,22 @@ struct vm {
 	enum vm_stop stop;
 	int exit_status;    /* VM_STOP_EXIT: the byte the guest wrote to the debug-exit port */
 	uint64_t stop_info; /* the exit reason, suberror or hardware reason, for the report */
+	uint64_t ignored; /* guest accesses no device took, reported (rate-limited) and survived */
 };
 
 /* The guest's inputs (hakovm --arg) go into these registers, in this order: the x86-64
  * calling convention's first four, so a C guest receives them as arguments (lesson 15). */
 #define VM_MAX_ARGS 4
 
-/* hakovm's exit codes when it is not the guest's own status. */
-#define HAKOVM_EXIT_SHUTDOWN   121 /* the guest triple-faulted */
-#define HAKOVM_EXIT_INTERNAL   122 /* KVM_EXIT_INTERNAL_ERROR */
-#define HAKOVM_EXIT_FAIL_ENTRY 123 /* KVM_EXIT_FAIL_ENTRY */
-#define HAKOVM_EXIT_UNKNOWN    124 /* an exit reason hakovm does not handle */
-#define HAKOVM_EXIT_FAILED     125 /* hakovm could not start the VM (options, image, KVM) */
+/* hakovm's exit codes when it is not the guest's own status. A guest's status is 0 .. 120;
+ * a higher one would look like these (or, from 128, like a signal): hakovm names it on stderr
+ * and exits HAKOVM_EXIT_UNKNOWN. */
+#define HAKOVM_GUEST_STATUS_MAX 120
+#define HAKOVM_EXIT_SHUTDOWN    121 /* the guest triple-faulted */
+#define HAKOVM_EXIT_INTERNAL    122 /* KVM_EXIT_INTERNAL_ERROR */
+#define HAKOVM_EXIT_FAIL_ENTRY  123 /* KVM_EXIT_FAIL_ENTRY */
+#define HAKOVM_EXIT_UNKNOWN     124 /* an exit reason hakovm does not handle, or a status > 120 */
+#define HAKOVM_EXIT_FAILED      125 /* hakovm could not start the VM (options, image, KVM) */
 
 /* ---- lesson 15: KVM, a VM, its memory and a vCPU (kvm.c) ---- */
 
@@ -131,7 +135,10 @@ void vm_destroy(struct vm *vm);
  * outside guest memory (overflow-safe: a huge GPA or LEN never wraps around). */
 void *guest_mem(struct vm *vm, uint64_t gpa, uint64_t len);
 /* Read the guest image PATH into a malloc'd buffer *DATA of *SIZE bytes, refusing an image
- * that is missing (-ENOENT), empty (-ENODATA) or larger than LIMIT bytes (-EFBIG). */
+ * that is missing (-ENOENT, or another -errno of open), not a regular file (-EINVAL: a
+ * directory, a device, a FIFO, which is refused without waiting for a writer), empty
+ * (-ENODATA), larger than LIMIT bytes (-EFBIG) or shorter than its size said (-EIO). On an
+ * error *DATA is NULL. */
 int guest_image_read(const char *path, size_t limit, uint8_t **data, size_t *size);
 
 /* bus.c */
