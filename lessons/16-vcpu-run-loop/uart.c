@@ -72,10 +72,11 @@ int uart_handle(struct device *dev, uint64_t offset, bool is_write, uint8_t *dat
 		return -EINVAL; /* the registers are one byte wide */
 
 	if (is_write) {
-		/// TODO(16): The writes of data[0] to DEV->state, a struct uart, as the register table above says. A byte written
-		/// to THR goes out (uart_transmit()) unless loopback mode (MCR bit 4) is on; while
-		/// DLAB is set, offsets 0 and 1 are the divisor instead. IER keeps only its 4
-		/// defined bits, MCR its 5. Writes to the read-only registers are ignored. Return 0.
+		/// TODO(16): The writes of data[0] to DEV->state, a struct uart, as the register
+		/// table above says. A byte written to THR goes out (uart_transmit()) unless
+		/// loopback mode (MCR bit 4) is on; while DLAB is set, offsets 0 and 1 are the
+		/// divisor instead. IER keeps only its 4 defined bits, MCR its 5. Writes to the
+		/// read-only registers are ignored. Return 0.
 		return -ENOSYS;
 	}
 

@@ -89,9 +89,10 @@ int vcpu_run(struct vm *vm)
 	/// VM_STOP_* that hakovm.h names for it, and stop_info holds the detail KVM gives (the
 	/// hardware entry failure reason, the internal error's suberror, or for an unknown exit the
 	/// exit reason itself). KVM_RUN interrupted by a signal, or asking to be run again, is not
-	/// a failure; any other failure returns -errno, and so does a handler's error. Return 0.
-	/// Never run again after an exit you do not understand: that is how VMMs spin forever. See
-	/// the README, "The run loop", and "The kvm_run structure" in the KVM API document.
+	/// a failure; any other failure returns vm_fail(vm, "KVM_RUN"), and a handler's error is
+	/// returned as it is. Return 0. Never run again after an exit you do not understand: that
+	/// is how VMMs spin forever. See the README, "The run loop", and "The kvm_run structure" in
+	/// the KVM API document.
 	return -ENOSYS;
 }
 
@@ -130,9 +131,9 @@ int vcpu_report(struct vm *vm, FILE *f)
 	    vm->stop == VM_STOP_UNKNOWN)
 		fprintf(f, " [%" PRIu64 "]", vm->stop_info);
 	fputc('\n', f);
-	/// TODO(16): Print the vCPU's registers to F (return -errno if KVM cannot read them): rip
-	/// and rflags, the 16 general registers, the segments (print_segment()) and the control
-	/// registers cr0, cr2, cr3, cr4 and efer, each with its name and its value in hex ("rip
-	/// 0x..."). A student reading this report after a crash should need nothing else.
+	/// TODO(16): Print the vCPU's registers to F (return vm_fail(vm, "CALL") if KVM cannot read
+	/// them): rip and rflags, the 16 general registers, the segments (print_segment()) and the
+	/// control registers cr0, cr2, cr3, cr4 and efer, each with its name and its value in hex
+	/// ("rip 0x..."). A student reading this report after a crash should need nothing else.
 	return -ENOSYS;
 }

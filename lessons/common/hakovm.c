@@ -12,6 +12,36 @@
 
 #define DEFAULT_MEM (2u << 20)
 
+/* What hakovm's options fill in. */
+struct config {
+	const char *kvm_path;
+	size_t mem_size;
+	uint64_t args[VM_MAX_ARGS];
+	int nargs;
+};
+
+static int set_mem(struct config *cfg, const char *value);
+static int set_arg(struct config *cfg, const char *value);
+static int set_kvm(struct config *cfg, const char *value);
+
+/* hakovm's options, as data: getopt's table and the help are made from this one list. */
+static const struct hakovm_option {
+	const char *name;  /* --NAME */
+	const char *value; /* the value's name in the help; NULL: the option takes none */
+	int (*set)(struct config *cfg, const char *value); /* 0, or -EINVAL; NULL for --help */
+	const char *help;                                  /* one or two lines */
+} options[] = {
+    {"mem", "SIZE", set_mem,
+     "guest memory: bytes, or with k, m or g (default 2m; 64k .. 1g,\n"
+     "a multiple of 4k)"},
+    {"arg", "N", set_arg,
+     "an input for the guest (decimal or 0x hex, up to 4 times): in\n"
+     "rdi, rsi, rdx and rcx when it starts"},
+    {"kvm", "PATH", set_kvm, "the KVM device (default /dev/kvm)"},
+    {"help", NULL, NULL, "show this help"},
+};
+#define NOPTIONS (sizeof(options) / sizeof(options[0]))
+
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -23,13 +53,18 @@ static void usage(FILE *f)
 	        "16550 UART at port 0x%x (hakovm's stdout) and ends the VM by writing its\n"
 	        "status to the debug-exit port 0x%x (lesson 16).\n"
 	        "\n"
-	        "Options:\n"
-	        "  --mem SIZE    guest memory: bytes, or with k, m or g (default 2m; 64k .. 1g,\n"
-	        "                a multiple of 4k)\n"
-	        "  --arg N       an input for the guest (decimal or 0x hex, up to 4 times): in\n"
-	        "                rdi, rsi, rdx and rcx when it starts\n"
-	        "  --kvm PATH    the KVM device (default /dev/kvm)\n"
-	        "  --help        show this help\n"
+	        "Options:\n",
+	        REAL_MODE_ENTRY, UART_COM1_PORT, DEBUG_EXIT_PORT);
+	for (size_t i = 0; i < NOPTIONS; i++) {
+		char head[32];
+		snprintf(head, sizeof(head), "--%s%s%s", options[i].name,
+		         options[i].value ? " " : "", options[i].value ? options[i].value : "");
+		fprintf(f, "  %-12s", head);
+		for (const char *c = options[i].help; *c; c++)
+			fprintf(f, *c == '\n' ? "\n                " : "%c", *c);
+		fputc('\n', f);
+	}
+	fprintf(f,
 	        "\n"
 	        "Exit status:\n"
 	        "  N    the guest wrote N (0 .. %d) to the debug-exit port\n"
@@ -41,10 +76,9 @@ static void usage(FILE *f)
 	        "  %d  hakovm could not start the VM (options, guest image, /dev/kvm)\n"
 	        "A guest status above %d would look like one of hakovm's own codes (or, from\n"
 	        "128 on, like a signal), so hakovm names it on stderr and exits %d.\n",
-	        REAL_MODE_ENTRY, UART_COM1_PORT, DEBUG_EXIT_PORT, HAKOVM_GUEST_STATUS_MAX,
-	        HAKOVM_EXIT_SHUTDOWN, HAKOVM_EXIT_INTERNAL, HAKOVM_EXIT_FAIL_ENTRY,
-	        HAKOVM_EXIT_UNKNOWN, HAKOVM_GUEST_STATUS_MAX, HAKOVM_EXIT_FAILED,
-	        HAKOVM_GUEST_STATUS_MAX, HAKOVM_EXIT_UNKNOWN);
+	        HAKOVM_GUEST_STATUS_MAX, HAKOVM_EXIT_SHUTDOWN, HAKOVM_EXIT_INTERNAL,
+	        HAKOVM_EXIT_FAIL_ENTRY, HAKOVM_EXIT_UNKNOWN, HAKOVM_GUEST_STATUS_MAX,
+	        HAKOVM_EXIT_FAILED, HAKOVM_GUEST_STATUS_MAX, HAKOVM_EXIT_UNKNOWN);
 }
 
 /* "64k", "2m", "1g" or bytes; 0 on success, -EINVAL for anything else (strtoull alone would
@@ -96,6 +130,71 @@ static int parse_u64(const char *text, uint64_t *out)
 	return errno || *end ? -EINVAL : 0;
 }
 
+static int set_mem(struct config *cfg, const char *value)
+{
+	size_t size;
+
+	if (parse_size(value, &size) < 0 || size % 4096 || size < (64u << 10)) {
+		fprintf(stderr, "hakovm: --mem %s: invalid size (64k .. 1g, a multiple of 4k)\n",
+		        value);
+		return -EINVAL;
+	}
+	cfg->mem_size = size;
+	return 0;
+}
+
+static int set_arg(struct config *cfg, const char *value)
+{
+	if (cfg->nargs == VM_MAX_ARGS || parse_u64(value, &cfg->args[cfg->nargs]) < 0) {
+		fprintf(stderr, "hakovm: --arg %s: invalid (a number; at most %d)\n", value,
+		        VM_MAX_ARGS);
+		return -EINVAL;
+	}
+	cfg->nargs++;
+	return 0;
+}
+
+static int set_kvm(struct config *cfg, const char *value)
+{
+	cfg->kvm_path = value;
+	return 0;
+}
+
+/* Fill CFG from the options in ARGV; leaves optind at the first operand. Returns 0, 1 after
+ * --help, or -EINVAL (the reason printed). */
+static int parse_options(int argc, char **argv, struct config *cfg)
+{
+	struct option longopts[NOPTIONS + 1];
+	int c;
+
+	memset(longopts, 0, sizeof(longopts));
+	for (size_t i = 0; i < NOPTIONS; i++)
+		longopts[i] = (struct option){options[i].name,
+		                              options[i].value ? required_argument : no_argument,
+		                              NULL, 256 + (int)i};
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+", longopts, NULL)) != -1) {
+		if (c < 256) { /* getopt_long's '?': unknown, or a value missing (optopt says) */
+			if (optopt >= 256)
+				fprintf(stderr, "hakovm: --%s needs a value (--%s %s)\n",
+				        options[optopt - 256].name, options[optopt - 256].name,
+				        options[optopt - 256].value);
+			else
+				fprintf(stderr, "hakovm: unknown option: %s\n", argv[optind - 1]);
+			fputs("Try `hakovm --help`.\n", stderr);
+			return -EINVAL;
+		}
+		const struct hakovm_option *o = &options[c - 256];
+		if (!o->set) {
+			usage(stdout);
+			return 1;
+		}
+		if (o->set(cfg, optarg) < 0)
+			return -EINVAL;
+	}
+	return 0;
+}
+
 /* Report ERR from a step of lesson LESSON as "hakovm: WHAT: reason". */
 static int fail(const char *lesson, const char *what, int err)
 {
@@ -103,6 +202,16 @@ static int fail(const char *lesson, const char *what, int err)
 		fprintf(stderr, "hakovm: %s: not implemented yet (lesson %s)\n", what, lesson);
 	else
 		fprintf(stderr, "hakovm: %s: %s\n", what, strerror(-err));
+	return HAKOVM_EXIT_FAILED;
+}
+
+/* Report ERR from a step on VM, naming the call that failed when the lesson recorded it
+ * (vm_fail()): "hakovm: WHAT: KVM_GET_SREGS: reason". */
+static int fail_vm(const char *lesson, const char *what, struct vm *vm, int err)
+{
+	if (err == -ENOSYS || !vm->failed)
+		return fail(lesson, what, err);
+	fprintf(stderr, "hakovm: %s: %s: %s\n", what, vm->failed, strerror(-err));
 	return HAKOVM_EXIT_FAILED;
 }
 
@@ -260,60 +369,19 @@ static int run_lesson15(struct vm *vm)
 	      stderr);
 	int n = kvm_hello_run(vm, out, sizeof(out));
 	if (n < 0)
-		return fail("15", "kvm_hello_run", n);
+		return fail_vm("15", "kvm_hello_run", vm, n);
 	fwrite(out, 1, (size_t)n < sizeof(out) ? (size_t)n : sizeof(out), stdout);
 	return 0;
 }
 
 int main(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-	    {"mem", required_argument, NULL, 'm'},
-	    {"arg", required_argument, NULL, 'a'},
-	    {"kvm", required_argument, NULL, 'k'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
-	};
-	const char *kvm_path = "/dev/kvm";
-	size_t mem_size = DEFAULT_MEM;
-	uint64_t args[VM_MAX_ARGS];
-	int nargs = 0, c, err, code = HAKOVM_EXIT_FAILED;
+	struct config cfg = {.kvm_path = "/dev/kvm", .mem_size = DEFAULT_MEM};
+	int err, code = HAKOVM_EXIT_FAILED;
 
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'm':
-			if (parse_size(optarg, &mem_size) < 0 || mem_size % 4096 ||
-			    mem_size < (64u << 10)) {
-				fprintf(stderr,
-				        "hakovm: --mem %s: invalid size (64k .. 1g, a multiple "
-				        "of 4k)\n",
-				        optarg);
-				return HAKOVM_EXIT_FAILED;
-			}
-			break;
-		case 'a':
-			if (nargs == VM_MAX_ARGS || parse_u64(optarg, &args[nargs]) < 0) {
-				fprintf(stderr,
-				        "hakovm: --arg %s: invalid (a number; at most %d)\n",
-				        optarg, VM_MAX_ARGS);
-				return HAKOVM_EXIT_FAILED;
-			}
-			nargs++;
-			break;
-		case 'k':
-			kvm_path = optarg;
-			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		default:
-			fprintf(stderr, "hakovm: unknown option or missing value: %s\n",
-			        argv[optind - 1]);
-			fputs("Try `hakovm --help`.\n", stderr);
-			return HAKOVM_EXIT_FAILED;
-		}
-	}
+	err = parse_options(argc, argv, &cfg);
+	if (err != 0)
+		return err > 0 ? 0 : HAKOVM_EXIT_FAILED;
 	if (optind != argc - 1) {
 		fputs("hakovm: give one GUEST image\nTry `hakovm --help`.\n", stderr);
 		return HAKOVM_EXIT_FAILED;
@@ -322,7 +390,7 @@ int main(int argc, char **argv)
 
 	/* 1. The image, checked before any VM exists (lesson 16). */
 	uint8_t *image = NULL;
-	size_t image_size = 0, limit = mem_size - REAL_MODE_ENTRY;
+	size_t image_size = 0, limit = cfg.mem_size - REAL_MODE_ENTRY;
 	err = guest_image_read(guest, limit, &image, &image_size);
 	if (err == -ENOSYS)
 		err = read_lesson15(guest, limit, &image, &image_size);
@@ -341,43 +409,45 @@ int main(int argc, char **argv)
 
 	/* 2. The VM, its memory and its vCPU (lesson 15). */
 	struct vm vm;
-	err = vm_create(&vm, kvm_path, mem_size);
+	err = vm_create(&vm, cfg.kvm_path, cfg.mem_size);
 	if (err < 0) {
 		free(image);
 		if (err == -ENOENT || err == -EACCES || err == -EPERM || err == -ENOTTY ||
 		    err == -EPROTO)
-			return fail_kvm_open(kvm_path, err);
-		return fail("15", "making the VM (KVM_CREATE_VM, KVM_SET_USER_MEMORY_REGION)", err);
+			return fail_kvm_open(cfg.kvm_path, err);
+		return fail_vm("15", "making the VM", &vm, err);
 	}
 	err = vcpu_create(&vm);
 	if (err < 0) {
-		code = fail("15", "making the vCPU (KVM_CREATE_VCPU, mmap of kvm_run)", err);
+		code = fail_vm("15", "making the vCPU", &vm, err);
 		goto out;
 	}
 
 	/* 3. The guest in memory and the vCPU's first state (15 or 17). */
 	if (is_elf) {
+		/* The ELF first: a bad file is refused for what it is, whatever the state of long
+		 * mode. elf_load() writes only at LM_RESERVED and above, longmode_setup() below. */
 		uint64_t entry;
-		err = longmode_setup(&vm);
-		if (err < 0) {
-			code = fail("17", "long mode (GDT, page tables, KVM_SET_SREGS)", err);
-			goto out;
-		}
 		err = elf_load(&vm, image, image_size, &entry);
 		if (err < 0) {
-			code = fail_elf(guest, mem_size, err);
+			code = fail_elf(guest, cfg.mem_size, err);
 			goto out;
 		}
-		err = longmode_set_entry(&vm, entry, args, nargs);
+		err = longmode_setup(&vm);
 		if (err < 0) {
-			code = fail("17", "entry point (KVM_SET_REGS)", err);
+			code = fail_vm("17", "switching to long mode", &vm, err);
+			goto out;
+		}
+		err = longmode_set_entry(&vm, entry, cfg.args, cfg.nargs);
+		if (err < 0) {
+			code = fail_vm("17", "setting the entry point", &vm, err);
 			goto out;
 		}
 	} else {
 		memcpy(vm.mem + REAL_MODE_ENTRY, image, image_size);
-		err = vcpu_init_real_mode(&vm, REAL_MODE_ENTRY, args, nargs);
+		err = vcpu_init_real_mode(&vm, REAL_MODE_ENTRY, cfg.args, cfg.nargs);
 		if (err < 0) {
-			code = fail("15", "real mode (KVM_SET_SREGS, KVM_SET_REGS)", err);
+			code = fail_vm("15", "setting up real mode", &vm, err);
 			goto out;
 		}
 	}
@@ -414,7 +484,7 @@ int main(int argc, char **argv)
 	/* 5. Run until the guest stops (lesson 16). */
 	err = vcpu_run(&vm);
 	if (err < 0) {
-		code = fail("16", "running the vCPU (KVM_RUN)", err);
+		code = fail_vm("16", "running the vCPU", &vm, err);
 		goto out;
 	}
 	code = stop_code(&vm);
@@ -426,7 +496,7 @@ int main(int argc, char **argv)
 		fflush(stdout);
 		err = vcpu_report(&vm, stderr);
 		if (err < 0)
-			fail("16", "the failure report", err);
+			fail_vm("16", "the failure report", &vm, err);
 	}
 out:
 	fflush(stdout);

@@ -2,6 +2,7 @@
 #ifndef HAKOVM_H
 #define HAKOVM_H
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -21,8 +22,10 @@
  *   report a failure, free everything           (16)  vcpu_report, (15) vm_destroy
  *
  * Every function returns 0 (or a value) on success and a negative errno on failure; a lesson
- * that is not done yet returns -ENOSYS. Only hakovm.c prints error messages and picks the
- * exit code.
+ * that is not done yet returns -ENOSYS. A failed system call or ioctl on a VM is returned as
+ * `return vm_fail(vm, "KVM_SET_SREGS");`, which also records its name, so hakovm's one
+ * message says which call failed. Only hakovm.c prints error messages and picks the exit
+ * code.
  */
 
 /* ---- devices and buses (lesson 16) ---- */
@@ -86,7 +89,19 @@ struct vm {
 	int exit_status;    /* VM_STOP_EXIT: the byte the guest wrote to the debug-exit port */
 	uint64_t stop_info; /* the exit reason, suberror or hardware reason, for the report */
 	uint64_t ignored; /* guest accesses no device took, reported (rate-limited) and survived */
+
+	const char *failed; /* the call behind the last error returned (vm_fail()), or NULL */
 };
+
+/* Record that CALL (an ioctl's or system call's name) just failed and return its -errno: how
+ * lesson code reports a failed call on VM, right after it. hakovm's message names CALL. */
+static inline int vm_fail(struct vm *vm, const char *call)
+{
+	int err = -errno;
+
+	vm->failed = call;
+	return err;
+}
 
 /* The guest's inputs (hakovm --arg) go into these registers, in this order: the x86-64
  * calling convention's first four, so a C guest receives them as arguments (lesson 15). */

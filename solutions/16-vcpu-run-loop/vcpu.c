@@ -105,15 +105,16 @@ int vcpu_run(struct vm *vm)
 	/// VM_STOP_* that hakovm.h names for it, and stop_info holds the detail KVM gives (the
 	/// hardware entry failure reason, the internal error's suberror, or for an unknown exit the
 	/// exit reason itself). KVM_RUN interrupted by a signal, or asking to be run again, is not
-	/// a failure; any other failure returns -errno, and so does a handler's error. Return 0.
-	/// Never run again after an exit you do not understand: that is how VMMs spin forever. See
-	/// the README, "The run loop", and "The kvm_run structure" in the KVM API document.
+	/// a failure; any other failure returns vm_fail(vm, "KVM_RUN"), and a handler's error is
+	/// returned as it is. Return 0. Never run again after an exit you do not understand: that
+	/// is how VMMs spin forever. See the README, "The run loop", and "The kvm_run structure" in
+	/// the KVM API document.
 	/// BEGIN SOLUTION
 	while (vm->stop == VM_RUNNING) {
 		if (ioctl(vm->vcpu_fd, KVM_RUN, 0) < 0) {
 			if (errno == EINTR || errno == EAGAIN)
 				continue;
-			return -errno; /* KVM_RUN */
+			return vm_fail(vm, "KVM_RUN");
 		}
 		struct kvm_run *run = vm->run;
 		int err = 0;
@@ -186,18 +187,18 @@ int vcpu_report(struct vm *vm, FILE *f)
 	    vm->stop == VM_STOP_UNKNOWN)
 		fprintf(f, " [%" PRIu64 "]", vm->stop_info);
 	fputc('\n', f);
-	/// TODO(16): Print the vCPU's registers to F (return -errno if KVM cannot read them): rip
-	/// and rflags, the 16 general registers, the segments (print_segment()) and the control
-	/// registers cr0, cr2, cr3, cr4 and efer, each with its name and its value in hex ("rip
-	/// 0x..."). A student reading this report after a crash should need nothing else.
+	/// TODO(16): Print the vCPU's registers to F (return vm_fail(vm, "CALL") if KVM cannot read
+	/// them): rip and rflags, the 16 general registers, the segments (print_segment()) and the
+	/// control registers cr0, cr2, cr3, cr4 and efer, each with its name and its value in hex
+	/// ("rip 0x..."). A student reading this report after a crash should need nothing else.
 	/// BEGIN SOLUTION
 	struct kvm_regs r;
 	struct kvm_sregs s;
 
 	if (ioctl(vm->vcpu_fd, KVM_GET_REGS, &r) < 0)
-		return -errno; /* KVM_GET_REGS */
+		return vm_fail(vm, "KVM_GET_REGS");
 	if (ioctl(vm->vcpu_fd, KVM_GET_SREGS, &s) < 0)
-		return -errno; /* KVM_GET_SREGS */
+		return vm_fail(vm, "KVM_GET_SREGS");
 
 	const struct {
 		const char *name;
