@@ -308,6 +308,24 @@ static void test_elf_not_x86_64(void **state)
 	eh->e_phoff = UINT64_MAX - (uint64_t)hako_rand_range(0, 100);
 	check_int(elf_load(&vm, copy, size, &entry), -ENOEXEC,
 	          "elf_load() with e_phoff near 2^64 (the table wraps around)");
+	/* e_phoff = 2^64 - 64 with two headers: e_phoff + the table wraps around to 48. A loader
+	 * that adds without checking reads the headers from before the image: here 64 bytes of
+	 * our own holding a PT_LOAD header, so the mistake shows as an accepted file, not a crash. */
+	uint8_t *padded = calloc(1, 64 + size);
+	Elf64_Phdr fake = {.p_type = PT_LOAD,
+	                   .p_filesz = 16,
+	                   .p_memsz = 16,
+	                   .p_paddr = 0x100000,
+	                   .p_vaddr = 0x100000};
+	memcpy(padded, &fake, sizeof(fake));
+	memcpy(padded + 64, image, size);
+	Elf64_Ehdr *padded_eh = (Elf64_Ehdr *)(padded + 64);
+	padded_eh->e_phoff = UINT64_MAX - 63;
+	padded_eh->e_phnum = 2;
+	check_int(elf_load(&vm, padded + 64, size, &entry), -ENOEXEC,
+	          "elf_load() with e_phoff = 2^64 - 64 and two headers (the table's end wraps "
+	          "around to 48)");
+	free(padded);
 	memcpy(copy, image, size);
 	eh->e_phoff = size - (uint64_t)hako_rand_range(1, 50);
 	check_int(elf_load(&vm, copy, size, &entry), -ENOEXEC,
@@ -361,6 +379,13 @@ static void test_elf_segment_outside_memory(void **state)
 	          "elf_load() whose last segment ends past guest memory");
 	check_that(mem_sum(&vm) == before, "guest memory changed although the ELF was refused: "
 	                                   "check every segment before copying any");
+	/* The last one's end wraps around 2^64 to a small number: refused in the first pass too. */
+	last->p_paddr = last->p_vaddr = UINT64_MAX - (uint64_t)hako_rand_range(0, 7);
+	check_int(elf_load(&vm, good, size, &entry), -ERANGE,
+	          "elf_load() whose last segment's end wraps around 2^64");
+	check_that(mem_sum(&vm) == before,
+	           "guest memory changed although the ELF was refused: p_paddr + p_memsz wrapped "
+	           "around and passed the first pass's check (__builtin_add_overflow)");
 	free(good);
 	free(vm.mem);
 
