@@ -452,6 +452,8 @@ static void test_stats_kernel_pids_peak(void **state)
 	hako_run_free(&r);
 }
 
+static pid_t start_workload(char *const argv[], bool *ready);
+
 /* Start `hako run --memory LIMIT cgprog wait SECONDS` in the background and wait (at most
  * 20 s) until the workload runs in its cgroup: it prints /proc/self/cgroup first, and a line
  * with ":/hako/" means hako has made the cgroup and attached the container. Returns hako's
@@ -460,6 +462,14 @@ static pid_t start_container(const char *limit, const char *seconds, bool *ready
 {
 	char *argv[] = {(char *)hako_path(), "run",  "--memory",      (char *)limit,
 	                (char *)cgprog(),    "wait", (char *)seconds, NULL};
+
+	return start_workload(argv, ready);
+}
+
+/* Start ARGV (a `hako run` of a cgprog that prints its cgroup first) in the background and
+ * wait at most 20 s for the workload to show up in its cgroup, as start_container(). */
+static pid_t start_workload(char *const argv[], bool *ready)
+{
 	char buf[4096];
 	size_t have = 0;
 	int fds[2];
@@ -537,6 +547,49 @@ static void test_stats_watch_row(void **state)
 	hako_run_free(&r);
 }
 
+/* This test checks that each row's CPU % is measured over the second before it, not since the
+ * first sample: the container burns about a second of CPU, then sleeps, so the rows printed
+ * once it sleeps must fall to about 0 %, while an average since the start stays high. */
+static void test_stats_watch_each_second(void **state)
+{
+	struct hako_run r;
+	char pidtext[16];
+	bool ready;
+
+	require_cgroups();
+	char *run[] = {(char *)hako_path(), "run", "--memory", "64m", (char *)cgprog(),
+	               "burn-wait",         "1.2", "30",       NULL};
+	pid_t hako = start_workload(run, &ready);
+	check_that(hako > 0, "could not start hako");
+	snprintf(pidtext, sizeof(pidtext), "%d", (int)hako);
+	char *argv[] = {(char *)hako_path(), "stats", pidtext, NULL};
+	int started = ready ? hako_run_argv(argv, NULL, 6500, &r) : -1; /* stopped after 6.5 s */
+	kill(hako, SIGTERM);
+	waitpid(hako, NULL, 0);
+
+	check_that(ready, "the container did not start within 20 s (`hako run ... burn-wait`)");
+	check_that(started == 0, "`hako stats PID` did not run");
+	double first = -1, last = -1, most = -1;
+	int rows = 0;
+	for (const char *row = strstr(r.out, "hako-"); row; row = strstr(row + 1, "hako-")) {
+		double cpu;
+		if (sscanf(row, "%*s %lf%%", &cpu) != 1)
+			continue;
+		if (rows++ == 0)
+			first = cpu;
+		last = cpu;
+		most = cpu > most ? cpu : most;
+	}
+	check_that(rows >= 4, "%d rows in 6.5 s of `hako stats` (one a second): %s", rows, r.out);
+	check_that(most >= 20, "no row shows the CPU the container burned (rows %.2f .. %.2f)",
+	           first, last);
+	check_that(last < 10,
+	           "the last row says %.2f %% CPU for a container asleep for seconds (the first "
+	           "said %.2f %%): is each row measured over its own second?",
+	           last, first);
+	hako_run_free(&r);
+}
+
 /* This test checks that `hako stats` says clearly when a container ends while it watches,
  * and when there is no container for the PID at all. */
 static void test_stats_watch_vanished(void **state)
@@ -584,4 +637,4 @@ HAKO_TEST_MAIN(HAKO_TEST(test_stats_read_v2), HAKO_TEST(test_stats_read_v1),
                HAKO_TEST(test_stats_format_size), HAKO_TEST(test_stats_cpu_percent),
                HAKO_TEST(test_stats_kernel_memory_peak), HAKO_TEST(test_stats_kernel_cpu_time),
                HAKO_TEST(test_stats_kernel_pids_peak), HAKO_TEST(test_stats_watch_row),
-               HAKO_TEST(test_stats_watch_vanished))
+               HAKO_TEST(test_stats_watch_each_second), HAKO_TEST(test_stats_watch_vanished))
