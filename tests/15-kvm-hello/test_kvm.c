@@ -232,7 +232,7 @@ static void test_vm_create_memory(void **state)
 	check_that(vm.mem != NULL, "vm->mem is NULL");
 	check_int(vm.mem_size, mem, "vm->mem_size");
 
-	snprintf(want, sizeof(want), "%lx-%lx rw", (unsigned long)(uintptr_t)vm.mem,
+	snprintf(want, sizeof(want), "%lx-%lx rw-p", (unsigned long)(uintptr_t)vm.mem,
 	         (unsigned long)(uintptr_t)vm.mem + mem);
 	FILE *maps = fopen("/proc/self/maps", "r");
 	while (maps && fgets(line, sizeof(line), maps))
@@ -241,7 +241,9 @@ static void test_vm_create_memory(void **state)
 		fclose(maps);
 	vm.mem[mem - 1] = 0x5a; /* the last byte is ours to write */
 	vm_destroy(&vm);
-	check_that(found, "no mapping \"%s...\" of the guest memory in /proc/self/maps", want);
+	check_that(found,
+	           "no mapping \"%s...\" of the guest memory in /proc/self/maps (private: \"p\")",
+	           want);
 }
 
 /* This test checks that vcpu_create() makes vCPU 0 and maps its kvm_run with the size
@@ -451,7 +453,15 @@ static void test_kvm_no_fd_leak(void **state)
 		kvm_hello_run(&vm, out, sizeof(out));
 		uintptr_t mem = (uintptr_t)vm.mem, run = (uintptr_t)vm.run;
 		vm_destroy(&vm);
-		vm_destroy(&vm); /* twice is harmless */
+		/* Twice is harmless: the second call must not close the fd numbers the first one
+		 * freed, which the next open() (here, the probe) reuses. */
+		int probe = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		vm_destroy(&vm);
+		bool probe_open = fcntl(probe, F_GETFD) >= 0;
+		close(probe);
+		check_that(probe_open, "a second vm_destroy() closed fd %d, which it no longer owned "
+		                       "(set each fd to -1 once it is closed)",
+		           probe);
 		check_int(hako_fd_count(), before, "open fds after vm_destroy()");
 		check_that(!mapped(mem), "the guest memory is still mapped after vm_destroy()");
 		check_that(!mapped(run), "kvm_run is still mapped after vm_destroy() (it keeps "
