@@ -265,6 +265,12 @@ static int fail_image(const char *path, size_t limit, int err)
 	case -EINVAL:
 		fprintf(stderr, "hakovm: %s: not a regular file\n", path);
 		break;
+	case -EIO:
+		fprintf(stderr,
+		        "hakovm: %s: the file ended before the size it said (did it change "
+		        "while hakovm read it?)\n",
+		        path);
+		break;
 	default:
 		return fail("16", path, err);
 	}
