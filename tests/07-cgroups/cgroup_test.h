@@ -32,6 +32,7 @@ bool name_from_output(const char *out, char *name, size_t len);
 int count_left(const char *name);
 void remove_left(const char *name);
 int oom_with(int mode, const char *file, const char *text, int *err);
+char first_written(int fd, int wd_a, int wd_b);
 
 /* The tests, one file per behaviour. */
 void test_cgroup_parse_size(void **state);

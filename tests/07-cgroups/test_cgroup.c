@@ -323,6 +323,26 @@ int oom_with(int mode, const char *file, const char *text, int *err)
 	return killed;
 }
 
+/* Which of the files watched by WD_A and WD_B the inotify descriptor FD saw written first:
+ * 'a', 'b', or 0 for neither. Reads every queued event (FD is non-blocking). */
+char first_written(int fd, int wd_a, int wd_b)
+{
+	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+	char first = 0;
+	ssize_t n;
+
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		for (char *p = buf; p < buf + n;) {
+			const struct inotify_event *e = (const struct inotify_event *)p;
+			if (!first && e->wd == wd_a)
+				first = 'a';
+			else if (!first && e->wd == wd_b)
+				first = 'b';
+			p += sizeof(*e) + e->len;
+		}
+	return first;
+}
+
 HAKO_TEST_MAIN(HAKO_TEST(test_cgroup_parse_size), HAKO_TEST(test_cgroup_parse_size_invalid),
                HAKO_TEST(test_cgroup_parse_cpus), HAKO_TEST(test_cgroup_parse_cpus_invalid),
                HAKO_TEST(test_cgroup_hako_rejects_bad_values), HAKO_TEST(test_cgroup_detect_mode),

@@ -80,6 +80,12 @@ void test_cgroup_detect_mode_layouts(void **state)
 	check_int(res[0], CGROUP_UNIFIED, "cgroup_detect_mode on a cgroup2 mount");
 	check_int(res[1], CGROUP_HYBRID, "cgroup_detect_mode on tmpfs with cgroup2 at unified/");
 	check_int(res[2], CGROUP_LEGACY, "cgroup_detect_mode on tmpfs without unified/");
+
+	char missing[64], r[12];
+	hako_rand_name(r, 10);
+	snprintf(missing, sizeof(missing), "/tmp/hako-no-such-%s", r);
+	check_int(cgroup_detect_mode(missing), -ENOENT,
+	          "cgroup_detect_mode on a path that does not exist (statfs's -errno)");
 }
 
 /* This test checks that in hybrid mode each controller goes where it is served: to the v1
@@ -240,7 +246,7 @@ void test_cgroup_attach(void **state)
 void test_cgroup_stale_removed(void **state)
 {
 	char *base = hako_tmpdir(), name[40], other[40], stale[64], live[64], path[2 * PATH_MAX];
-	char plain[64];
+	char plain[64], notpid[64];
 	struct hako_config cfg = {.net = HAKO_NET_HOST, .pids_limit = 50};
 	struct cgroup_root root = {.path = base, .mode = CGROUP_UNIFIED};
 	struct hako_cgroup *cg = NULL;
@@ -253,14 +259,16 @@ void test_cgroup_stale_removed(void **state)
 	snprintf(live, sizeof(live), "hako-%d", (int)getppid());
 	hako_rand_name(other, 10);
 	snprintf(plain, sizeof(plain), "hako-%d", (int)dead_pid()); /* as run.c names them */
-	const char *made[] = {stale, live, other, plain};
-	for (int i = 0; i < 4; i++) {
+	snprintf(notpid, sizeof(notpid), "hako-%dx%s", (int)dead_pid(),
+	         r); /* digits, then not '-' */
+	const char *made[] = {stale, live, other, plain, notpid};
+	for (int i = 0; i < 5; i++) {
 		snprintf(path, sizeof(path), "%s/hako/%s", base, made[i]);
 		mkdir(path, 0755);
 	}
 	int err = cgroup_create_at(&root, &cfg, name, &cg);
-	bool left[4];
-	for (int i = 0; i < 4; i++) {
+	bool left[5];
+	for (int i = 0; i < 5; i++) {
 		snprintf(path, sizeof(path), "hako/%s", made[i]);
 		left[i] = exists(base, path);
 	}
@@ -273,9 +281,12 @@ void test_cgroup_stale_removed(void **state)
 	check_that(left[1], "hako/%s was removed, but its hako is alive", live);
 	check_that(left[2], "hako/%s was removed, but it is not named hako-PID", other);
 	check_that(!left[3], "hako/%s (its hako is dead) is still there", plain);
+	check_that(left[4], "hako/%s was removed, but it is not named hako-PID or hako-PID-...",
+	           notpid);
 }
 
-/* This test checks that cgroup_destroy() removes the cgroup's folders in every hierarchy. */
+/* This test checks that cgroup_destroy() removes the cgroup's folders in every hierarchy, and
+ * takes one that is already gone as removed. */
 void test_cgroup_destroy_removes(void **state)
 {
 	static const char *const v1dirs[] = {"memory", "cpu", "cpuacct", "pids"};
@@ -298,7 +309,22 @@ void test_cgroup_destroy_removes(void **state)
 		snprintf(rel, sizeof(rel), "%s/hako/%s", v1dirs[i], name);
 		made[i] = exists(base, rel);
 	}
+	/* One folder is already gone (someone removed it): that is done, not an error. */
+	int gone = (int)hako_rand_range(0, 3);
+	snprintf(rel, sizeof(rel), "%s/%s/hako/%s", base, v1dirs[gone], name);
+	rmdir(rel);
+	char errpath[PATH_MAX];
+	snprintf(errpath, sizeof(errpath), "%s/stderr.txt", base);
+	fflush(stderr);
+	int saved = dup(2), errfd = open(errpath, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	dup2(errfd, 2);
 	cgroup_destroy(cg);
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	close(errfd);
+	char said[512];
+	snprintf(said, sizeof(said), "%s", slurp(base, "stderr.txt"));
 	for (int i = 0; i < 4; i++) {
 		snprintf(rel, sizeof(rel), "%s/hako/%s", v1dirs[i], name);
 		left[i] = exists(base, rel);
@@ -312,6 +338,10 @@ void test_cgroup_destroy_removes(void **state)
 		check_that(!left[i], "%s/hako/NAME is still there after cgroup_destroy()",
 		           v1dirs[i]);
 	}
+	check_that(strstr(said, "rmdir") == NULL,
+	           "cgroup_destroy() complained about %s/hako/NAME, which was already gone "
+	           "(ENOENT counts as removed): %s",
+	           v1dirs[gone], said);
 }
 
 /* Make a cgroup with CFG's limits on a fake v2 tree whose root has only CONTROLLERS; returns

@@ -33,7 +33,26 @@ void test_cgroup_v1_limits(void **state)
 
 	random_name(name);
 	fake_v1(base, name, true);
+	/* The order of the writes: the RAM limit before RAM + swap (memsw may never be below it),
+	 * the period before the quota. */
+	const char *const watch[4] = {
+	    "memory/hako/%s/memory.limit_in_bytes", "memory/hako/%s/memory.memsw.limit_in_bytes",
+	    "cpu/hako/%s/cpu.cfs_period_us", "cpu/hako/%s/cpu.cfs_quota_us"};
+	int ino[2] = {inotify_init1(IN_NONBLOCK | IN_CLOEXEC),
+	              inotify_init1(IN_NONBLOCK | IN_CLOEXEC)};
+	int wd[4];
+	for (int i = 0; i < 4; i++) {
+		char path[2 * PATH_MAX];
+		snprintf(rel, sizeof(rel), watch[i], name);
+		snprintf(path, sizeof(path), "%s/%s", base, rel);
+		wd[i] = ino[i / 2] >= 0 ? inotify_add_watch(ino[i / 2], path, IN_MODIFY) : -1;
+	}
 	int err = cgroup_create_at(&root, &cfg, name, &cg);
+	char first_mem = wd[0] >= 0 && wd[1] >= 0 ? first_written(ino[0], wd[0], wd[1]) : '?';
+	char first_cpu = wd[2] >= 0 && wd[3] >= 0 ? first_written(ino[1], wd[2], wd[3]) : '?';
+	for (int i = 0; i < 2; i++)
+		if (ino[i] >= 0)
+			close(ino[i]);
 	snprintf(rel, sizeof(rel), "memory/hako/%s/memory.limit_in_bytes", name);
 	const char *got_mem = slurp(base, rel);
 	snprintf(rel, sizeof(rel), "memory/hako/%s/memory.memsw.limit_in_bytes", name);
@@ -57,6 +76,11 @@ void test_cgroup_v1_limits(void **state)
 	check_str(got_period, "100000", "cpu/hako/NAME/cpu.cfs_period_us");
 	check_str(got_quota, quota, "cpu/hako/NAME/cpu.cfs_quota_us");
 	check_str(got_pids, pids, "pids/hako/NAME/pids.max");
+	check_that(first_mem != '?' && first_cpu != '?', "inotify on the fake tree's files failed");
+	check_that(first_mem == 'a',
+	           "memory.memsw.limit_in_bytes was written before memory.limit_in_bytes: the "
+	           "kernel refuses a RAM + swap limit below the RAM limit");
+	check_that(first_cpu == 'a', "cpu.cfs_quota_us was written before cpu.cfs_period_us");
 }
 
 /* This test checks that on a v1 kernel without swap accounting (no memory.memsw.* files)

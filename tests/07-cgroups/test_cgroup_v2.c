@@ -87,26 +87,6 @@ void test_cgroup_v2_without_swap(void **state)
 	                       "never by writing (no O_CREAT)");
 }
 
-/* Which of the files watched by WD_A and WD_B the inotify descriptor FD saw written first:
- * 'a', 'b', or 0 for neither. Reads every queued event (FD is non-blocking). */
-static char first_written(int fd, int wd_a, int wd_b)
-{
-	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
-	char first = 0;
-	ssize_t n;
-
-	while ((n = read(fd, buf, sizeof(buf))) > 0)
-		for (char *p = buf; p < buf + n;) {
-			const struct inotify_event *e = (const struct inotify_event *)p;
-			if (!first && e->wd == wd_a)
-				first = 'a';
-			else if (!first && e->wd == wd_b)
-				first = 'b';
-			p += sizeof(*e) + e->len;
-		}
-	return first;
-}
-
 /* This test checks that on cgroup v2 the root and the hako parent switch on cpu, memory and
  * pids for their children in cgroup.subtree_control, but only those the root has; the root
  * first (a parent can only hand on what it was given), and never the container's own cgroup
