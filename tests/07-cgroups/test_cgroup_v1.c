@@ -35,16 +35,17 @@ void test_cgroup_v1_limits(void **state)
 	fake_v1(base, name, true);
 	/* The order of the writes: the RAM limit before RAM + swap (memsw may never be below it),
 	 * the period before the quota. */
-	const char *const watch[4] = {
-	    "memory/hako/%s/memory.limit_in_bytes", "memory/hako/%s/memory.memsw.limit_in_bytes",
-	    "cpu/hako/%s/cpu.cfs_period_us", "cpu/hako/%s/cpu.cfs_quota_us"};
+	static const char *const watch[4][2] = {{"memory", "memory.limit_in_bytes"},
+	                                        {"memory", "memory.memsw.limit_in_bytes"},
+	                                        {"cpu", "cpu.cfs_period_us"},
+	                                        {"cpu", "cpu.cfs_quota_us"}};
 	int ino[2] = {inotify_init1(IN_NONBLOCK | IN_CLOEXEC),
 	              inotify_init1(IN_NONBLOCK | IN_CLOEXEC)};
 	int wd[4];
 	for (int i = 0; i < 4; i++) {
 		char path[2 * PATH_MAX];
-		snprintf(rel, sizeof(rel), watch[i], name);
-		snprintf(path, sizeof(path), "%s/%s", base, rel);
+		snprintf(path, sizeof(path), "%s/%s/hako/%s/%s", base, watch[i][0], name,
+		         watch[i][1]);
 		wd[i] = ino[i / 2] >= 0 ? inotify_add_watch(ino[i / 2], path, IN_MODIFY) : -1;
 	}
 	int err = cgroup_create_at(&root, &cfg, name, &cg);

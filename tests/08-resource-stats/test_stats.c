@@ -212,12 +212,16 @@ static void test_stats_read_vanished(void **state)
 	random_name(name);
 	bool v2 = hako_rand() % 2;
 	cg = fake_cgroup(base, v2 ? CGROUP_UNIFIED : CGROUP_LEGACY, name);
-	const char *const files[] = {v2 ? "hako/%s/memory.current"
-	                                : "memory/hako/%s/memory.usage_in_bytes",
-	                             v2 ? "hako/%s/pids.current" : "pids/hako/%s/pids.current"};
-	for (int i = 0; i < 2; i++) {
-		snprintf(rel, sizeof(rel), files[i], name);
+	if (v2) {
+		snprintf(rel, sizeof(rel), "hako/%s/memory.current", name);
 		put(base, rel, "4096\n");
+		snprintf(rel, sizeof(rel), "hako/%s/pids.current", name);
+		put(base, rel, "1\n");
+	} else {
+		snprintf(rel, sizeof(rel), "memory/hako/%s/memory.usage_in_bytes", name);
+		put(base, rel, "4096\n");
+		snprintf(rel, sizeof(rel), "pids/hako/%s/pids.current", name);
+		put(base, rel, "1\n");
 	}
 	err = stats_read(cg, &s);
 	cgroup_destroy(cg);
