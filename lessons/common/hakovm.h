@@ -15,8 +15,9 @@
  *   open /dev/kvm, make the VM and its memory   (15)  vm_create
  *   make the vCPU, map its kvm_run              (15)  vcpu_create
  *   16-bit image: copy it, real-mode registers  (15)  vcpu_init_real_mode
- *   ELF image: GDT, page tables, long mode,     (17)  longmode_setup
- *              load the segments, registers     (17)  elf_load, longmode_set_entry
+ *   ELF image: check and load its segments,     (17)  elf_load
+ *              GDT, page tables, long mode,     (17)  longmode_setup
+ *              the entry point and registers    (17)  longmode_set_entry
  *   register the devices: UART, debug-exit      (16)  bus_register
  *   run until the guest stops                   (16)  vcpu_run
  *   report a failure, free everything           (16)  vcpu_report, (15) vm_destroy
