@@ -613,15 +613,21 @@ static void test_stats_watch_each_second(void **state)
 		}
 		if (rows >= 2 && most >= 5 && last < 1)
 			break;
-		if (waitpid(b.pid, NULL, WNOHANG) == b.pid)
-			break; /* `hako stats` ended by itself: there will be no more rows */
+		if (waitpid(b.pid, NULL, WNOHANG) == b.pid) {
+			b.pid =
+			    -1; /* reaped: `hako stats` ended by itself, there will be no more rows */
+			break;
+		}
 	}
 	if (started == 0) {
-		kill(b.pid, SIGTERM);
+		if (b.pid > 0)
+			kill(b.pid, SIGTERM);
 		hako_bg_finish(&b, 5000);
 	}
-	kill(hako, SIGTERM);
-	waitpid(hako, NULL, 0);
+	if (hako > 0) {
+		kill(hako, SIGTERM);
+		waitpid(hako, NULL, 0);
+	}
 
 	check_that(ready, "the container did not start within 20 s (`hako run ... burn-wait`)");
 	check_that(started == 0, "`hako stats PID` did not start");
