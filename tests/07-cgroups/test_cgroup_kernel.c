@@ -207,8 +207,13 @@ void test_cgroup_kernel_cpu_quota(void **state)
 	           "a busy loop under a quota of %.2f CPU used %.2f CPU (%lld us in %.2f s); "
 	           "expected %.2f to %.2f",
 	           want, got, used, wall, want - 0.25, want + 0.25);
-	check_that(throttled > 0, "cpu.stat says nr_throttled %lld: the quota never applied",
-	           throttled);
+	/* A loop that reached its quota must have been throttled. On a machine so busy that the
+	 * loop got less CPU than its quota, the kernel had nothing to throttle. */
+	check_that(
+	    throttled > 0 || got < want * 0.95,
+	    "cpu.stat says nr_throttled %lld although the loop used %.2f CPU of a %.2f quota: "
+	    "the quota never applied",
+	    throttled, got, want);
 	check_int(left, 0, "folders of the cgroup left after cgroup_destroy()");
 }
 
