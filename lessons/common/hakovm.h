@@ -2,6 +2,7 @@
 #ifndef HAKOVM_H
 #define HAKOVM_H
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -16,8 +17,9 @@
  *   --disk: interrupt controllers and PIT       (18)  vm_irqchip_create
  *   make the vCPU, map its kvm_run              (15)  vcpu_create
  *   16-bit image: copy it, real-mode registers  (15)  vcpu_init_real_mode
- *   ELF image: GDT, page tables, long mode,     (17)  longmode_setup
- *              load the segments, registers     (17)  elf_load, longmode_set_entry
+ *   ELF image: check and load its segments,     (17)  elf_load
+ *              GDT, page tables, long mode,     (17)  longmode_setup
+ *              the entry point and registers    (17)  longmode_set_entry
  *   register the devices: UART, debug-exit      (16)  bus_register
  *     the hypercall port; --disk: virtio-blk    (18)  hypercall_handle, virtio_blk_init
  *   run until the guest stops                   (16)  vcpu_run
@@ -26,8 +28,10 @@
  * `hakovm --kernel KERNEL` boots Linux instead (lesson 19; linux.c draws its order).
  *
  * Every function returns 0 (or a value) on success and a negative errno on failure; a lesson
- * that is not done yet returns -ENOSYS. Only hakovm.c prints error messages and picks the
- * exit code.
+ * that is not done yet returns -ENOSYS. A failed system call or ioctl on a VM is returned as
+ * `return vm_fail(vm, "KVM_SET_SREGS");`, which also records its name, so hakovm's one
+ * message says which call failed. Only hakovm.c prints error messages and picks the exit
+ * code.
  */
 
 /* ---- devices and buses (lesson 16) ---- */
@@ -91,19 +95,34 @@ struct vm {
 	enum vm_stop stop;
 	int exit_status;    /* VM_STOP_EXIT: the byte the guest wrote to the debug-exit port */
 	uint64_t stop_info; /* the exit reason, suberror or hardware reason, for the report */
-	unsigned int unknown_reports; /* accesses no device answered, reported so far (16) */
+	uint64_t ignored; /* guest accesses no device took, reported (rate-limited) and survived */
+
+	const char *failed; /* the call behind the last error returned (vm_fail()), or NULL */
 };
+
+/* Record that CALL (an ioctl's or system call's name) just failed and return its -errno: how
+ * lesson code reports a failed call on VM, right after it. hakovm's message names CALL. */
+static inline int vm_fail(struct vm *vm, const char *call)
+{
+	int err = -errno;
+
+	vm->failed = call;
+	return err;
+}
 
 /* The guest's inputs (hakovm --arg) go into these registers, in this order: the x86-64
  * calling convention's first four, so a C guest receives them as arguments (lesson 15). */
 #define VM_MAX_ARGS 4
 
-/* hakovm's exit codes when it is not the guest's own status. */
-#define HAKOVM_EXIT_SHUTDOWN   121 /* the guest triple-faulted */
-#define HAKOVM_EXIT_INTERNAL   122 /* KVM_EXIT_INTERNAL_ERROR */
-#define HAKOVM_EXIT_FAIL_ENTRY 123 /* KVM_EXIT_FAIL_ENTRY */
-#define HAKOVM_EXIT_UNKNOWN    124 /* an exit reason hakovm does not handle */
-#define HAKOVM_EXIT_FAILED     125 /* hakovm could not start the VM (options, image, KVM) */
+/* hakovm's exit codes when it is not the guest's own status. A guest's status is 0 .. 120;
+ * a higher one would look like these (or, from 128, like a signal): hakovm names it on stderr
+ * and exits HAKOVM_EXIT_UNKNOWN. */
+#define HAKOVM_GUEST_STATUS_MAX 120
+#define HAKOVM_EXIT_SHUTDOWN    121 /* the guest triple-faulted */
+#define HAKOVM_EXIT_INTERNAL    122 /* KVM_EXIT_INTERNAL_ERROR */
+#define HAKOVM_EXIT_FAIL_ENTRY  123 /* KVM_EXIT_FAIL_ENTRY */
+#define HAKOVM_EXIT_UNKNOWN     124 /* an exit reason hakovm does not handle, or a status > 120 */
+#define HAKOVM_EXIT_FAILED      125 /* hakovm could not start the VM (options, image, KVM) */
 
 /* ---- lesson 15: KVM, a VM, its memory and a vCPU (kvm.c) ---- */
 
@@ -138,7 +157,10 @@ void vm_destroy(struct vm *vm);
  * outside guest memory (overflow-safe: a huge GPA or LEN never wraps around). */
 void *guest_mem(struct vm *vm, uint64_t gpa, uint64_t len);
 /* Read the guest image PATH into a malloc'd buffer *DATA of *SIZE bytes, refusing an image
- * that is missing (-ENOENT), empty (-ENODATA) or larger than LIMIT bytes (-EFBIG). */
+ * that is missing (-ENOENT, or another -errno of open), not a regular file (-EINVAL: a
+ * directory, a device, a FIFO, which is refused without waiting for a writer), empty
+ * (-ENODATA), larger than LIMIT bytes (-EFBIG) or shorter than its size said (-EIO). On an
+ * error *DATA is NULL. */
 int guest_image_read(const char *path, size_t limit, uint8_t **data, size_t *size);
 
 /* bus.c */
