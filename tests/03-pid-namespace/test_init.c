@@ -246,7 +246,9 @@ static int init_res = -1;
 
 struct init_run {
 	char **argv;
-	int res; /* write end */
+	int res;          /* write end */
+	int early;        /* a signal made pending in init before init_main() runs, or 0 */
+	const char *path; /* PATH for the workload's search, or NULL to keep ours */
 };
 
 /* In the forked child: become a subreaper, block the signals hako blocks before clone(), and
@@ -262,22 +264,32 @@ static int init_child(void *arg)
 		sigaddset(&set, fwd_sigs[i]);
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
+	if (r->path)
+		setenv("PATH", r->path, 1);
+	if (r->early)
+		kill(getpid(), r->early); /* blocked: pending until init_main takes it */
 	int code = init_main(r->argv);
 	return write(r->res, &code, sizeof(code)) == sizeof(code) ? 0 : 1;
 }
 
-/* Start init_main(ARGV) in the background with pipes on its stdin and stdout. */
-static int init_start(struct hako_bg *b, char **argv)
+/* Start init_main(ARGV) in the background with pipes on its stdin and stdout; EARLY and PATH
+ * as in struct init_run. */
+static int init_start_with(struct hako_bg *b, char **argv, int early, const char *path)
 {
 	int res[2];
 
 	if (pipe2(res, O_CLOEXEC) < 0)
 		return -1;
-	struct init_run r = {argv, res[1]};
+	struct init_run r = {argv, res[1], early, path};
 	int err = hako_bg_start(b, NULL, init_child, &r);
 	close(res[1]);
 	init_res = res[0];
 	return err;
+}
+
+static int init_start(struct hako_bg *b, char **argv)
+{
+	return init_start_with(b, argv, 0, NULL);
 }
 
 /* hako_bg_finish() for init_start(); *CODE receives init_main's return value (-1000 if none
@@ -441,6 +453,41 @@ static void test_init_main_workload_signals(void **state)
 	check_that((ign & want) == 0, "the workload starts with signals ignored (SigIgn %016llx)",
 	           ign & want);
 	check_init_code(code, 0, "init_main() once cat read end-of-file");
+}
+
+/* This test checks that a signal init passes on at once, while its child is still on the way
+ * to execve() (here: searching a long PATH), kills the workload instead of being swallowed by
+ * init's own do-nothing handler, which the child keeps until execve(). It is what happens when
+ * hako is stopped in the first milliseconds of a container. Several tries, each with the
+ * signal already pending when init_main() starts. */
+static void test_init_main_early_signal(void **state)
+{
+	enum { TRIES = 5, DIRS = 1500 };
+	static char path[DIRS * 24 + 32];
+	int exit_with = (int)hako_rand_range(1, 120);
+	char script[32], what[128];
+	size_t at = 0;
+
+	/* Folders that do not exist: execvp() tries each one before it finds sh. */
+	for (int i = 0; i < DIRS; i++)
+		at += (size_t)snprintf(path + at, sizeof(path) - at, "/nonexistent-hako/%d:", i);
+	snprintf(path + at, sizeof(path) - at, "/usr/bin:/bin");
+	snprintf(script, sizeof(script), "exit %d", exit_with);
+	char *argv[] = {"sh", "-c", script, NULL};
+	for (int t = 0; t < TRIES; t++) {
+		int i = (int)(hako_rand() % 3), code;
+		struct hako_bg b;
+
+		check_that(init_start_with(&b, argv, fwd_sigs[i], path) == 0, "fork: %s",
+		           strerror(errno));
+		init_finish(&b, 10000, &code);
+		snprintf(
+		    what, sizeof(what),
+		    "try %d: init_main() when SIG%s reached init before the workload's execve() "
+		    "(the workload would exit %d)",
+		    t + 1, fwd_names[i], exit_with);
+		check_init_code(code, 128 + fwd_sigs[i], what);
+	}
 }
 
 /* ---- hako run: the container's init is PID 1 (root) ---- */
@@ -651,7 +698,8 @@ static void test_init_hako_kill_pid1(void **state)
 
 HAKO_TEST_MAIN(HAKO_TEST(test_init_main_exit_code), HAKO_TEST(test_init_main_signal_code),
                HAKO_TEST(test_init_main_reaps_orphans), HAKO_TEST(test_init_main_forwards_signals),
-               HAKO_TEST(test_init_main_workload_signals), HAKO_TEST(test_init_hako_pid_one),
-               HAKO_TEST(test_init_hako_reaps_orphans), HAKO_TEST(test_init_hako_forwards_signal),
+               HAKO_TEST(test_init_main_workload_signals), HAKO_TEST(test_init_main_early_signal),
+               HAKO_TEST(test_init_hako_pid_one), HAKO_TEST(test_init_hako_reaps_orphans),
+               HAKO_TEST(test_init_hako_forwards_signal),
                HAKO_TEST(test_init_hako_signal_exit_code),
                HAKO_TEST(test_init_hako_workload_killed), HAKO_TEST(test_init_hako_kill_pid1))
