@@ -479,6 +479,15 @@ static void test_mount_check_command(void **state)
 	          "mount_check_command(rootfs, a file without execute permission)");
 	check_int(mount_check_command(b->rootfs, "/etc"), -EACCES,
 	          "mount_check_command(rootfs, \"/etc\"), a folder");
+
+	/* Executable by group or by others only: that is still an executable file. */
+	mode_t only = hako_rand() % 2 ? 0654 : 0645;
+	char what[96];
+	chmod(path, only);
+	snprintf(what, sizeof(what),
+	         "mount_check_command(rootfs, a file of mode %04o: executable, not by its owner)",
+	         (unsigned)only);
+	check_int(mount_check_command(b->rootfs, cmd), 0, what);
 }
 
 /* This test checks that mount_check_command() looks paths up as the container will see them:
@@ -1031,6 +1040,30 @@ static void check_nothing_left(struct box *b, const char *before_mnt, const char
 	}
 }
 
+/* This test checks that a file system mounted inside the rootfs (as a volume would be)
+ * comes along into the container: ROOTFS is bound with everything mounted below it. */
+static void test_mount_rootfs_submounts_kept(void **state)
+{
+	struct box *b;
+	char sub[16], secret[24], path[PATH_MAX + 64], script[96], what[512];
+
+	b = box_setup(true);
+	hako_rand_name(sub, 10);
+	hako_rand_name(secret, 20);
+	snprintf(path, sizeof(path), "%s/%s", b->rootfs, sub);
+	check_that(mkdir(path, 0755) == 0, "mkdir %s: %s", path, strerror(errno));
+	check_that(mount("hako-test", path, "tmpfs", 0, "size=64k") == 0, "mount tmpfs on %s: %s",
+	           path, strerror(errno));
+	snprintf(path, sizeof(path), "%s/%s/file", b->rootfs, sub);
+	hako_write_file(path, secret);
+	snprintf(script, sizeof(script), "cat /%s/file", sub);
+	int code = box_run(b, script, "`hako run ROOTFS cat /SUB/file`", what, sizeof(what));
+	snprintf(path, sizeof(path), "%s/%s", b->rootfs, sub);
+	umount2(path, MNT_DETACH);
+
+	check_int(code, 0, what);
+}
+
 /* This test checks that after a container exits, nothing it mounted is still mounted on the
  * host and the rootfs folder is as before. */
 static void test_mount_clean_after_exit(void **state)
@@ -1162,4 +1195,5 @@ HAKO_TEST_MAIN(HAKO_TEST(test_mount_check_rootfs), HAKO_TEST(test_mount_check_co
                HAKO_TEST(test_mount_dev_pts_shm), HAKO_TEST(test_mount_not_propagated),
                HAKO_TEST(test_mount_clean_after_exit),
                HAKO_TEST(test_mount_clean_after_workload_killed),
-               HAKO_TEST(test_mount_clean_after_sigterm), HAKO_TEST(test_mount_rootless_dev))
+               HAKO_TEST(test_mount_clean_after_sigterm), HAKO_TEST(test_mount_rootless_dev),
+               HAKO_TEST(test_mount_rootfs_submounts_kept))
