@@ -323,8 +323,10 @@ static void test_userns_sync_wrong_byte(void **state)
 
 	check_that(sent, "could not write to the child's pipe");
 	check_that(got, "userns_sync_wait() still blocked 10 s after a byte and end of file");
-	check_int(rc, -ECANCELED,
-	          "userns_sync_wait() after the byte 'x' (not go), then end of file");
+	char what[80];
+	snprintf(what, sizeof(what),
+	         "userns_sync_wait() after the byte '%c' (not go), then end of file", wrong);
+	check_int(rc, -ECANCELED, what);
 }
 
 /* This test checks that a signal caught while the child waits (read() fails with EINTR)
