@@ -761,8 +761,8 @@ static void test_net_veth_gone_after_exit(void **state)
 	hako(&r, words);
 	check_that(r.exit_code == 0, "hako run --net veth exited %d: %s", r.exit_code, r.err);
 	check_contains(r.out, "eth0:", "/proc/net/dev inside");
-	check_that(wait_links(false, 5000, links, sizeof(links)),
-	           "left on the host side after hako exited:%s", links);
+	check_that(wait_links(false, 2500, links, sizeof(links)),
+	           "left on the host side 2.5 s after hako exited:%s", links);
 	hako_run_free(&r);
 }
 
