@@ -577,7 +577,8 @@ static void test_uts_hako_namespace_differs(void **state)
 
 /* This test checks that an empty or over-long --hostname is refused before anything is
  * created (the command does not run), with exit code 125 and a message naming the option and
- * the rule. Runs rootless: hako stops before it needs any privilege. */
+ * the rule; and that --hostname without a value is named as such, in printable text. Runs
+ * rootless: hako stops before it needs any privilege. */
 static void test_uts_hako_bad_hostname(void **state)
 {
 	char name[200], marker[512], script[600];
@@ -601,6 +602,17 @@ static void test_uts_hako_bad_hostname(void **state)
 	check_that(!ran, "the command ran although the hostname (%zu bytes) is invalid", len);
 	check_contains(r.err, "--hostname", "stderr");
 	check_contains(r.err, "1 to 64 bytes", "stderr");
+	hako_run_free(&r);
+
+	/* No name at all: hako says which option lacks its value (hako.c, given). */
+	char *bare[] = {(char *)hako_prog("hako"), "run", "--hostname", NULL};
+	check_that(hako_run_argv(bare, NULL, 10000, &r) == 0, "could not start hako");
+	check_exit(&r, 125, "exit code of `hako run --hostname` (no value)");
+	check_contains(r.err, "--hostname needs a value", "stderr of `hako run --hostname`");
+	for (const char *c = r.err; *c; c++)
+		check_that(*c == '\n' || (*c >= ' ' && *c < 0x7f),
+		           "stderr of `hako run --hostname` holds the byte \\x%02x",
+		           (unsigned char)*c);
 	hako_run_free(&r);
 }
 
