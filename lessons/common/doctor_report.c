@@ -256,6 +256,15 @@ static void check_kvm(void)
 			       "it works, but\n%20sguests run slower (lessons 15-19 keep "
 			       "their guests tiny).",
 			       "");
+		/* Nested KVM through the kvm_pvm module runs guest kernel code in KVM's
+		 * instruction emulator, which lacks a few instructions Linux uses (lesson 19). */
+		if (access("/sys/module/kvm_pvm", F_OK) == 0)
+			advise(
+			    "kvm",
+			    "KVM here is emulated (the kvm_pvm module): `make kernel` applies the "
+			    "course's patch\n%20sfor it and hakovm adds noxsave clearcpuid=... to "
+			    "Linux's command line (lesson 19).",
+			    "");
 		return;
 	}
 	if (api > 0) {

@@ -82,6 +82,17 @@ static const struct run_option {
 };
 #define N_RUN_OPTIONS (sizeof(run_options) / sizeof(run_options[0]))
 
+/* The values of --net, as data. */
+static const struct net_mode {
+	const char *name;
+	enum hako_net net;
+} net_modes[] = {
+    {"host", HAKO_NET_HOST},
+    {"none", HAKO_NET_NONE},
+    {"veth", HAKO_NET_VETH},
+};
+#define N_NET_MODES (sizeof(net_modes) / sizeof(net_modes[0]))
+
 static void usage(FILE *f)
 {
 	fputs(
@@ -281,8 +292,9 @@ static int cmd_run(int argc, char **argv)
 
 	optind = 1;
 	opterr = 0;
-	/* "+": stop at the first non-option, so CMD's own options are left alone. */
-	while ((c = getopt_long(argc, argv, "+he:w:v:ti", longopts, NULL)) != -1) {
+	/* "+": stop at the first non-option, so CMD's own options are left alone; ":": a missing
+	 * value is reported as ':' (not '?'), with the option's id in optopt. */
+	while ((c = getopt_long(argc, argv, "+:he:w:v:ti", longopts, NULL)) != -1) {
 		switch (c) {
 		case OPT_ROOTFS:
 			cfg.rootfs = optarg;
@@ -296,19 +308,18 @@ static int cmd_run(int argc, char **argv)
 		case OPT_ROOTLESS:
 			cfg.rootless = true;
 			break;
-		case OPT_NET:
-			if (strcmp(optarg, "host") == 0)
-				cfg.net = HAKO_NET_HOST;
-			else if (strcmp(optarg, "none") == 0)
-				cfg.net = HAKO_NET_NONE;
-			else if (strcmp(optarg, "veth") == 0)
-				cfg.net = HAKO_NET_VETH;
-			else {
+		case OPT_NET: {
+			size_t i = 0;
+			while (i < N_NET_MODES && strcmp(optarg, net_modes[i].name) != 0)
+				i++;
+			if (i == N_NET_MODES) {
 				bad_value("net", optarg, -EINVAL,
 				          "network mode (host, none or veth)", "06");
 				goto out;
 			}
+			cfg.net = net_modes[i].net;
 			break;
+		}
 		case OPT_MEMORY:
 			err = cgroup_parse_size(optarg, &cfg.memory);
 			if (err < 0) {
@@ -443,13 +454,19 @@ static int cmd_run(int argc, char **argv)
 			run_usage(stdout);
 			code = 0;
 			goto out;
+		case ':': /* a known option without its value: optopt says which */
+			for (size_t i = 0; i < N_RUN_OPTIONS; i++)
+				if ((int)run_options[i].id == optopt)
+					fprintf(stderr, "hako run: --%s needs a value (%s)\n",
+					        run_options[i].name, run_options[i].arg);
+			fputs("Try `hako run --help`.\n", stderr);
+			goto out;
 		default:
-			if (optopt)
-				fprintf(stderr, "hako run: unknown option or missing value: -%c\n",
-				        optopt);
+			/* optopt is a short option's letter; for a long one it is 0 (unknown). */
+			if (optopt > 0 && optopt < 128)
+				fprintf(stderr, "hako run: unknown option: -%c\n", optopt);
 			else
-				fprintf(stderr, "hako run: unknown option or missing value: %s\n",
-				        argv[optind - 1]);
+				fprintf(stderr, "hako run: unknown option: %s\n", argv[optind - 1]);
 			fputs("Try `hako run --help`.\n", stderr);
 			goto out;
 		}
@@ -520,6 +537,7 @@ static int cmd_run(int argc, char **argv)
 	if (code < 0)
 		code = HAKO_EXIT_FAILED;
 out:
+	images_release(&cfg);
 	free(cap_add);
 	free(cap_drop);
 	return code;

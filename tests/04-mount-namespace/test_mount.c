@@ -498,6 +498,15 @@ static void test_mount_check_command(void **state)
 	          "mount_check_command(rootfs, a file without execute permission)");
 	check_int(mount_check_command(b->rootfs, "/etc"), -EACCES,
 	          "mount_check_command(rootfs, \"/etc\"), a folder");
+
+	/* Executable by group or by others only: that is still an executable file. */
+	mode_t only = hako_rand() % 2 ? 0654 : 0645;
+	char what[96];
+	chmod(path, only);
+	snprintf(what, sizeof(what),
+	         "mount_check_command(rootfs, a file of mode %04o: executable, not by its owner)",
+	         (unsigned)only);
+	check_int(mount_check_command(b->rootfs, cmd), 0, what);
 }
 
 /* This test checks that mount_check_command() looks paths up as the container will see them:
@@ -1057,6 +1066,56 @@ static void check_nothing_left(struct box *b, const char *before_mnt, const char
 	}
 }
 
+/* This test checks that a file system mounted inside the rootfs (as a volume would be)
+ * comes along into the container: ROOTFS is bound with everything mounted below it. */
+static void test_mount_rootfs_submounts_kept(void **state)
+{
+	struct box *b;
+	char sub[16], secret[24], path[PATH_MAX + 64], got[32] = "";
+
+	b = box_setup(true);
+	hako_rand_name(sub, 10);
+	hako_rand_name(secret, 20);
+	snprintf(path, sizeof(path), "%s/%s", b->rootfs, sub);
+	check_that(mkdir(path, 0755) == 0, "mkdir %s: %s", path, strerror(errno));
+	check_that(mount("hako-test", path, "tmpfs", 0, "size=64k") == 0, "mount tmpfs on %s: %s",
+	           path, strerror(errno));
+	snprintf(path, sizeof(path), "%s/%s/file", b->rootfs, sub);
+	hako_write_file(path, secret);
+	/* mount_enter_rootfs() itself, in a child with a mount namespace of its own: from
+	 * lesson 11 on, `hako run` puts an overlay over the rootfs folder, and an overlay's
+	 * lower layer never shows the file systems mounted below it. */
+	int pipefd[2];
+	check_that(pipe(pipefd) == 0, "pipe: %s", strerror(errno));
+	pid_t pid = fork();
+	check_that(pid >= 0, "fork: %s", strerror(errno));
+	if (pid == 0) {
+		char file[64], buf[32] = "";
+		close(pipefd[0]);
+		if (unshare(CLONE_NEWNS) < 0 || mount_enter_rootfs(b->rootfs) < 0)
+			_exit(2);
+		snprintf(file, sizeof(file), "/%s/file", sub);
+		int fd = open(file, O_RDONLY);
+		ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+		if (n > 0 && write(pipefd[1], buf, (size_t)n) < 0)
+			_exit(3);
+		_exit(n > 0 ? 0 : 1);
+	}
+	close(pipefd[1]);
+	ssize_t n = read(pipefd[0], got, sizeof(got) - 1);
+	got[n > 0 ? n : 0] = '\0';
+	close(pipefd[0]);
+	int status;
+	waitpid(pid, &status, 0);
+	snprintf(path, sizeof(path), "%s/%s", b->rootfs, sub);
+	umount2(path, MNT_DETACH);
+	check_that(WIFEXITED(status) && WEXITSTATUS(status) != 2,
+	           "mount_enter_rootfs(ROOTFS) failed in a child with its own mount namespace");
+	check_str(got, secret,
+	          "/SUB/file after mount_enter_rootfs(ROOTFS), SUB a tmpfs mounted inside ROOTFS "
+	          "(the bind of the rootfs must be recursive)");
+}
+
 /* This test checks that after a container exits, nothing it mounted is still mounted on the
  * host and the rootfs folder is as before. */
 static void test_mount_clean_after_exit(void **state)
@@ -1188,4 +1247,5 @@ HAKO_TEST_MAIN(HAKO_TEST(test_mount_check_rootfs), HAKO_TEST(test_mount_check_co
                HAKO_TEST(test_mount_dev_pts_shm), HAKO_TEST(test_mount_not_propagated),
                HAKO_TEST(test_mount_clean_after_exit),
                HAKO_TEST(test_mount_clean_after_workload_killed),
-               HAKO_TEST(test_mount_clean_after_sigterm), HAKO_TEST(test_mount_rootless_dev))
+               HAKO_TEST(test_mount_clean_after_sigterm), HAKO_TEST(test_mount_rootless_dev),
+               HAKO_TEST(test_mount_rootfs_submounts_kept))
