@@ -6,6 +6,7 @@ MANIFEST := tests/manifest
 LESSONS := $(shell awk '$$1 == "lesson" { print $$2 }' $(MANIFEST))
 GRADE := tests/tools/grade.sh
 FORMAT ?= text
+JOBS ?= 2
 
 .DEFAULT_GOAL := help
 
@@ -45,6 +46,12 @@ build/rootfs:
 image: build/rootfs ## build the course's OCI image (2 layers, whiteouts) in build/image, offline
 	@tests/tools/mkimage.sh build/image build/rootfs
 
+kernel: ## build lesson 19's Linux kernel from Debian's linux-source-6.1 (about 5 min once): build/kernel
+	@tests/19-boot-linux/kernel/build.sh build/kernel
+
+initramfs: ## build lesson 19's busybox initramfs (an uncompressed cpio; needs root): build/initramfs.cpio
+	@tests/19-boot-linux/initramfs/build.sh build/initramfs.cpio
+
 setup: ## install the Debian/Ubuntu packages the course needs (run with sudo), then run the doctor
 	@tests/tools/setup.sh
 	@$(MAKE) -s doctor
@@ -55,12 +62,19 @@ setup: ## install the Debian/Ubuntu packages the course needs (run with sudo), t
 check: ## CI: solutions pass (also under ASan+UBSan), starters fail, starters are fresh, format, grader self-test
 	@tests/tools/check.sh
 
+mutants: ## prove every lesson's tests catch its mutants (tests/NN-slug/mutants/*.patch); JOBS=2
+	@tests/tools/mutants.sh --jobs $(JOBS)
+
+mutants-%: ## grade only lesson %'s mutants (make mutants-07)
+	@tests/tools/mutants.sh --jobs $(JOBS) $*
+
 starters: ## regenerate every lessons/NN-*/ starter from solutions/ (overwrites starter files!)
 	@test -d solutions || { echo "no solutions/ here (a handout?)"; exit 2; }
 	@for l in $(LESSONS); do tests/tools/mkstarter.sh solutions/$$l lessons/$$l && echo "lessons/$$l"; done
 
-bench: ## hakovm's start-to-halt time next to a minimal KVM program and QEMU; hako exec next to nsenter, run -d cycles next to runc (root)
+bench: ## start times: hakovm next to a minimal KVM program and QEMU, hako next to unshare+chroot and runc, hako exec next to nsenter and run -d cycles next to runc's; then Linux's boot to /init, hakovm next to QEMU
 	@tests/bench/bench.sh
+	@tests/bench/boot.sh
 
 handout: ## build/hako-handout.tar.gz: the course without solutions/, reference code as a library
 	@tests/tools/handout.sh
@@ -77,4 +91,4 @@ clean: ## remove build/ and results.json
 build/ref-hako:
 	@$(MAKE) -s -f tests/tools/program.mk SRC=solutions OUT=build/ref-hako
 
-.PHONY: help grade progress doctor hako rootfs image setup check starters bench handout diagrams format clean build/ref-hako
+.PHONY: help grade progress doctor hako rootfs image kernel initramfs setup check mutants starters bench handout diagrams format clean build/ref-hako

@@ -35,7 +35,6 @@ static const int forwarded[] = {SIGTERM, SIGINT, SIGHUP};
  * the signal blocked, it stays pending until sigwaitinfo() takes it. */
 static void on_signal(int sig)
 {
-	(void)sig;
 }
 
 /*
@@ -91,7 +90,10 @@ int init_main(char **argv)
 	/// TODO(03): Start ARGV as the workload in a child process (lesson 01's process_exec()
 	///   runs it) and keep its PID in PID; if no child can be made, return -errno. The
 	///   workload must start with none of SET blocked: the README's "Signals without races"
-	///   says what a new program inherits across execve(2). See fork(2), sigprocmask(2).
+	///   says what a new program inherits across execve(2). Until its execve(2), the child
+	///   still has init's do-nothing handlers: put SET's signals back to SIG_DFL before you
+	///   unblock them, or a signal that init forwards in that moment is swallowed. See
+	///   fork(2), sigprocmask(2), sigaction(2).
 	return -ENOSYS; /* delete this line once the workload starts */
 	return supervise(pid, &set, true);
 }

@@ -149,6 +149,7 @@ int mounts_apply(const struct hako_config *cfg, int *fds)
 	///   lesson 04 made of the rootfs, keeping the flags it has (kept_flags). The mounts
 	///   on top of it (/proc, /dev, the -v ones) stay as they are.
 	(void)kept_flags;
-	if (cfg->readonly_root) return -ENOSYS;
+	if (cfg->readonly_root)
+		return -ENOSYS;
 	return 0;
 }

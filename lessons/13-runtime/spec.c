@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -209,6 +210,60 @@ static int parse_rlimits(json_t *arr, struct hako_spec *s, char *err, size_t len
 	return 0;
 }
 
+/*
+ * process.capabilities: hako keeps one set (lesson 09's cfg->caps: bounding, permitted and
+ * effective alike), so it takes the capabilities that are in every one of "bounding",
+ * "permitted" and "effective" the config lists. No "capabilities" at all means none, as the
+ * runtime spec says (and runc does); Docker's default set is `hako run`'s, not a bundle's.
+ */
+static int parse_capabilities(json_t *caps, struct hako_spec *s, char *err, size_t len)
+{
+	static const struct key_rule rules[] = {
+	    {"bounding", NULL},    {"effective", NULL}, {"permitted", NULL},
+	    {"inheritable", NULL}, {"ambient", NULL},
+	};
+	static const char *const sets[] = {"bounding", "permitted", "effective"};
+	uint64_t keep = ~0ULL;
+	bool any = false;
+	int e;
+
+	s->cfg.caps_set = true;
+	s->cfg.caps = 0;
+	if (!caps)
+		return 0;
+	if ((e = check_keys(caps, "process.capabilities", rules, 5, err, len)) < 0)
+		return e;
+	for (size_t i = 0; i < 3; i++) {
+		json_t *list = json_object_get(caps, sets[i]), *name;
+		uint64_t mask = 0;
+		size_t k;
+
+		if (!list)
+			continue;
+		if (!json_is_array(list))
+			return bad(err, len, -EINVAL, "process.capabilities.%s: must be an array",
+			           sets[i]);
+		json_array_foreach(list, k, name)
+		{
+			int n = json_is_string(name) ? caps_parse_name(json_string_value(name))
+			                             : -EINVAL;
+			if (n == -ENOSYS)
+				return bad(err, len, -ENOSYS,
+				           "process.capabilities: not implemented yet (lesson 09)");
+			if (n < 0 || n == CAPS_ALL)
+				return bad(err, len, -EINVAL,
+				           "process.capabilities.%s[%zu]: not a "
+				           "capability name",
+				           sets[i], k);
+			mask |= 1ULL << n;
+		}
+		keep &= mask;
+		any = true;
+	}
+	s->cfg.caps = any ? keep : 0;
+	return 0;
+}
+
 static int parse_process(json_t *proc, struct hako_spec *s, char *err, size_t len)
 {
 	static const struct key_rule rules[] = {
@@ -219,8 +274,8 @@ static int parse_process(json_t *proc, struct hako_spec *s, char *err, size_t le
 	    {"cwd", NULL},
 	    {"rlimits", NULL},
 	    {"consoleSize", NULL},
-	    {"capabilities", "capabilities are lesson 09's (merge it first)"},
-	    {"noNewPrivileges", "no_new_privs is lesson 09's (merge it first)"},
+	    {"capabilities", NULL},
+	    {"noNewPrivileges", NULL},
 	    {"apparmorProfile", "hako has no AppArmor support"},
 	    {"selinuxLabel", "hako has no SELinux support"},
 	    {"oomScoreAdj", "not implemented"},
@@ -244,7 +299,9 @@ static int parse_process(json_t *proc, struct hako_spec *s, char *err, size_t le
 	return bad(err, len, -ENOSYS, "process: not implemented yet (lesson 13)");
 	if ((v = GET(proc, "rlimits", array, "process")) && (e = parse_rlimits(v, s, err, len)) < 0)
 		return e;
-	return 0;
+	if ((v = GET(proc, "noNewPrivileges", bool, "process")))
+		s->cfg.no_new_privs = json_is_true(v);
+	return parse_capabilities(GET(proc, "capabilities", object, "process"), s, err, len);
 }
 
 /* ---- root ---- */
@@ -498,9 +555,9 @@ static int parse_linux(json_t *lx, struct hako_spec *s, char *err, size_t len)
 	    {"uidMappings", NULL},
 	    {"gidMappings", NULL},
 	    {"cgroupsPath", NULL},
-	    {"maskedPaths", "masked paths are lesson 09's (merge it first)"},
-	    {"readonlyPaths", "read-only paths are lesson 09's (merge it first)"},
-	    {"seccomp", "seccomp profiles are lesson 10's (merge it first)"},
+	    {"maskedPaths", NULL},
+	    {"readonlyPaths", NULL},
+	    {"seccomp", NULL},
 	    {"devices", "extra devices are not implemented"},
 	    {"sysctl", "not implemented"},
 	    {"rootfsPropagation", "not implemented"},
@@ -535,6 +592,36 @@ static int parse_linux(json_t *lx, struct hako_spec *s, char *err, size_t len)
 	/* cgroupsPath: hako keeps every container under its "hako" parent; the path is read
 	 * (it must be a string) and the container's id names the cgroup instead. */
 	(void)GET(lx, "cgroupsPath", string, "linux");
+	/* maskedPaths, readonlyPaths: lesson 09 hides and protects Docker's list (runc's
+	 * default config lists the same paths) whatever the config says; they are checked to
+	 * be lists of absolute paths. */
+	static const char *const lists[] = {"maskedPaths", "readonlyPaths"};
+	for (size_t i = 0; i < 2; i++) {
+		json_t *l = GET(lx, lists[i], array, "linux"), *p;
+		size_t k;
+		json_array_foreach(
+		    l, k, p) if (!json_is_string(p) ||
+		                 json_string_value(p)[0] !=
+		                     '/') return bad(err, len, -EINVAL,
+		                                     "linux.%s[%zu]: must be an absolute path",
+		                                     lists[i], k);
+	}
+	/*
+	 * linux.seccomp is lesson 10's profile format (defaultAction, architectures,
+	 * syscalls[].names/action/args): lesson 10 reads it from a file, so it is written to a
+	 * memfd(2) that hako (which compiles the filter) reads as /proc/self/fd/N. No seccomp
+	 * at all means no filter, as the runtime spec says.
+	 */
+	json_t *sc = GET(lx, "seccomp", object, "linux");
+	if (!sc) {
+		s->cfg.seccomp = "unconfined";
+		return 0;
+	}
+	s->seccomp_fd = memfd_create("hako-seccomp", MFD_CLOEXEC);
+	if (s->seccomp_fd < 0 || json_dumpfd(sc, s->seccomp_fd, 0) < 0)
+		return bad(err, len, -errno, "linux.seccomp: memfd: %s", strerror(errno));
+	snprintf(s->seccomp, sizeof(s->seccomp), "/proc/self/fd/%d", s->seccomp_fd);
+	s->cfg.seccomp = s->seccomp;
 	return 0;
 }
 
@@ -563,6 +650,7 @@ int spec_load(const char *bundle, struct hako_spec *s, char *err, size_t len)
 
 	memset(s, 0, sizeof(*s));
 	s->cfg.net = HAKO_NET_HOST;
+	s->seccomp_fd = -1;
 	snprintf(path, sizeof(path), "%s/config.json", bundle);
 	/// TODO(13): Parse PATH with json_load_file (jansson). When it fails, ERR must say
 	///   "config.json: line L: TEXT" (jerr.line, jerr.text) and the result is -EINVAL (-ENOENT
@@ -608,6 +696,9 @@ void spec_free(struct hako_spec *s)
 	free(s->env);
 	if (s->json)
 		json_decref(s->json);
+	if (s->seccomp_fd >= 0)
+		close(s->seccomp_fd);
+	s->seccomp_fd = -1;
 	s->argv = s->env = NULL;
 	s->json = NULL;
 }

@@ -54,9 +54,9 @@ int vm_create(struct vm *vm, const char *kvm_path, size_t mem_size)
 	/// TODO(15): Make the VM (vm->vm_fd) and give it MEM_SIZE bytes of memory: anonymous,
 	/// private memory of this process (vm->mem, vm->mem_size) that the guest sees as its
 	/// physical addresses 0 .. MEM_SIZE - 1 (memory slot 0). The memory need not be reserved up
-	/// front: a guest rarely touches all of it. On a failure set err = -errno and goto bad
-	/// (vm_destroy() frees what was made; vm->mem stays NULL if the mapping failed). See the
-	/// README, "Guest memory is your memory", mmap(2), and KVM_CREATE_VM and
+	/// front: a guest rarely touches all of it. On a failure set err = vm_fail(vm, "CALL"), naming
+	/// the call, and goto bad (vm_destroy() frees what was made; vm->mem stays NULL if the mapping
+	/// failed). See the README, "Guest memory is your memory", mmap(2), and KVM_CREATE_VM and
 	/// KVM_SET_USER_MEMORY_REGION in the KVM API document.
 	err = -ENOSYS;
 	goto bad;
@@ -69,10 +69,10 @@ bad:
 int vcpu_create(struct vm *vm)
 {
 	/// TODO(15): Make vCPU 0 (vm->vcpu_fd) and map its struct kvm_run, the memory it shares
-	/// with KVM, into vm->run and vm->run_size. Return 0 or -errno (vm_destroy() frees what was
-	/// made). The mapping is bigger than sizeof(struct kvm_run): I/O data follows the
-	/// structure, so map the size KVM tells you. See the README's pitfalls, and KVM_CREATE_VCPU
-	/// and KVM_GET_VCPU_MMAP_SIZE in the KVM API document.
+	/// with KVM, into vm->run and vm->run_size. Return 0 or vm_fail(vm, "CALL") (vm_destroy()
+	/// frees what was made). The mapping is bigger than sizeof(struct kvm_run): I/O data
+	/// follows the structure, so map the size KVM tells you. See the README's pitfalls, and
+	/// KVM_CREATE_VCPU and KVM_GET_VCPU_MMAP_SIZE in the KVM API document.
 	return -ENOSYS;
 }
 
@@ -92,34 +92,25 @@ static void set_args(struct kvm_regs *regs, const uint64_t *args, int nargs)
  */
 int vcpu_init_real_mode(struct vm *vm, uint16_t entry, const uint64_t *args, int nargs)
 {
-	struct kvm_sregs sregs;
-	struct kvm_regs regs;
-
 	if (nargs < 0 || nargs > VM_MAX_ARGS)
 		return -EINVAL;
 	/// TODO(15): Put the vCPU in real mode at ENTRY with ARGS in its argument registers: every
 	/// segment register (cs ds es fs gs ss) with base 0 and selector 0, the rest of each
 	/// segment as KVM has it; the general registers all 0 except rip = ENTRY, rflags = 2 (bit 1
 	/// of RFLAGS is reserved and must be 1) and the NARGS arguments (set_args()). Return 0, or
-	/// -errno when KVM refuses. See the README, "Real mode and the vCPU's registers", and
-	/// KVM_GET_SREGS, KVM_SET_SREGS and KVM_SET_REGS in the KVM API document.
-	(void)sregs;
-	(void)regs;
-	set_args(&regs, args, 0);
+	/// vm_fail(vm, "CALL") when KVM refuses. See the README, "Real mode and the vCPU's
+	/// registers", and KVM_GET_SREGS, KVM_SET_SREGS and KVM_SET_REGS in the KVM API document.
 	return -ENOSYS;
 }
 
 int kvm_hello_run(struct vm *vm, char *out, size_t size)
 {
-	size_t written = 0;
-
 	/// TODO(15): Run the guest until it halts, collecting the bytes it writes to port
 	/// UART_COM1_PORT: the first SIZE into OUT. Return how many bytes the guest wrote in all
-	/// (more than SIZE if OUT was too small), -errno if KVM_RUN fails, or -EIO on any other
-	/// exit (an in, another port, an exit this loop does not know). A signal that interrupts
-	/// KVM_RUN is not a failure. See the README, "Exits: the guest asks for help", and "The
-	/// kvm_run structure" in the KVM API document.
-	(void)written;
+	/// (more than SIZE if OUT was too small), vm_fail(vm, "KVM_RUN") if KVM_RUN fails, or -EIO
+	/// on any other exit (an in, another port, an exit this loop does not know). A signal that
+	/// interrupts KVM_RUN is not a failure. See the README, "Exits: the guest asks for help",
+	/// and "The kvm_run structure" in the KVM API document.
 	return -ENOSYS;
 }
 

@@ -50,10 +50,8 @@ int bus_access(struct bus *bus, uint64_t addr, bool is_write, uint8_t *data, uin
 int debug_exit_handle(struct device *dev, uint64_t offset, bool is_write, uint8_t *data,
                       uint32_t size)
 {
-	struct vm *vm = dev->state;
-
-	/// TODO(16): A write stops the VM (VM_STOP_EXIT) with the byte written (the low byte of
-	/// DATA) as hakovm's exit status; a read gets SIZE bytes of 0. Return 0.
-	(void)vm;
+	/// TODO(16): DEV->state is the struct vm. A write stops the VM (VM_STOP_EXIT) with the byte
+	/// written (the low byte of DATA) as hakovm's exit status; a read gets SIZE bytes of 0.
+	/// Return 0.
 	return -ENOSYS;
 }

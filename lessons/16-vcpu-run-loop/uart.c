@@ -68,38 +68,21 @@ static void uart_transmit(struct uart *uart, uint8_t byte)
 
 int uart_handle(struct device *dev, uint64_t offset, bool is_write, uint8_t *data, uint32_t size)
 {
-	struct uart *uart = dev->state;
-	bool dlab = uart->lcr & LCR_DLAB;
-
 	if (size != 1 || offset > UART_SCR)
 		return -EINVAL; /* the registers are one byte wide */
 
 	if (is_write) {
-		uint8_t v = data[0];
-		(void)v;
-		switch (offset) {
-		/// TODO(16): The writes, as the register table above says. A byte written to THR
-		/// goes out (uart_transmit()) unless loopback mode (MCR bit 4) is on; while DLAB is
-		/// set, offsets 0 and 1 are the divisor instead. IER keeps only its 4 defined bits,
-		/// MCR its 5. Writes to the read-only registers are ignored.
-		default:
-			break;
-		}
-		return 0;
+		/// TODO(16): The writes of data[0] to DEV->state, a struct uart, as the register
+		/// table above says. A byte written to THR goes out (uart_transmit()) unless
+		/// loopback mode (MCR bit 4) is on; while DLAB is set, offsets 0 and 1 are the
+		/// divisor instead. IER keeps only its 4 defined bits, MCR its 5. Writes to the
+		/// read-only registers are ignored. Return 0.
+		return -ENOSYS;
 	}
 
-	switch (offset) {
 	/// TODO(16): The reads, into data[0], as the register table above says. Nothing is ever
 	/// received (RBR reads 0), and hakovm sends each byte at once, so LSR always says "ready to
 	/// send" (THRE and TEMT). IIR says "no interrupt pending", with the FIFO bits when FCR bit
-	/// 0 enabled the FIFOs. MSR is uart_msr(). See the README, "The 16550 UART".
-	case UART_MSR:
-		(void)dlab;
-		(void)uart_msr;
-		(void)uart_transmit;
-		return -ENOSYS;
-	default:
-		break;
-	}
-	return 0;
+	/// 0 enabled the FIFOs. MSR is uart_msr(). Return 0. See the README, "The 16550 UART".
+	return -ENOSYS;
 }

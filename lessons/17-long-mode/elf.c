@@ -27,32 +27,24 @@ static void read_phdr(const uint8_t *image, const Elf64_Ehdr *eh, int i, Elf64_P
 /* 0 if the ELF header is one hakovm can load and its program headers lie inside the file. */
 static int check_header(const Elf64_Ehdr *eh, size_t size)
 {
-	uint64_t table, end;
-
 	/// TODO(17): Return 0 if EH is the header of an ELF hakovm can load, else -ENOEXEC: a
 	/// 64-bit, little-endian, x86-64 executable (ET_EXEC) whose program headers are
 	/// Elf64_Phdr-sized and lie, all e_phnum of them, inside the file of SIZE bytes. Check the
 	/// magic before trusting anything else. Every number comes from the file: compute sizes and
 	/// ends so that they cannot wrap around. See elf(5) and the README, "ELF: what a loader
 	/// reads".
-	(void)table;
-	(void)end;
 	return -ENOSYS;
 }
 
 /* 0 if the PT_LOAD segment PH can be loaded into VM from a file of SIZE bytes. */
 static int check_segment(struct vm *vm, const Elf64_Phdr *ph, size_t size)
 {
-	uint64_t file_end, mem_end;
-
 	/// TODO(17): Return 0 if the PT_LOAD segment PH can be loaded, else:
 	///   -ENOEXEC when its file part (p_filesz bytes at p_offset) is not inside the file,
 	///     or is bigger than its memory part (p_memsz);
 	///   -ERANGE when its memory part (p_memsz bytes at p_paddr) is not inside guest memory;
 	///   -EBUSY when it starts below LM_RESERVED, where the GDT, page tables and stack are.
 	/// As in check_header(), no sum may wrap around.
-	(void)file_end;
-	(void)mem_end;
 	return -ENOSYS;
 }
 
@@ -81,6 +73,5 @@ int elf_load(struct vm *vm, const uint8_t *image, size_t size, uint64_t *entry)
 	/// TODO(17): Second pass, now that every segment is known to be good: load each PT_LOAD
 	/// segment into guest memory at its physical address (through guest_mem()), its file bytes
 	/// followed by zeros up to its memory size (the bss). Then set *ENTRY and return 0.
-	(void)entry;
 	return -ENOSYS;
 }

@@ -83,26 +83,22 @@ static int write_tables(struct vm *vm)
 	uint64_t *pml4 = guest_mem(vm, LM_PML4, 4096);
 	uint64_t *pdpt = guest_mem(vm, LM_PDPT, 4096);
 	uint64_t *pd = guest_mem(vm, LM_PD, 4096);
-	uint64_t pages = (vm->mem_size + (2u << 20) - 1) >> 21; /* 2 MiB pages, rounded up */
 
 	if (!gdt || !pml4 || !pdpt || !pd)
 		return -ENOMEM; /* guest memory is smaller than hakovm's area */
 	/// TODO(17): Write, through these pointers into guest memory, the GDT and the page tables:
 	///   the GDT: the null descriptor, then code_segment and data_segment at the entries
 	///     their selectors (LM_SEL_CODE, LM_SEL_DATA) point to, encoded by gdt_entry();
-	///   page tables that identity-map all of guest memory with 2 MiB pages (PAGES of them:
-	///     the last may reach beyond mem_size), PML4 -> PDPT -> PD, every entry present and
+	///   page tables that identity-map all of guest memory with 2 MiB pages (the last may
+	///     reach beyond mem_size: round up), PML4 -> PDPT -> PD, every entry present and
 	///     writable, and nothing else mapped.
 	/// Return 0. See the README, "The GDT and the hidden state" and "Four levels of page
 	/// tables, identity mapped", and the PTE_* bits above.
-	(void)pages;
-	(void)gdt_entry;
 	return -ENOSYS;
 }
 
 int longmode_setup(struct vm *vm)
 {
-	struct kvm_sregs sregs;
 	int err;
 
 	if (vm->mem_size > LM_MAX_MEM)
@@ -116,15 +112,12 @@ int longmode_setup(struct vm *vm)
 	///     state must match the GDT: a later segment load reads the GDT, and the CPU checks
 	///     that they agree);
 	///   the GDT register: the 3-entry table at LM_GDT;
-	///   CR3 at the PML4; CR0, CR4 and EFER with the bits of the README's table (CR0 also
-	///     with the MP, ET, NE, WP and AM bits a 64-bit kernel sets: cr0 = 0x80050033).
-	/// Start from KVM's state for everything else. Return 0, or -errno when KVM refuses.
-	/// A KVM quirk: set EFER.LMA as well as LME. No mode switch happens to set LMA for us,
-	/// and newer kernels refuse LME and PG without LMA. See KVM_GET_SREGS / KVM_SET_SREGS in
-	/// the KVM API document.
-	(void)sregs;
-	(void)code_segment;
-	(void)data_segment;
+	///   CR3 at the PML4; CR0, CR4 and EFER with the bits of the README's table (CR0 also with
+	///   the MP, ET, NE, WP and AM bits a 64-bit kernel sets: cr0 = 0x80050033). Start from
+	///   KVM's state for everything else. Return 0, or vm_fail(vm, "CALL") when KVM refuses. A
+	///   KVM quirk: set EFER.LMA as well as LME. No mode switch happens to set LMA for us, and
+	///   newer kernels refuse LME and PG without LMA. See KVM_GET_SREGS / KVM_SET_SREGS in the
+	///   KVM API document.
 	return -ENOSYS;
 }
 
@@ -138,7 +131,7 @@ int longmode_set_entry(struct vm *vm, uint64_t entry, const uint64_t *args, int 
 	/// TODO(17): Start the vCPU at ENTRY. REGS is zeroed; set rip to ENTRY, rsp to
 	/// LM_STACK_TOP (the stack grows down into 0x5000-0x7fff), rflags to 2, and the NARGS
 	/// ARGS in the first argument registers of the x86-64 calling convention: rdi, rsi, rdx,
-	/// rcx (the guest's main() takes them as its arguments). Return 0, or -errno when KVM
-	/// refuses.
+	/// rcx (the guest's main() takes them as its arguments). Return 0, or vm_fail(vm,
+	/// "KVM_SET_REGS") when KVM refuses.
 	return -ENOSYS;
 }

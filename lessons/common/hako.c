@@ -21,6 +21,11 @@ enum opt_id {
 	OPT_CPUS,
 	OPT_PIDS,
 	OPT_STATS,
+	OPT_CAP_ADD,
+	OPT_CAP_DROP,
+	OPT_PRIVILEGED,
+	OPT_SECURITY_OPT,
+	OPT_USER,
 	OPT_NAME,
 	OPT_RM,
 	OPT_ENV_FILE,
@@ -33,6 +38,8 @@ enum opt_id {
 	OPT_ENV = 'e',
 	OPT_WORKDIR = 'w',
 	OPT_VOLUME = 'v',
+	OPT_TTY = 't',
+	OPT_INTERACTIVE = 'i',
 };
 
 static const struct run_option {
@@ -52,6 +59,13 @@ static const struct run_option {
     {"cpus", "N", OPT_CPUS, "07", "CPU limit in CPUs: 0.5 is half of one CPU"},
     {"pids-limit", "N", OPT_PIDS, "07", "at most N processes (-1: no limit)"},
     {"stats", NULL, OPT_STATS, "08", "print CPU time, peak memory and pids at exit"},
+    {"cap-add", "CAP", OPT_CAP_ADD, "09", "keep capability CAP too (SYS_ADMIN, ALL); repeatable"},
+    {"cap-drop", "CAP", OPT_CAP_DROP, "09", "drop capability CAP (CHOWN, ALL); repeatable"},
+    {"privileged", NULL, OPT_PRIVILEGED, "09",
+     "every capability and device, no masked paths, no seccomp"},
+    {"security-opt", "OPT", OPT_SECURITY_OPT, "09",
+     "no-new-privileges[=true|false], seccomp=unconfined|FILE.json"},
+    {"user", "UID[:GID]", OPT_USER, "09", "run CMD as this user and group (numbers)"},
     {"name", "NAME", OPT_NAME, "11", "name the container (and its kept layer); default: an id"},
     {"rm", NULL, OPT_RM, "11", "remove the container's layer when it exits"},
     {"env", "KEY=VALUE", OPT_ENV, "13",
@@ -63,10 +77,23 @@ static const struct run_option {
     {"read-only", NULL, OPT_READ_ONLY, "13", "mount the container's / read-only"},
     {"tmpfs", "DST[:OPTS]", OPT_TMPFS, "13", "a fresh tmpfs at DST (OPTS: size=64m,mode=1777)"},
     {"entrypoint", "CMD", OPT_ENTRYPOINT, "13", "run CMD instead of the image's entrypoint"},
+    {"tty", NULL, OPT_TTY, "13", "a terminal of the container's own (-it: an interactive shell)"},
+    {"interactive", NULL, OPT_INTERACTIVE, "13", "pass hako's stdin to the workload (with -t)"},
     {"detach", NULL, OPT_DETACH, "14", "run in the background under a monitor; print the name"},
     {"help", NULL, OPT_HELP, "01", "show this help"},
 };
 #define N_RUN_OPTIONS (sizeof(run_options) / sizeof(run_options[0]))
+
+/* The values of --net, as data. */
+static const struct net_mode {
+	const char *name;
+	enum hako_net net;
+} net_modes[] = {
+    {"host", HAKO_NET_HOST},
+    {"none", HAKO_NET_NONE},
+    {"veth", HAKO_NET_VETH},
+};
+#define N_NET_MODES (sizeof(net_modes) / sizeof(net_modes[0]))
 
 static void usage(FILE *f)
 {
@@ -256,7 +283,16 @@ static int cmd_run(int argc, char **argv)
 	const char *entrypoint = NULL;
 	bool detach = false;
 	struct option longopts[N_RUN_OPTIONS + 1];
-	int c, err;
+	/* --cap-add and --cap-drop values, resolved together once all options are read. */
+	const char **cap_add = calloc((size_t)argc, sizeof(char *));
+	const char **cap_drop = calloc((size_t)argc, sizeof(char *));
+	size_t ncap_add = 0, ncap_drop = 0;
+	int c, err, code = HAKO_EXIT_FAILED;
+
+	if (!cap_add || !cap_drop) {
+		fputs("hako: out of memory\n", stderr);
+		goto out;
+	}
 
 	for (size_t i = 0; i < N_RUN_OPTIONS; i++)
 		longopts[i] = (struct option){run_options[i].name,
@@ -266,8 +302,9 @@ static int cmd_run(int argc, char **argv)
 
 	optind = 1;
 	opterr = 0;
-	/* "+": stop at the first non-option, so CMD's own options are left alone. */
-	while ((c = getopt_long(argc, argv, "+hde:w:v:", longopts, NULL)) != -1) {
+	/* "+": stop at the first non-option, so CMD's own options are left alone; ":": a missing
+	 * value is reported as ':' (not '?'), with the option's id in optopt. */
+	while ((c = getopt_long(argc, argv, "+:hde:w:v:ti", longopts, NULL)) != -1) {
 		switch (c) {
 		case OPT_ROOTFS:
 			cfg.rootfs = optarg;
@@ -281,47 +318,93 @@ static int cmd_run(int argc, char **argv)
 		case OPT_ROOTLESS:
 			cfg.rootless = true;
 			break;
-		case OPT_NET:
-			if (strcmp(optarg, "host") == 0)
-				cfg.net = HAKO_NET_HOST;
-			else if (strcmp(optarg, "none") == 0)
-				cfg.net = HAKO_NET_NONE;
-			else if (strcmp(optarg, "veth") == 0)
-				cfg.net = HAKO_NET_VETH;
-			else
-				return bad_value("net", optarg, -EINVAL,
-				                 "network mode (host, none or veth)", "06");
+		case OPT_NET: {
+			size_t i = 0;
+			while (i < N_NET_MODES && strcmp(optarg, net_modes[i].name) != 0)
+				i++;
+			if (i == N_NET_MODES) {
+				bad_value("net", optarg, -EINVAL,
+				          "network mode (host, none or veth)", "06");
+				goto out;
+			}
+			cfg.net = net_modes[i].net;
 			break;
+		}
 		case OPT_MEMORY:
 			err = cgroup_parse_size(optarg, &cfg.memory);
-			if (err < 0)
-				return bad_value("memory", optarg, err, "size", "07");
+			if (err < 0) {
+				bad_value("memory", optarg, err, "size", "07");
+				goto out;
+			}
 			break;
 		case OPT_CPUS:
 			err = cgroup_parse_cpus(optarg, &cfg.cpu_max);
-			if (err < 0)
-				return bad_value("cpus", optarg, err, "number of CPUs", "07");
+			if (err < 0) {
+				bad_value("cpus", optarg, err, "number of CPUs", "07");
+				goto out;
+			}
 			break;
 		case OPT_PIDS: {
 			char *end;
 			errno = 0;
 			long n = strtol(optarg, &end, 10);
 			/* As docker run: -1 means no limit. */
-			if (errno || end == optarg || *end || n == 0 || n < -1)
-				return bad_value(
-				    "pids-limit", optarg, -EINVAL,
-				    "process count (a positive number, or -1 for no limit)", "07");
+			if (errno || end == optarg || *end || n == 0 || n < -1) {
+				bad_value("pids-limit", optarg, -EINVAL,
+				          "process count (a positive number, or -1 for no limit)",
+				          "07");
+				goto out;
+			}
 			cfg.pids_limit = n > 0 ? n : 0;
 			break;
 		}
 		case OPT_STATS:
 			cfg.stats = true;
 			break;
+		case OPT_CAP_ADD:
+			cap_add[ncap_add++] = optarg;
+			break;
+		case OPT_CAP_DROP:
+			cap_drop[ncap_drop++] = optarg;
+			break;
+		case OPT_PRIVILEGED:
+			cfg.privileged = true;
+			break;
+		case OPT_SECURITY_OPT:
+			if (strcmp(optarg, "no-new-privileges") == 0 ||
+			    strcmp(optarg, "no-new-privileges=true") == 0)
+				cfg.no_new_privs = true;
+			else if (strcmp(optarg, "no-new-privileges=false") == 0)
+				cfg.no_new_privs = false;
+			else if (strncmp(optarg, "seccomp=", 8) == 0 && optarg[8])
+				cfg.seccomp = optarg + 8;
+			else {
+				bad_value("security-opt", optarg, -EINVAL,
+				          "security option (no-new-privileges[=true|false] or "
+				          "seccomp=unconfined|FILE)",
+				          "09");
+				goto out;
+			}
+			break;
+		case OPT_USER: {
+			uid_t uid;
+			gid_t gid;
+			err = caps_parse_user(optarg, &uid, &gid);
+			if (err < 0) {
+				bad_value("user", optarg, err, "user (UID or UID:GID, as numbers)",
+				          "09");
+				goto out;
+			}
+			cfg.user = optarg;
+			break;
+		}
 		case OPT_NAME:
-			if (store_check_name(optarg) < 0)
-				return bad_value(
-				    "name", optarg, -EINVAL,
-				    "name (letters, digits, '_', '.', '-'; at most 64)", "11");
+			if (store_check_name(optarg) < 0) {
+				bad_value("name", optarg, -EINVAL,
+				          "name (letters, digits, '_', '.', '-'; at most 64)",
+				          "11");
+				goto out;
+			}
 			cfg.name = optarg;
 			break;
 		case OPT_RM:
@@ -329,37 +412,43 @@ static int cmd_run(int argc, char **argv)
 			break;
 		case OPT_ENV:
 			if (add_env(optarg, "-e") < 0)
-				return HAKO_EXIT_FAILED;
+				goto out;
 			break;
 		case OPT_ENV_FILE:
 			if (read_env_file(optarg) < 0)
-				return HAKO_EXIT_FAILED;
+				goto out;
 			break;
 		case OPT_WORKDIR:
-			if (optarg[0] != '/')
-				return bad_value("workdir", optarg, -EINVAL,
-				                 "working folder (an absolute path)", "13");
+			if (optarg[0] != '/') {
+				bad_value("workdir", optarg, -EINVAL,
+				          "working folder (an absolute path)", "13");
+				goto out;
+			}
 			cfg.workdir = optarg;
 			break;
 		case OPT_VOLUME:
-			if (n_mounts == HAKO_MAX_MOUNTS)
-				return bad_value("volume", optarg, -E2BIG, "volume (too many)",
-				                 "13");
+			if (n_mounts == HAKO_MAX_MOUNTS) {
+				bad_value("volume", optarg, -E2BIG, "volume (too many)", "13");
+				goto out;
+			}
 			err = spec_parse_volume(optarg, &run_mounts[n_mounts], mount_text[n_mounts],
 			                        sizeof(mount_text[0]));
-			if (err < 0)
-				return bad_value("volume", optarg, err,
-				                 "volume (SRC:DST[:ro], both absolute paths)",
-				                 "13");
+			if (err < 0) {
+				bad_value("volume", optarg, err,
+				          "volume (SRC:DST[:ro], both absolute paths)", "13");
+				goto out;
+			}
 			n_mounts++;
 			break;
 		case OPT_READ_ONLY:
 			cfg.readonly_root = true;
 			break;
 		case OPT_TMPFS:
-			if ((err = add_tmpfs(optarg)) < 0)
-				return bad_value("tmpfs", optarg, err,
-				                 "tmpfs (an absolute DST, then :OPTIONS)", "13");
+			if ((err = add_tmpfs(optarg)) < 0) {
+				bad_value("tmpfs", optarg, err,
+				          "tmpfs (an absolute DST, then :OPTIONS)", "13");
+				goto out;
+			}
 			break;
 		case OPT_ENTRYPOINT:
 			entrypoint = optarg;
@@ -367,19 +456,32 @@ static int cmd_run(int argc, char **argv)
 		case OPT_DETACH:
 			detach = true;
 			break;
+		case OPT_TTY:
+			cfg.tty = true;
+			break;
+		case OPT_INTERACTIVE:
+			cfg.interactive = true;
+			break;
 		case 'h':
 		case OPT_HELP:
 			run_usage(stdout);
-			return 0;
-		default:
-			if (optopt)
-				fprintf(stderr, "hako run: unknown option or missing value: -%c\n",
-				        optopt);
-			else
-				fprintf(stderr, "hako run: unknown option or missing value: %s\n",
-				        argv[optind - 1]);
+			code = 0;
+			goto out;
+		case ':': /* a known option without its value: optopt says which */
+			for (size_t i = 0; i < N_RUN_OPTIONS; i++)
+				if ((int)run_options[i].id == optopt)
+					fprintf(stderr, "hako run: --%s needs a value (%s)\n",
+					        run_options[i].name, run_options[i].arg);
 			fputs("Try `hako run --help`.\n", stderr);
-			return HAKO_EXIT_FAILED;
+			goto out;
+		default:
+			/* optopt is a short option's letter; for a long one it is 0 (unknown). */
+			if (optopt > 0 && optopt < 128)
+				fprintf(stderr, "hako run: unknown option: -%c\n", optopt);
+			else
+				fprintf(stderr, "hako run: unknown option: %s\n", argv[optind - 1]);
+			fputs("Try `hako run --help`.\n", stderr);
+			goto out;
 		}
 	}
 
@@ -399,7 +501,7 @@ static int cmd_run(int argc, char **argv)
 		/* A root filesystem and nothing to run in it. */
 		fprintf(stderr, "hako run: no command given to run in %s\nTry `hako run --help`.\n",
 		        argv[optind]);
-		return HAKO_EXIT_FAILED;
+		goto out;
 	}
 	/* --entrypoint CMD: CMD, then the words given after the image or rootfs (as docker, the
 	 * image's own Cmd is dropped). */
@@ -414,7 +516,7 @@ static int cmd_run(int argc, char **argv)
 	}
 	if (!cfg.argv && optind >= argc) {
 		fputs("hako run: no command given\nTry `hako run --help`.\n", stderr);
-		return HAKO_EXIT_FAILED;
+		goto out;
 	}
 	if (!cfg.argv)
 		cfg.argv = &argv[optind];
@@ -422,15 +524,47 @@ static int cmd_run(int argc, char **argv)
 		cfg.env = merge_env(cfg.env);
 	cfg.mounts = run_mounts;
 	cfg.nmounts = n_mounts;
+	/* Privileges are a container's (lesson 09): asking about them asks for a container. */
+	if (ncap_add || ncap_drop || cfg.privileged || cfg.no_new_privs || cfg.seccomp || cfg.user)
+		cfg.isolate = true;
+	/* So are an environment, a working folder, mounts and a terminal (lesson 13). */
+	if (n_env || cfg.workdir || n_mounts || cfg.readonly_root || cfg.tty)
+		cfg.isolate = true;
 	/* Without root, namespaces other than a user namespace need one to own them (lesson 05). */
 	if (geteuid() != 0 && hako_config_isolated(&cfg))
 		cfg.rootless = true;
 
-	if (detach)
-		return containers_run_detached(&cfg,
+	/* The capabilities the workload keeps (lesson 09): Docker's default set, adjusted. A
+	 * wrong name stops here, before anything is made. Not done yet (-ENOSYS) is an error
+	 * only when the options asked for something. */
+	err = caps_resolve(cap_add, ncap_add, cap_drop, ncap_drop, &cfg.caps);
+	if (err == 0)
+		cfg.caps_set = true;
+	else if (err != -ENOSYS || ncap_add || ncap_drop) {
+		if (err == -ENOSYS)
+			bad_value(ncap_add ? "cap-add" : "cap-drop", "", err, "", "09");
+		goto out;
+	}
+
+	if (detach) {
+		if (cfg.tty) {
+			fputs("hako run: -d and -t: a detached container has no terminal to show (use "
+			      "`hako exec -it` later)\n",
+			      stderr);
+			goto out;
+		}
+		code = containers_run_detached(&cfg,
 		                               image_args >= 0 ? argv[image_args - 1] : cfg.rootfs);
-	int code = hako_run(&cfg);
-	return code < 0 ? HAKO_EXIT_FAILED : code;
+		goto out;
+	}
+	code = hako_run(&cfg);
+	if (code < 0)
+		code = HAKO_EXIT_FAILED;
+out:
+	images_release(&cfg);
+	free(cap_add);
+	free(cap_drop);
+	return code;
 }
 
 /* `hako stats [--no-stream] PID`: PID is a process in the container, or its `hako run`. */

@@ -5,30 +5,44 @@
 #include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 
 /*
- * `hako run [OPTIONS] [ROOTFS] CMD [ARG...]` fills one struct hako_config and hands it to
- * hako_run() (run.c). hako_run() calls the lesson functions declared below in a fixed order:
+ * `hako run [OPTIONS] [ROOTFS] CMD [ARG...]`, or an OCI bundle's config.json (lesson 13),
+ * fills one struct hako_config and hands it to hako_run() or hako_create() (run.c), which
+ * call the lesson functions declared below in a fixed order:
  *
  *   parent (hako)                               child (the container)
  *   -------------                               ---------------------
- *   check options        (02, 04, 07)
+ *   check the config     (13: spec_check)
+ *   check options        (02, 04, 07, 09, 10)
  *   make the cgroup      (07)
  *   container_clone()    (02) ───────────────►  wait for "go" on a pipe
  *   write uid/gid maps   (05)                         │
  *   make the veth pair   (06)                         │
  *   join the cgroup      (07)                         │
- *   send "go"  ─────────────────────────────────► sethostname        (02)
+ *   device cgroup        (09)                         │
+ *   send "go"  ─────────────────────────────────► cgroup namespace    (07; always: 09)
+ *                                               sethostname         (02)
  *                                               bring up loopback   (06)
+ *                                               bind sources        (13: open_tree)
  *                                               pivot_root, mounts  (04)
+ *                                               -v, --tmpfs, ro /   (13: mounts_apply)
+ *                                               rlimits, cwd, pty   (13)
+ *                                               hako create: hold   (13: exec fifo)
+ *                                               mask /proc, /sys    (09)
+ *                                               close fds, env      (09)
+ *                                               capabilities, user  (09)
+ *                                               seccomp filter      (10)
  *                                               init: fork, reap    (03)
  *                                                 └─ exec CMD       (01)
+ *   relay the pty         (13: -t)
  *   wait, forward signals (03)
  *   report OOM, stats     (07, 08)
- *   clean up              (06, 07, 11)
+ *   clean up              (06, 07, 09, 11)
  *
  * Every function returns 0 (or a value) on success and a negative errno on failure. A lesson
  * that is not done yet returns -ENOSYS, and hako says "not implemented yet (lesson NN)".
@@ -60,18 +74,23 @@ struct hako_config {
 
 	bool stats; /* print a summary when the container exits (lesson 08) */
 
+	/* Privileges (lesson 09). */
+	uint64_t caps;       /* capabilities the workload keeps: bit N is CAP_* number N */
+	bool caps_set;       /* false until hako.c filled caps (Docker's default, --cap-add/drop) */
+	bool privileged;     /* --privileged: every capability, no masked paths, every device */
+	bool no_new_privs;   /* --security-opt no-new-privileges */
+	const char *seccomp; /* --security-opt seccomp=VALUE: "unconfined", a JSON profile, or
+	                      * NULL for the default filter (used by lesson 10) */
+	const char *user;    /* --user UID[:GID], or NULL: root inside */
+	char **env;          /* extra KEY=VALUE for the workload, NULL-terminated, or NULL */
+
 	/* The container's filesystem: an overlay of read-only layers and a writable layer of
 	 * its own, kept in the store under its name (lesson 11). */
 	const char *name;          /* --name, or NULL: a generated id */
 	bool rm;                   /* --rm: remove the container's layer when it exits */
 	const char *const *layers; /* read-only layers, top first (lesson 12, from an image); */
 	size_t nlayers;            /* NULL / 0: the rootfs folder is the one lower layer */
-
-	/* What the workload runs as and with (lesson 09; an image's config fills them, 12). */
-	const char *user; /* --user UID[:GID], or NULL */
-	char **env;       /* extra KEY=VALUE entries, NULL-terminated, or NULL */
-
-	const char *workdir; /* the working folder inside, or NULL for / (lesson 12) */
+	const char *workdir;       /* the working folder inside, or NULL for / (lesson 12) */
 
 	/* The OCI runtime and the rest of docker run's options (lesson 13). */
 	bool env_replace;   /* env is the whole environment (an OCI bundle), not extra entries */
@@ -83,6 +102,8 @@ struct hako_config {
 	size_t nrlimits;
 	const char *cgroup_name; /* the cgroup's name, or NULL: "hako-PID" (lesson 07) */
 	const char *exec_fifo;   /* hako create: hold the workload before exec until `start` */
+	bool tty;                /* -t: a terminal of the container's own (tty.c) */
+	bool interactive;        /* -i: hako's stdin goes to the workload */
 
 	/* Detached containers (lesson 14): when set, hako_run() calls MONITOR once the container
 	 * runs (its init's PID, its cgroup or NULL) instead of waiting for it itself, and takes
@@ -117,9 +138,11 @@ int hako_run(const struct hako_config *cfg);
 struct hako_cgroup;
 /* `hako create` (lesson 13): start the container as hako_run() does, but return once it is
  * ready and held before exec (CFG->exec_fifo must be set): its init's pid in *PID, its cgroup
- * (or NULL) in *CG for the caller to keep (cgroup_release) or remove (cgroup_destroy).
- * 0 or a negative errno; nothing is left behind on failure. */
-int hako_create(const struct hako_config *cfg, pid_t *pid, struct hako_cgroup **cg);
+ * (or NULL) in *CG for the caller to keep (cgroup_release) or remove (cgroup_destroy), and
+ * the folder of its device cgroup (lesson 09; "" if none) in DEVDIR (LEN bytes), left in
+ * place for the caller to remove. 0 or a negative errno; nothing is left behind on failure. */
+int hako_create(const struct hako_config *cfg, pid_t *pid, struct hako_cgroup **cg, char *devdir,
+                size_t len);
 
 /* hako's own exit code when it fails before or while starting the command (as docker's 125). */
 #define HAKO_EXIT_FAILED 125
@@ -337,6 +360,75 @@ int stats_print_summary(struct hako_cgroup *cg, long long wall_us);
  * until it exits when COUNT is 0). -ESRCH: no such container; -ENOENT: it went away. */
 int stats_watch(pid_t pid, int count);
 
+/* ---- lesson 09: capabilities and the default protections (caps.c, secure.c, devices.c) ---- */
+
+/* Docker's default capabilities: CHOWN, DAC_OVERRIDE, FOWNER, FSETID, KILL, SETGID, SETUID,
+ * SETPCAP, NET_BIND_SERVICE, NET_RAW, SYS_CHROOT, MKNOD, AUDIT_WRITE, SETFCAP. */
+#define CAPS_DOCKER_DEFAULT 0x00000000a80425fbULL
+/* caps_parse_name()'s answer for "ALL". */
+#define CAPS_ALL 64
+
+/* A capability name as `docker run --cap-add` takes it: "CAP_SYS_ADMIN", "sys_admin",
+ * "Sys_Admin" (any case, with or without "CAP_"). Returns its number (CAP_SYS_ADMIN = 21),
+ * CAPS_ALL for "ALL", or -EINVAL for anything else (numbers too). */
+int caps_parse_name(const char *name);
+/* The set the workload keeps, by Docker's rules: "ALL" in ADD gives every capability hako has
+ * but those in DROP; "ALL" in DROP keeps only ADD; otherwise the default set plus ADD minus
+ * DROP (a name in both is kept). A name hako itself does not hold cannot be added. 0, or
+ * -EINVAL after printing which name is wrong and how to list the valid ones. */
+int caps_resolve(const char *const *add, size_t nadd, const char *const *drop, size_t ndrop,
+                 uint64_t *caps);
+/* --user's value: "UID" or "UID:GID", numbers only (GID 0 when not given, as Docker does for
+ * a user the image does not list). -EINVAL otherwise. */
+int caps_parse_user(const char *text, uid_t *uid, gid_t *gid);
+/* In the child, last before init_main: shrink the bounding set to CFG->caps, switch to
+ * CFG->user (groups, then gid, then uid), set permitted and effective to CFG->caps and empty
+ * inheritable and ambient, and set no_new_privs if asked. 0 or a negative errno. */
+int caps_apply(const struct hako_config *cfg);
+
+/* In the child, after pivot_root: hide Docker's masked paths (/proc/kcore, /proc/keys, ...,
+ * /sys/firmware) and make its read-only paths (/proc/sys, /proc/sysrq-trigger, ...)
+ * read-only. Paths the kernel does not have are skipped. 0 or a negative errno. */
+int secure_mask_paths(void);
+/* In the child: close every fd above 2, so nothing hako's caller left open reaches inside. */
+int secure_close_fds(void);
+/* In the child: replace the environment with the container's own: PATH, HOSTNAME, HOME,
+ * TERM (when stdin is a terminal), then CFG->env. 0 or a negative errno. */
+int secure_build_env(const struct hako_config *cfg);
+
+struct hako_devices;
+/* In the parent (root only): put PID into a device cgroup NAME that lets it use only the
+ * devices a container needs (null, zero, full, random, urandom, tty, console, ptmx, pts),
+ * and make (mknod) but not open any other: cgroup v1's devices hierarchy where there is one,
+ * else a BPF program on cgroup v2. *OUT is NULL where there are no cgroups. 0 or -errno. */
+int devices_limit(const char *name, pid_t pid, struct hako_devices **out);
+/* The same rules as a BPF_CGROUP_DEVICE program, loaded and attached to the cgroup v2
+ * folder CGROUP_DIR (what devices_limit does on cgroup v2). 0 or a negative errno. */
+int devices_bpf_attach(const char *cgroup_dir);
+/* Remove the device cgroup and free D. Safe with NULL. */
+void devices_destroy(struct hako_devices *d);
+/* The device cgroup's folder, or NULL (none made). For `hako create` (lesson 13), which
+ * frees D with devices_release and leaves the folder to `hako delete`. */
+const char *devices_dir(const struct hako_devices *d);
+void devices_release(struct hako_devices *d);
+
+/* ---- lesson 10: seccomp (seccomp.c, seccomp_profile.c) ---- */
+
+struct sock_fprog; /* <linux/filter.h>: a classic BPF program, as seccomp(2) takes it */
+
+/* Build the seccomp filter CFG asks for and compile it to BPF in *PROG (prog->filter is
+ * malloc'd; seccomp_free releases it): Docker's default allowlist, adjusted to the
+ * capabilities in cfg->caps; the Docker-format JSON profile at cfg->seccomp; or no filter at
+ * all (prog->len 0) for --privileged and `--security-opt seccomp=unconfined`. hako calls it
+ * before anything is made. 0, or a negative errno; a bad profile prints the field at fault
+ * and where it is. */
+int seccomp_build(const struct hako_config *cfg, struct sock_fprog *prog);
+/* Free what seccomp_build put in PROG and empty it. */
+void seccomp_free(struct sock_fprog *prog);
+/* In the child, last before init_main: set no_new_privs and install PROG, for this process
+ * and everything it starts (nothing when PROG is empty). 0 or a negative errno. */
+int seccomp_enter(const struct sock_fprog *prog);
+
 /* ---- lesson 11: overlayfs — read-only layers and a writable container layer (overlay.c) ---- */
 
 /* The kernel's limit on lower layers in one overlay mount (OVL_MAX_STACK). */
@@ -514,6 +606,8 @@ int images_main(int argc, char **argv);
 /* If NAME is an image in the store, fill CFG from it (layers, command, env, workdir, user),
  * with ARGV (ARGC words, maybe 0) as the command given after it. -ENOENT if there is none. */
 int images_resolve(const char *name, struct hako_config *cfg, char **argv, int argc);
+/* Free what images_resolve() put into CFG (nothing if it was not called). */
+void images_release(struct hako_config *cfg);
 
 /* ---- lesson 13: an OCI runtime (spec.c, mounts.c, state.c) ---- */
 
@@ -533,7 +627,8 @@ struct hako_spec {
 	struct hako_mount mounts[SPEC_MAX_MOUNTS];
 	struct hako_rlimit rlimits[SPEC_MAX_RLIMITS];
 	char user[32];    /* "UID:GID" from process.user, for cfg.user */
-	char ids[2][128]; /* the /proc/PID/uid_map and gid_map lines, "" when none */
+	int seccomp_fd;   /* linux.seccomp as lesson 10's JSON profile, in a memfd; or -1 */
+	char seccomp[32]; /* "/proc/self/fd/N" of it, for cfg.seccomp */
 };
 
 /* Read BUNDLE/config.json into S (S->cfg is ready for hako_run). Everything is checked before
@@ -603,6 +698,21 @@ int state_exec_wait(int fifo_fd, int ready_fd);
 /* `hako start`: open PATH (the exec fifo) for reading, read the child's byte within
  * TIMEOUT_MS, remove PATH. 0; -ETIMEDOUT; -ECHILD if the child went away first. */
 int state_exec_start(const char *path, int timeout_ms);
+
+/* `hako run -t` (tty.c). In the child, after pivot_root: make a pty on the container's own
+ * devpts, the slave its controlling terminal and stdin/out/err (a new session), and send the
+ * master's fd to hako over the unix socket SOCK (closed). 0 or a negative errno. */
+int tty_setup_child(int sock);
+/* In hako: receive the master's fd from SOCK. The fd; -ECHILD if the child ended first. */
+int tty_recv_master(int sock);
+/* Copy the master's output to OUT and IN's bytes (IN -1: none) to the master until the
+ * master ends (the workload and every holder of the slave are gone). 0 or -errno. */
+int tty_relay(int master, int in, int out);
+/* Given: hako's terminal in raw mode and tty_relay() on a thread, until tty_session_end()
+ * (which waits for the relay to end, restores the terminal and closes MASTER). */
+struct tty_session;
+int tty_session_start(int master, bool interactive, struct tty_session **out);
+void tty_session_end(struct tty_session *t);
 
 /* `hako create|start|state|kill|delete`, and `hako run --bundle` (lessons/common/runtime.c):
  * ARGV[0] is the command. Returns the exit code. */

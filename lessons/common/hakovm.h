@@ -2,6 +2,8 @@
 #ifndef HAKOVM_H
 #define HAKOVM_H
 
+#include <errno.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -15,16 +17,21 @@
  *   --disk: interrupt controllers and PIT       (18)  vm_irqchip_create
  *   make the vCPU, map its kvm_run              (15)  vcpu_create
  *   16-bit image: copy it, real-mode registers  (15)  vcpu_init_real_mode
- *   ELF image: GDT, page tables, long mode,     (17)  longmode_setup
- *              load the segments, registers     (17)  elf_load, longmode_set_entry
+ *   ELF image: check and load its segments,     (17)  elf_load
+ *              GDT, page tables, long mode,     (17)  longmode_setup
+ *              the entry point and registers    (17)  longmode_set_entry
  *   register the devices: UART, debug-exit      (16)  bus_register
  *     the hypercall port; --disk: virtio-blk    (18)  hypercall_handle, virtio_blk_init
  *   run until the guest stops                   (16)  vcpu_run
  *   report a failure, free everything           (16)  vcpu_report, (15) vm_destroy
  *
+ * `hakovm --kernel KERNEL` boots Linux instead (lesson 19; linux.c draws its order).
+ *
  * Every function returns 0 (or a value) on success and a negative errno on failure; a lesson
- * that is not done yet returns -ENOSYS. Only hakovm.c prints error messages and picks the
- * exit code.
+ * that is not done yet returns -ENOSYS. A failed system call or ioctl on a VM is returned as
+ * `return vm_fail(vm, "KVM_SET_SREGS");`, which also records its name, so hakovm's one
+ * message says which call failed. Only hakovm.c prints error messages and picks the exit
+ * code.
  */
 
 /* ---- devices and buses (lesson 16) ---- */
@@ -61,6 +68,7 @@ enum vm_stop {
 	VM_STOP_FAIL_ENTRY, /* the CPU refused to enter the guest: KVM_EXIT_FAIL_ENTRY */
 	VM_STOP_INTERNAL,   /* KVM could not handle something: KVM_EXIT_INTERNAL_ERROR */
 	VM_STOP_UNKNOWN,    /* an exit reason hakovm does not know */
+	VM_STOP_RESET,      /* lesson 19: the guest reset the machine (keyboard controller) */
 };
 
 struct kvm_run;
@@ -87,18 +95,34 @@ struct vm {
 	enum vm_stop stop;
 	int exit_status;    /* VM_STOP_EXIT: the byte the guest wrote to the debug-exit port */
 	uint64_t stop_info; /* the exit reason, suberror or hardware reason, for the report */
+	uint64_t ignored; /* guest accesses no device took, reported (rate-limited) and survived */
+
+	const char *failed; /* the call behind the last error returned (vm_fail()), or NULL */
 };
+
+/* Record that CALL (an ioctl's or system call's name) just failed and return its -errno: how
+ * lesson code reports a failed call on VM, right after it. hakovm's message names CALL. */
+static inline int vm_fail(struct vm *vm, const char *call)
+{
+	int err = -errno;
+
+	vm->failed = call;
+	return err;
+}
 
 /* The guest's inputs (hakovm --arg) go into these registers, in this order: the x86-64
  * calling convention's first four, so a C guest receives them as arguments (lesson 15). */
 #define VM_MAX_ARGS 4
 
-/* hakovm's exit codes when it is not the guest's own status. */
-#define HAKOVM_EXIT_SHUTDOWN   121 /* the guest triple-faulted */
-#define HAKOVM_EXIT_INTERNAL   122 /* KVM_EXIT_INTERNAL_ERROR */
-#define HAKOVM_EXIT_FAIL_ENTRY 123 /* KVM_EXIT_FAIL_ENTRY */
-#define HAKOVM_EXIT_UNKNOWN    124 /* an exit reason hakovm does not handle */
-#define HAKOVM_EXIT_FAILED     125 /* hakovm could not start the VM (options, image, KVM) */
+/* hakovm's exit codes when it is not the guest's own status. A guest's status is 0 .. 120;
+ * a higher one would look like these (or, from 128, like a signal): hakovm names it on stderr
+ * and exits HAKOVM_EXIT_UNKNOWN. */
+#define HAKOVM_GUEST_STATUS_MAX 120
+#define HAKOVM_EXIT_SHUTDOWN    121 /* the guest triple-faulted */
+#define HAKOVM_EXIT_INTERNAL    122 /* KVM_EXIT_INTERNAL_ERROR */
+#define HAKOVM_EXIT_FAIL_ENTRY  123 /* KVM_EXIT_FAIL_ENTRY */
+#define HAKOVM_EXIT_UNKNOWN     124 /* an exit reason hakovm does not handle, or a status > 120 */
+#define HAKOVM_EXIT_FAILED      125 /* hakovm could not start the VM (options, image, KVM) */
 
 /* ---- lesson 15: KVM, a VM, its memory and a vCPU (kvm.c) ---- */
 
@@ -133,7 +157,10 @@ void vm_destroy(struct vm *vm);
  * outside guest memory (overflow-safe: a huge GPA or LEN never wraps around). */
 void *guest_mem(struct vm *vm, uint64_t gpa, uint64_t len);
 /* Read the guest image PATH into a malloc'd buffer *DATA of *SIZE bytes, refusing an image
- * that is missing (-ENOENT), empty (-ENODATA) or larger than LIMIT bytes (-EFBIG). */
+ * that is missing (-ENOENT, or another -errno of open), not a regular file (-EINVAL: a
+ * directory, a device, a FIFO, which is refused without waiting for a writer), empty
+ * (-ENODATA), larger than LIMIT bytes (-EFBIG) or shorter than its size said (-EIO). On an
+ * error *DATA is NULL. */
 int guest_image_read(const char *path, size_t limit, uint8_t **data, size_t *size);
 
 /* bus.c */
@@ -380,5 +407,123 @@ int virtio_blk_init(struct virtio_blk *blk, struct vm *vm, int fd, unsigned int 
 /* The device handler: STATE is a struct virtio_blk; VIRTIO_MMIO_SIZE bytes of registers. */
 int virtio_blk_handle(struct device *dev, uint64_t offset, bool is_write, uint8_t *data,
                       uint32_t size);
+
+/* ---- lesson 19: booting Linux ---- */
+
+/*
+ * Guest physical memory when hakovm boots Linux (the 64-bit boot protocol):
+ *
+ *   0x0000 - 0x7fff      lesson 17's GDT, page tables and stack (the GDT also gets the
+ *                        boot protocol's selectors 0x10 and 0x18)
+ *   0x10000 - 0x10fff    the zero page: struct boot_params, rsi points here
+ *   0x20000 - ...        the kernel command line, NUL-terminated
+ *   0x9fc00 - 0xfffff    reserved in the e820 map (where a PC has its BIOS)
+ *   0x100000 - ...       the protected-mode kernel (a bzImage without its setup sectors)
+ *   ... top of memory    the initrd, as high as the kernel allows
+ */
+#define BOOT_PARAMS_ADDR  0x10000
+#define BOOT_CMDLINE_ADDR 0x20000
+#define BOOT_KERNEL_ADDR  0x100000
+#define BOOT_LOW_RAM_END  0x9fc00
+#define BOOT_SEL_CODE     0x10 /* the selectors the boot protocol asks for */
+#define BOOT_SEL_DATA     0x18
+#define BOOT_MIN_VERSION  0x020c /* 2.12: xloadflags says whether a 64-bit entry exists */
+#define BOOT_E820_MAX     128    /* entries that fit in struct boot_params */
+
+/* What bzimage_parse() found in a bzImage's setup header (Documentation/arch/x86/boot.rst). */
+struct bzimage {
+	const uint8_t *setup;  /* the boot sector and setup sectors: the header is in here */
+	size_t setup_size;     /* (setup_sects + 1) * 512 */
+	const uint8_t *kernel; /* the protected-mode kernel, loaded at BOOT_KERNEL_ADDR */
+	size_t kernel_size;
+	uint16_t version; /* boot protocol version, 0x020f is 2.15 */
+	uint8_t loadflags;
+	uint16_t xloadflags;
+	bool relocatable; /* relocatable_kernel */
+	uint32_t kernel_alignment;
+	uint32_t initrd_addr_max; /* highest address the initrd's last byte may have */
+	uint32_t cmdline_size;    /* longest command line, without its NUL */
+	uint64_t pref_address;    /* where the kernel prefers to run */
+	uint32_t init_size;       /* memory the kernel needs from where it runs, to boot */
+};
+
+/* boot.c */
+/* Check the setup header of the bzImage IMAGE (SIZE bytes) and fill BZ with pointers into
+ * IMAGE. -ENOEXEC: not a bzImage (too short, no 0xaa55 boot flag or "HdrS" magic), setup
+ * sectors beyond the end of the file, no kernel after them, not loaded high, no 64-bit entry
+ * point or a kernel_alignment that is not a power of two; -EPROTONOSUPPORT: boot protocol
+ * older than BOOT_MIN_VERSION. */
+int bzimage_parse(const uint8_t *image, size_t size, struct bzimage *bz);
+/* Copy the protected-mode kernel to BOOT_KERNEL_ADDR. -EFBIG when guest memory cannot hold
+ * it, or the working area the kernel needs (init_size from where it will run). */
+int bzimage_load(struct vm *vm, const struct bzimage *bz);
+/* Where the kernel's working area ends (the initrd must start at or above it). */
+uint64_t bzimage_kernel_end(const struct bzimage *bz);
+/* Copy the initrd DATA (SIZE bytes) as high in guest memory as the kernel allows
+ * (page-aligned, its last byte at most initrd_addr_max), above the kernel's working area.
+ * Returns its address in *ADDR. -EFBIG when it does not fit. */
+int initrd_load(struct vm *vm, const struct bzimage *bz, const uint8_t *data, size_t size,
+                uint64_t *addr);
+/* Build the zero page at BOOT_PARAMS_ADDR: a copy of the setup header from BZ, the loader
+ * type 0xff, the command line CMDLINE (copied to BOOT_CMDLINE_ADDR), the initrd's
+ * INITRD_ADDR and INITRD_SIZE (0, 0: none), and an e820 map of guest memory. -E2BIG when
+ * CMDLINE is longer than the header's cmdline_size. */
+int boot_params_build(struct vm *vm, const struct bzimage *bz, const char *cmdline,
+                      uint64_t initrd_addr, uint64_t initrd_size);
+/* Start at the 64-bit entry ENTRY as the boot protocol says: lesson 17's long mode with CS
+ * BOOT_SEL_CODE, the data segments BOOT_SEL_DATA, interrupts off, rsi = BOOT_PARAMS_ADDR. */
+int boot_set_entry(struct vm *vm, uint64_t entry);
+
+/* platform.c */
+/* Where KVM may put the TSS (3 pages) and the identity-map page it needs on Intel: a hole
+ * just below 4 GiB, outside guest memory. */
+#define BOOT_TSS_ADDR      0xfffbd000ULL
+#define BOOT_IDENTITY_ADDR 0xfffbc000ULL
+/* The machine Linux expects, made after vm_create() and BEFORE vcpu_create() (KVM refuses
+ * all three once a vCPU exists): KVM_SET_TSS_ADDR, KVM_SET_IDENTITY_MAP_ADDR, then the
+ * interrupt controllers and timer (lesson 18's vm_irqchip_create). */
+int vm_setup_platform(struct vm *vm);
+/* After vcpu_create(): the CPUID the host supports (KVM_GET_SUPPORTED_CPUID), given to the
+ * vCPU (KVM_SET_CPUID2). */
+int vcpu_setup_cpuid(struct vm *vm);
+/* The keyboard controller (ports 0x60 and 0x64, register it with length 5): reads answer 0
+ * ("no key, ready"); 0xfe written to 0x64 pulses the CPU's reset line, which Linux does with
+ * reboot=k: vm->stop = VM_STOP_RESET. STATE is the struct vm. */
+#define KBD_PORT 0x60
+int kbd_handle(struct device *dev, uint64_t offset, bool is_write, uint8_t *data, uint32_t size);
+
+/* serial.c: lesson 16's UART plus what a Linux console needs: an interrupt line (IRQ 4) and
+ * bytes received from the host (hakovm's stdin). */
+#define SERIAL_IRQ     4
+#define SERIAL_RX_SIZE 256
+struct serial {
+	pthread_mutex_t lock; /* the vCPU and hakovm's stdin thread both use the rx ring */
+	struct uart uart;     /* lesson 16's registers; serial_handle() passes the rest there */
+	struct vm *vm;        /* where vm_irq_line() raises the line; NULL: no VM (tests) */
+	int level;            /* the line as last set: 1 raised, 0 lowered */
+	unsigned raises;      /* how many times it went from 0 to 1: the PIC counts edges */
+	bool thr_empty_irq;   /* a "transmitter empty" interrupt is pending */
+	uint8_t rx[SERIAL_RX_SIZE]; /* received bytes not read yet, a ring */
+	unsigned rx_head, rx_count;
+};
+void serial_init(struct serial *s, struct vm *vm, int out_fd);
+void serial_destroy(struct serial *s);
+/* Queue up to N received bytes (as many as fit); returns how many were queued. */
+size_t serial_receive(struct serial *s, const uint8_t *buf, size_t n);
+/* The device handler: STATE is a struct serial. */
+int serial_handle(struct device *dev, uint64_t offset, bool is_write, uint8_t *data, uint32_t size);
+
+/* Lesson 19's hakovm: boot the kernel KERNEL (a bzImage, or a vmlinux ELF through lesson 17's
+ * loader), with INITRD (or NULL), hakovm's command line plus APPEND (or NULL), lesson 18's
+ * virtio disk backed by DISK (or NULL), on MEM_SIZE bytes of memory.
+ * Runs until the guest resets or fails; returns hakovm's exit code. (linux.c, not an
+ * exercise.) */
+int hakovm_boot_linux(const char *kvm_path, size_t mem_size, const char *kernel, const char *initrd,
+                      const char *append, const char *disk);
+/* The command line hakovm gives every kernel, before --append (linux.c). */
+const char *hakovm_default_cmdline(void);
+/* 1 when /dev/kvm is nested, emulated KVM (the kvm_pvm module), where guest kernel code runs
+ * in KVM's instruction emulator and needs the options of linux-on-emulated-kvm (linux.c). */
+int kvm_is_emulated(void);
 
 #endif

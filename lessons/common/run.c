@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/filter.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -10,6 +11,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -25,6 +27,9 @@ struct child_ctx {
 	/* hako create (lesson 13): the exec fifo (O_PATH) and the "ready" pipe, or -1. */
 	int fifo_fd;
 	int ready[2];
+	int tty_sock[2]; /* hako run -t: the child sends its pty's master on [1] (lesson 13) */
+	bool limits;     /* the user set limits: a cgroup namespace is then not optional */
+	struct sock_fprog filter; /* seccomp filter, compiled by the parent; len 0: none (10) */
 };
 
 bool hako_config_isolated(const struct hako_config *cfg)
@@ -41,6 +46,28 @@ static int report(const char *lesson, const char *what, int err)
 	else
 		fprintf(stderr, "hako: %s: %s\n", what, strerror(-err));
 	return err;
+}
+
+/* For a step that prints its own message, naming the call that failed (lessons 04, 05 and
+ * 06 do): add nothing, unless the step is not written yet. Returns ERR. */
+static int reported(const char *lesson, const char *what, int err)
+{
+	return err == -ENOSYS ? report(lesson, what, err) : err;
+}
+
+/*
+ * A protection that is on by default (lesson 09 on) and not written yet (-ENOSYS) must not
+ * stop a student's hako from working: say so once and go on (returns 0). Any other error,
+ * or a protection the user asked for by name (ASKED), is reported and returned.
+ */
+static int default_on(const char *lesson, const char *what, bool asked, int err)
+{
+	if (err == -ENOSYS && !asked) {
+		fprintf(stderr, "hako: warning: %s: not implemented yet (lesson %s)\n", what,
+		        lesson);
+		return 0;
+	}
+	return report(lesson, what, err);
 }
 
 /*
@@ -65,17 +92,20 @@ static int child_main(void *arg)
 		prctl(PR_SET_PDEATHSIG, 0);
 		close(ctx->ready[0]);
 	}
+	if (ctx->tty_sock[0] >= 0)
+		close(ctx->tty_sock[0]);
 
-	if (ctx->cgroupns && (err = cgroup_enter_ns()) < 0) {
-		report("07", "cgroup namespace", err);
+	/* A cgroup namespace always (09), so the container sees its own cgroup as "/";
+	 * default-on when there are no limits. */
+	if (ctx->cgroupns && (err = cgroup_enter_ns()) < 0 &&
+	    (err = default_on("07", "no cgroup namespace", ctx->limits, err)) < 0)
 		goto bad;
-	}
 	if (cfg->hostname && (err = uts_enter(cfg->hostname)) < 0) {
 		report("02", "sethostname", err);
 		goto bad;
 	}
 	if (cfg->net != HAKO_NET_HOST && (err = net_loopback_up()) < 0) {
-		report("06", "loopback", err);
+		reported("06", "loopback", err);
 		goto bad;
 	}
 	if (ctx->overlay_options && (err = overlay_mount(ctx->overlay_options, ctx->root)) < 0) {
@@ -95,7 +125,7 @@ static int child_main(void *arg)
 		goto bad;
 	}
 	if (ctx->root && (err = mount_enter_rootfs(ctx->root)) < 0) {
-		report("04", "enter rootfs", err);
+		reported("04", "enter rootfs", err);
 		goto bad;
 	}
 	if ((cfg->nmounts || cfg->readonly_root) && (err = mounts_apply(cfg, mount_fds)) < 0) {
@@ -109,18 +139,53 @@ static int child_main(void *arg)
 			goto bad;
 		}
 	}
-	/* An image's working folder and environment (lesson 12), or -w and -e (lesson 13). */
+	/* An image's working folder (lesson 12; its environment: secure_build_env, 09). */
 	if (cfg->workdir && chdir(cfg->workdir) < 0) {
 		report("12", cfg->workdir, -errno);
 		goto bad;
 	}
-	if (cfg->env_replace)
-		clearenv();
-	for (char **e = cfg->env; e && *e; e++)
-		putenv(*e);
-	/* hako create: ready; held here until hako start (lesson 13). */
+	/* -t: a terminal of its own, on the container's devpts (lesson 13). Before lesson 09
+	 * closes the fds above 2: the socket to hako is one of them. */
+	if (ctx->tty_sock[1] >= 0 && (err = tty_setup_child(ctx->tty_sock[1])) < 0) {
+		report("13", "terminal", err);
+		goto bad;
+	}
+	/* hako create: ready, and held here until hako start (lesson 13). Nothing of the
+	 * workload has run; what follows only takes privileges away. */
 	if (ctx->fifo_fd >= 0 && (err = state_exec_wait(ctx->fifo_fd, ctx->ready[1])) < 0) {
 		report("13", "exec fifo", err);
+		goto bad;
+	}
+	if (hako_config_isolated(cfg)) {
+		/* Lesson 09, in this order: the kernel's files hidden or read-only (this needs
+		 * CAP_SYS_ADMIN, so it comes before the capabilities go); then what the caller
+		 * left us (fds, environment); then the capabilities and the user, last. */
+		if (ctx->root && !cfg->privileged && (err = secure_mask_paths()) < 0 &&
+		    (err = default_on("09", "/proc and /sys paths not masked", false, err)) < 0)
+			goto bad;
+		if ((err = secure_close_fds()) < 0 &&
+		    (err = default_on("09", "inherited fds not closed", false, err)) < 0)
+			goto bad;
+		if ((err = secure_build_env(cfg)) < 0 &&
+		    (err = default_on("09", "environment not rebuilt", false, err)) < 0)
+			goto bad;
+		/* An OCI bundle's process.env is the whole environment (lesson 13). */
+		if (cfg->env_replace) {
+			clearenv();
+			for (char **e = cfg->env; e && *e; e++)
+				putenv(*e);
+		}
+		/* Asked for by name: --user, --security-opt no-new-privileges, --privileged. */
+		bool asked = cfg->user || cfg->no_new_privs || cfg->privileged;
+		if ((err = caps_apply(cfg)) < 0 &&
+		    (err = default_on("09", asked ? "capabilities" : "capabilities not dropped",
+		                      asked, err)) < 0)
+			goto bad;
+	}
+	/* Last before the init: everything above needs calls the filter refuses (mount,
+	 * pivot_root, sethostname), and every call from here on is the workload's. */
+	if ((err = seccomp_enter(&ctx->filter)) < 0) {
+		report("10", "seccomp filter", err);
 		goto bad;
 	}
 	err = init_main(cfg->argv);
@@ -242,15 +307,23 @@ static long long now_us(void)
  * (lesson 13) return once it is ready and held on its exec fifo, its pid in *CREATED and its
  * cgroup in *CG_OUT.
  */
-static int run_container(const struct hako_config *cfg, pid_t *created, struct hako_cgroup **cg_out)
+static int run_container(const struct hako_config *cfg, pid_t *created, struct hako_cgroup **cg_out,
+                         char *devdir, size_t devlen)
 {
-	struct child_ctx ctx = {
-	    .cfg = cfg, .go = {-1, -1}, .root = cfg->rootfs, .fifo_fd = -1, .ready = {-1, -1}};
+	struct child_ctx ctx = {.cfg = cfg,
+	                        .go = {-1, -1},
+	                        .root = cfg->rootfs,
+	                        .filter = {0, NULL},
+	                        .fifo_fd = -1,
+	                        .ready = {-1, -1},
+	                        .tty_sock = {-1, -1}};
+	struct tty_session *tty = NULL;
 	struct hako_cgroup *cg = NULL;
 	struct container_layer layer;
 	bool layer_made = false, started = false;
 	long page = sysconf(_SC_PAGESIZE);
 	char *opts = NULL;
+	struct hako_devices *devices = NULL;
 	char host_if[16] = "";
 	char name[32];
 	int flags, err, code = -1;
@@ -284,7 +357,7 @@ static int run_container(const struct hako_config *cfg, pid_t *created, struct h
 	}
 
 	if (!hako_config_isolated(cfg) && !limits && !created && !cfg->nmounts &&
-	    !cfg->readonly_root)
+	    !cfg->readonly_root && !cfg->tty)
 		return run_plain(cfg);
 
 	/* 1. Check everything that can be checked before anything is made. */
@@ -303,6 +376,18 @@ static int run_container(const struct hako_config *cfg, pid_t *created, struct h
 		report("04", what, err);
 		/* As a shell (and docker run): 127 not found, 126 not executable. */
 		return err == -ENOENT ? 127 : err == -EACCES ? 126 : err;
+	}
+	/* The seccomp filter is built and compiled here, in the parent: a bad profile stops
+	 * hako before anything exists, and the child only has to load it. A filter that is on
+	 * by default but not written yet is a warning; a profile asked for is an error. */
+	if (hako_config_isolated(cfg) && (err = seccomp_build(cfg, &ctx.filter)) < 0) {
+		bool asked = cfg->seccomp && strcmp(cfg->seccomp, "unconfined") != 0;
+		if (asked && err == -EINVAL)
+			return err; /* the profile reader said which field, and where */
+		if (err != -ENOSYS || asked)
+			return report("10", asked ? cfg->seccomp : "seccomp filter", err);
+		fputs("hako: warning: no seccomp filter: not implemented yet (lesson 10)\n",
+		      stderr);
 	}
 
 	/* From here on, the signals that container_wait() passes on wait, blocked: one that
@@ -345,7 +430,8 @@ static int run_container(const struct hako_config *cfg, pid_t *created, struct h
 		flags |= CLONE_NEWUSER;
 	/* Not CLONE_NEWCGROUP here: a cgroup namespace is rooted where the child is when it is
 	 * made, so the child unshares it after cgroup_attach (07). */
-	ctx.cgroupns = cg && hako_config_isolated(cfg);
+	ctx.cgroupns = hako_config_isolated(cfg);
+	ctx.limits = cg != NULL;
 	if (pipe2(ctx.go, O_CLOEXEC) < 0) {
 		err = report("02", "pipe", -errno);
 		goto bad;
@@ -357,6 +443,10 @@ static int run_container(const struct hako_config *cfg, pid_t *created, struct h
 			goto bad;
 		}
 	}
+	if (cfg->tty && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ctx.tty_sock) < 0) {
+		err = report("13", "socketpair", -errno);
+		goto bad;
+	}
 	pid = container_clone(child_main, &ctx, flags);
 	if (pid < 0) {
 		err = report("02", "clone", pid);
@@ -365,6 +455,10 @@ static int run_container(const struct hako_config *cfg, pid_t *created, struct h
 	}
 	close(ctx.go[0]);
 	ctx.go[0] = -1;
+	if (ctx.tty_sock[1] >= 0) {
+		close(ctx.tty_sock[1]);
+		ctx.tty_sock[1] = -1;
+	}
 	/* If the child dies before "go", writing it must fail with EPIPE (reported, then cleaned
 	 * up), not kill hako with SIGPIPE. Set after clone, so the container keeps the default. */
 	sigaction(SIGPIPE, &(struct sigaction){.sa_handler = SIG_IGN}, &old_pipe);
@@ -372,11 +466,11 @@ static int run_container(const struct hako_config *cfg, pid_t *created, struct h
 
 	/* 4. The parent's part, while the child waits. */
 	if (cfg->rootless && (err = userns_write_maps(pid, getuid(), getgid())) < 0) {
-		report("05", "uid/gid maps", err);
+		reported("05", "uid/gid maps", err);
 		goto bad;
 	}
 	if (cfg->net == HAKO_NET_VETH && (err = net_veth_create(pid, host_if)) < 0) {
-		report("06", "veth", err);
+		reported("06", "veth", err);
 		if (err == -EPERM && geteuid() != 0)
 			fputs("hako: --net veth needs root: the host end of the pair lives in the "
 			      "host's network namespace (use --net none)\n",
@@ -387,6 +481,11 @@ static int run_container(const struct hako_config *cfg, pid_t *created, struct h
 		report("07", "cgroup", err);
 		goto bad;
 	}
+	/* Device access as Docker's (09): needs root in the host's user namespace. */
+	if (hako_config_isolated(cfg) && !cfg->rootless && !cfg->privileged &&
+	    (err = devices_limit(name, pid, &devices)) < 0 &&
+	    (err = default_on("09", "device access not limited", false, err)) < 0)
+		goto bad;
 
 	/* 5. Go. */
 	if ((err = userns_sync_go(ctx.go)) < 0) {
@@ -407,12 +506,33 @@ static int run_container(const struct hako_config *cfg, pid_t *created, struct h
 		*created = pid;
 		*cg_out = cg;
 		cg = NULL;
+		/* The device cgroup outlives hako create too: hako delete removes it. */
+		snprintf(devdir, devlen, "%s", devices_dir(devices) ? devices_dir(devices) : "");
+		devices_release(devices);
+		devices = NULL;
 		pid = -1;
 		err = 0;
 		goto bad;
 	}
+	if (cfg->tty) {
+		int master = tty_recv_master(ctx.tty_sock[0]);
+		if (master < 0) {
+			if (master != -ECHILD) /* -ECHILD: the child failed and said why */
+				report("13", "terminal", master);
+			err = master;
+			goto bad;
+		}
+		if ((err = tty_session_start(master, cfg->interactive, &tty)) < 0) {
+			close(master);
+			report("13", "terminal", err);
+			goto bad;
+		}
+	}
 	/* A detached container's monitor waits for it, with a pidfd (lesson 14). */
 	code = cfg->monitor ? cfg->monitor(cfg->monitor_arg, pid, cg) : container_wait(pid);
+	/* The relay ends when the container's terminal does: with the container. */
+	tty_session_end(tty);
+	tty = NULL;
 	if (code < 0) {
 		err = report(cfg->monitor ? "14" : "03", "wait", code);
 		goto bad;
@@ -430,6 +550,7 @@ bad:
 		kill(pid, SIGKILL);
 		waitpid(pid, NULL, 0);
 	}
+	tty_session_end(tty);
 	if (pipe_set)
 		sigaction(SIGPIPE, &old_pipe, NULL);
 	sigprocmask(SIG_SETMASK, &old_mask, NULL);
@@ -439,12 +560,17 @@ bad:
 		close(ctx.go[1]);
 	if (ctx.fifo_fd >= 0)
 		close(ctx.fifo_fd);
+	if (ctx.tty_sock[0] >= 0)
+		close(ctx.tty_sock[0]);
+	if (ctx.tty_sock[1] >= 0)
+		close(ctx.tty_sock[1]);
 	if (ctx.ready[0] >= 0)
 		close(ctx.ready[0]);
 	if (ctx.ready[1] >= 0)
 		close(ctx.ready[1]);
 	if (host_if[0])
 		net_veth_destroy(host_if);
+	devices_destroy(devices);
 	cgroup_destroy(cg);
 	/* The layer outlives the container unless --rm asked, or it never ran. */
 	if (layer_made && (cfg->rm || !started)) {
@@ -457,19 +583,22 @@ bad:
 		        layer.name, layer.name, layer.name);
 	}
 	free(opts);
+	seccomp_free(&ctx.filter);
 	return err;
 }
 
 int hako_run(const struct hako_config *cfg)
 {
-	return run_container(cfg, NULL, NULL);
+	return run_container(cfg, NULL, NULL, NULL, 0);
 }
 
-int hako_create(const struct hako_config *cfg, pid_t *pid, struct hako_cgroup **cg)
+int hako_create(const struct hako_config *cfg, pid_t *pid, struct hako_cgroup **cg, char *devdir,
+                size_t len)
 {
 	*pid = -1;
 	*cg = NULL;
+	devdir[0] = '\0';
 	if (!cfg->exec_fifo)
 		return -EINVAL;
-	return run_container(cfg, pid, cg);
+	return run_container(cfg, pid, cg, devdir, len);
 }

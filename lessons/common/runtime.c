@@ -144,7 +144,7 @@ static int cmd_create(int argc, char **argv)
 	struct hako_spec spec;
 	struct container_state st = {0};
 	struct hako_cgroup *cg = NULL;
-	char root[PATH_MAX], fifo[PATH_MAX + 16], err_text[512];
+	char root[PATH_MAX], fifo[PATH_MAX + 16], err_text[512], devdir[PATH_MAX];
 	int err, made = 0;
 	pid_t pid;
 
@@ -191,31 +191,33 @@ static int cmd_create(int argc, char **argv)
 	}
 	spec.cfg.exec_fifo = fifo;
 	spec.cfg.cgroup_name = a.id;
-	if ((err = hako_create(&spec.cfg, &pid, &cg)) < 0)
+	if ((err = hako_create(&spec.cfg, &pid, &cg, devdir, sizeof(devdir))) < 0)
 		goto bad; /* the step that failed said why */
 
-	/* Ready and held: record it. */
+	/* Ready and held. First the cgroups it is in (lesson 07's, and lesson 09's device
+	 * cgroup), so that hako delete, or the failure path below, removes them. */
+	if (cg || devdir[0]) {
+		char path[PATH_MAX + 16];
+		FILE *f;
+		snprintf(path, sizeof(path), "%s/cgroups", st.dir);
+		if ((f = fopen(path, "we"))) {
+			for (int c = CGROUP_NCONTROLLERS - 1; cg && c >= 0; c--) {
+				const char *d = cgroup_dir(cg, c, NULL);
+				if (d)
+					fprintf(f, "%s\n", d);
+			}
+			if (devdir[0])
+				fprintf(f, "%s\n", devdir);
+			fclose(f);
+		}
+		cgroup_release(cg);
+	}
 	st.pid = pid;
 	st.created = (long long)time(NULL);
 	if ((err = state_start_time(pid, &st.start_time)) < 0 || (err = state_save(&st)) < 0) {
 		fprintf(stderr, "hako create: state of %s: %s\n", a.id, strerror(-err));
 		kill(pid, SIGKILL);
-		cgroup_destroy(cg);
 		goto bad;
-	}
-	if (cg) {
-		char path[PATH_MAX + 16];
-		FILE *f;
-		snprintf(path, sizeof(path), "%s/cgroups", st.dir);
-		if ((f = fopen(path, "we"))) {
-			for (int c = CGROUP_NCONTROLLERS - 1; c >= 0; c--) {
-				const char *d = cgroup_dir(cg, c, NULL);
-				if (d)
-					fprintf(f, "%s\n", d);
-			}
-			fclose(f);
-		}
-		cgroup_release(cg);
 	}
 	spec_free(&spec);
 	if (a.pid_file && write_pid_file(a.pid_file, pid) < 0)

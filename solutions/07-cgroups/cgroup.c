@@ -417,19 +417,6 @@ static int make_dir(const struct hako_cgroup *cg, int c)
 	/// STUB: return -ENOSYS;
 }
 
-/// BEGIN SOLUTION
-/* Say which limit cannot be set because ROOT has no such controller; returns -ENODEV. */
-static int missing(const struct cgroup_root *root, const char *what)
-{
-	fprintf(stderr, "hako: %s needs the %s controller, which %s does not have\n",
-	        what[0] == 'm'   ? "--memory"
-	        : what[0] == 'c' ? "--cpus"
-	                         : "--pids-limit",
-	        what, root->path);
-	return -ENODEV;
-}
-/// END SOLUTION
-
 int cgroup_create_at(const struct cgroup_root *root, const struct hako_config *cfg,
                      const char *name, struct hako_cgroup **out)
 {
@@ -445,10 +432,25 @@ int cgroup_create_at(const struct cgroup_root *root, const struct hako_config *c
 	/// pids_limit) has no controller to serve it here (layout() left its folder NULL):
 	/// print which option needs which controller, and end with err = -ENODEV at bad.
 	/// BEGIN SOLUTION
-	if ((cfg->memory && !cg->dir[CGROUP_MEMORY] && (err = missing(root, "memory"))) ||
-	    (cfg->cpu_max && !cg->dir[CGROUP_CPU] && (err = missing(root, "cpu"))) ||
-	    (cfg->pids_limit && !cg->dir[CGROUP_PIDS] && (err = missing(root, "pids"))))
-		goto bad;
+	/* Each limit and the controller that serves it, as data. */
+	const struct {
+		const char *option;
+		enum cgroup_controller controller;
+		bool asked;
+	} limits[] = {
+	    {"--memory", CGROUP_MEMORY, cfg->memory != 0},
+	    {"--cpus", CGROUP_CPU, cfg->cpu_max != 0},
+	    {"--pids-limit", CGROUP_PIDS, cfg->pids_limit != 0},
+	};
+	for (size_t i = 0; i < sizeof(limits) / sizeof(limits[0]); i++) {
+		if (limits[i].asked && !cg->dir[limits[i].controller]) {
+			fprintf(stderr,
+			        "hako: %s needs the %s controller, which %s does not have\n",
+			        limits[i].option, controllers[limits[i].controller].v1, root->path);
+			err = -ENODEV;
+			goto bad;
+		}
+	}
 	/// END SOLUTION
 
 	/* Every folder once; cgroup_destroy removes the ones made, if a later step fails. */

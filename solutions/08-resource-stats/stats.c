@@ -139,7 +139,6 @@ int stats_read(struct hako_cgroup *cg, struct stats_sample *s)
 	}
 	return 0;
 	/// END SOLUTION
-	/// STUB: (void)read_ll; /* for you */
 	/// STUB: return -ENOSYS;
 }
 
@@ -250,21 +249,23 @@ static void print_row(const char *name, const struct stats_sample *before,
 int stats_watch(pid_t pid, int count)
 {
 	struct hako_cgroup *cg = NULL;
-	struct stats_sample before, after;
-	int ncpus = (int)sysconf(_SC_NPROCESSORS_ONLN);
 	int err;
 
 	/* Lesson 07 finds the cgroup: -ESRCH if PID is in no container and made none. */
 	if ((err = cgroup_open_pid(pid, &cg)) < 0)
 		return err;
-	const char *name = container_name(cg);
 
 	/// TODO(08): The `docker stats` loop: one row a second, COUNT rows (for ever when COUNT
 	/// is 0), the header above the first row only. Each row's CPU % is measured over the
 	/// second before it, so the first row needs a sample taken a second earlier. A sample
 	/// that cannot be read means the container has gone: -ENOENT. Leave through out: with
-	/// err set (0 after COUNT rows); it frees CG. print_row() prints one row.
+	/// err set (0 after COUNT rows); it frees CG. print_row() prints one row, under the
+	/// container's name (container_name()); sysconf(3) knows the number of CPUs.
 	/// BEGIN SOLUTION
+	struct stats_sample before, after;
+	int ncpus = (int)sysconf(_SC_NPROCESSORS_ONLN);
+	const char *name = container_name(cg);
+
 	if (stats_read(cg, &before) < 0) {
 		err = -ENOENT;
 		goto out;
@@ -281,7 +282,6 @@ int stats_watch(pid_t pid, int count)
 	err = 0;
 	/// END SOLUTION
 	/// STUB: err = -ENOSYS;
-	/// STUB: (void)print_row, (void)name, (void)before, (void)after, (void)ncpus;
 	/// STUB: goto out;
 out:
 	cgroup_destroy(cg);

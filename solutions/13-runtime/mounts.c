@@ -175,6 +175,7 @@ int mounts_apply(const struct hako_config *cfg, int *fds)
 		return fail("remount read-only", "/");
 	/// END SOLUTION
 	/// STUB: (void)kept_flags;
-	/// STUB: if (cfg->readonly_root) return -ENOSYS;
+	/// STUB: if (cfg->readonly_root)
+	/// STUB: 	return -ENOSYS;
 	return 0;
 }

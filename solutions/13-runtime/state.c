@@ -122,7 +122,13 @@ int state_print(const struct container_state *st, FILE *out)
 	/// STUB: (void)names, (void)status;
 	/// STUB: json_decref(o);
 	/// STUB: return -ENOSYS;
-	json_object_set_new(o, "created", json_integer(st->created));
+	/* As runc prints it: the creation time in RFC 3339, UTC. */
+	char when[32] = "";
+	time_t t = (time_t)st->created;
+	struct tm tm;
+	if (gmtime_r(&t, &tm))
+		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	json_object_set_new(o, "created", json_string(when));
 	text = json_dumps(o, JSON_INDENT(2));
 	json_decref(o);
 	if (!text)

@@ -70,21 +70,21 @@ int vm_create(struct vm *vm, const char *kvm_path, size_t mem_size)
 	/// TODO(15): Make the VM (vm->vm_fd) and give it MEM_SIZE bytes of memory: anonymous,
 	/// private memory of this process (vm->mem, vm->mem_size) that the guest sees as its
 	/// physical addresses 0 .. MEM_SIZE - 1 (memory slot 0). The memory need not be reserved up
-	/// front: a guest rarely touches all of it. On a failure set err = -errno and goto bad
-	/// (vm_destroy() frees what was made; vm->mem stays NULL if the mapping failed). See the
-	/// README, "Guest memory is your memory", mmap(2), and KVM_CREATE_VM and
+	/// front: a guest rarely touches all of it. On a failure set err = vm_fail(vm, "CALL"), naming
+	/// the call, and goto bad (vm_destroy() frees what was made; vm->mem stays NULL if the mapping
+	/// failed). See the README, "Guest memory is your memory", mmap(2), and KVM_CREATE_VM and
 	/// KVM_SET_USER_MEMORY_REGION in the KVM API document.
 	/// BEGIN SOLUTION
 	vm->vm_fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, 0);
 	if (vm->vm_fd < 0) {
-		err = -errno; /* KVM_CREATE_VM */
+		err = vm_fail(vm, "KVM_CREATE_VM");
 		goto bad;
 	}
 
 	void *mem = mmap(NULL, mem_size, PROT_READ | PROT_WRITE,
 	                 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (mem == MAP_FAILED) {
-		err = -errno; /* mmap of the guest memory */
+		err = vm_fail(vm, "mmap of the guest memory");
 		goto bad;
 	}
 	vm->mem = mem;
@@ -97,7 +97,7 @@ int vm_create(struct vm *vm, const char *kvm_path, size_t mem_size)
 	    .userspace_addr = (uint64_t)(uintptr_t)vm->mem,
 	};
 	if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &region) < 0) {
-		err = -errno; /* KVM_SET_USER_MEMORY_REGION */
+		err = vm_fail(vm, "KVM_SET_USER_MEMORY_REGION");
 		goto bad;
 	}
 	/// END SOLUTION
@@ -112,26 +112,26 @@ bad:
 int vcpu_create(struct vm *vm)
 {
 	/// TODO(15): Make vCPU 0 (vm->vcpu_fd) and map its struct kvm_run, the memory it shares
-	/// with KVM, into vm->run and vm->run_size. Return 0 or -errno (vm_destroy() frees what was
-	/// made). The mapping is bigger than sizeof(struct kvm_run): I/O data follows the
-	/// structure, so map the size KVM tells you. See the README's pitfalls, and KVM_CREATE_VCPU
-	/// and KVM_GET_VCPU_MMAP_SIZE in the KVM API document.
+	/// with KVM, into vm->run and vm->run_size. Return 0 or vm_fail(vm, "CALL") (vm_destroy()
+	/// frees what was made). The mapping is bigger than sizeof(struct kvm_run): I/O data
+	/// follows the structure, so map the size KVM tells you. See the README's pitfalls, and
+	/// KVM_CREATE_VCPU and KVM_GET_VCPU_MMAP_SIZE in the KVM API document.
 	/// BEGIN SOLUTION
 	vm->vcpu_fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, 0);
 	if (vm->vcpu_fd < 0) {
 		vm->vcpu_fd = -1;
-		return -errno; /* KVM_CREATE_VCPU */
+		return vm_fail(vm, "KVM_CREATE_VCPU");
 	}
 
 	int size = ioctl(vm->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
 	if (size < 0)
-		return -errno; /* KVM_GET_VCPU_MMAP_SIZE */
+		return vm_fail(vm, "KVM_GET_VCPU_MMAP_SIZE");
 	if ((size_t)size < sizeof(struct kvm_run))
 		return -EPROTO;
 
 	void *run = mmap(NULL, (size_t)size, PROT_READ | PROT_WRITE, MAP_SHARED, vm->vcpu_fd, 0);
 	if (run == MAP_FAILED)
-		return -errno; /* mmap of kvm_run */
+		return vm_fail(vm, "mmap of kvm_run");
 	vm->run = run;
 	vm->run_size = (size_t)size;
 	return 0;
@@ -155,20 +155,20 @@ static void set_args(struct kvm_regs *regs, const uint64_t *args, int nargs)
  */
 int vcpu_init_real_mode(struct vm *vm, uint16_t entry, const uint64_t *args, int nargs)
 {
-	struct kvm_sregs sregs;
-	struct kvm_regs regs;
-
 	if (nargs < 0 || nargs > VM_MAX_ARGS)
 		return -EINVAL;
 	/// TODO(15): Put the vCPU in real mode at ENTRY with ARGS in its argument registers: every
 	/// segment register (cs ds es fs gs ss) with base 0 and selector 0, the rest of each
 	/// segment as KVM has it; the general registers all 0 except rip = ENTRY, rflags = 2 (bit 1
 	/// of RFLAGS is reserved and must be 1) and the NARGS arguments (set_args()). Return 0, or
-	/// -errno when KVM refuses. See the README, "Real mode and the vCPU's registers", and
-	/// KVM_GET_SREGS, KVM_SET_SREGS and KVM_SET_REGS in the KVM API document.
+	/// vm_fail(vm, "CALL") when KVM refuses. See the README, "Real mode and the vCPU's
+	/// registers", and KVM_GET_SREGS, KVM_SET_SREGS and KVM_SET_REGS in the KVM API document.
 	/// BEGIN SOLUTION
+	struct kvm_sregs sregs;
+	struct kvm_regs regs;
+
 	if (ioctl(vm->vcpu_fd, KVM_GET_SREGS, &sregs) < 0)
-		return -errno; /* KVM_GET_SREGS */
+		return vm_fail(vm, "KVM_GET_SREGS");
 	struct kvm_segment *segs[] = {&sregs.cs, &sregs.ds, &sregs.es,
 	                              &sregs.fs, &sregs.gs, &sregs.ss};
 	for (size_t i = 0; i < sizeof(segs) / sizeof(segs[0]); i++) {
@@ -176,38 +176,35 @@ int vcpu_init_real_mode(struct vm *vm, uint16_t entry, const uint64_t *args, int
 		segs[i]->selector = 0;
 	}
 	if (ioctl(vm->vcpu_fd, KVM_SET_SREGS, &sregs) < 0)
-		return -errno; /* KVM_SET_SREGS */
+		return vm_fail(vm, "KVM_SET_SREGS");
 
 	memset(&regs, 0, sizeof(regs));
 	regs.rip = entry;
 	regs.rflags = 2;
 	set_args(&regs, args, nargs);
 	if (ioctl(vm->vcpu_fd, KVM_SET_REGS, &regs) < 0)
-		return -errno; /* KVM_SET_REGS */
+		return vm_fail(vm, "KVM_SET_REGS");
 	return 0;
 	/// END SOLUTION
-	/// STUB: (void)sregs;
-	/// STUB: (void)regs;
-	/// STUB: set_args(&regs, args, 0);
 	/// STUB: return -ENOSYS;
 }
 
 int kvm_hello_run(struct vm *vm, char *out, size_t size)
 {
-	size_t written = 0;
-
 	/// TODO(15): Run the guest until it halts, collecting the bytes it writes to port
 	/// UART_COM1_PORT: the first SIZE into OUT. Return how many bytes the guest wrote in all
-	/// (more than SIZE if OUT was too small), -errno if KVM_RUN fails, or -EIO on any other
-	/// exit (an in, another port, an exit this loop does not know). A signal that interrupts
-	/// KVM_RUN is not a failure. See the README, "Exits: the guest asks for help", and "The
-	/// kvm_run structure" in the KVM API document.
+	/// (more than SIZE if OUT was too small), vm_fail(vm, "KVM_RUN") if KVM_RUN fails, or -EIO
+	/// on any other exit (an in, another port, an exit this loop does not know). A signal that
+	/// interrupts KVM_RUN is not a failure. See the README, "Exits: the guest asks for help",
+	/// and "The kvm_run structure" in the KVM API document.
 	/// BEGIN SOLUTION
+	size_t written = 0;
+
 	for (;;) {
 		if (ioctl(vm->vcpu_fd, KVM_RUN, 0) < 0) {
 			if (errno == EINTR)
 				continue;
-			return -errno; /* KVM_RUN */
+			return vm_fail(vm, "KVM_RUN");
 		}
 		struct kvm_run *run = vm->run;
 		switch (run->exit_reason) {
@@ -217,10 +214,11 @@ int kvm_hello_run(struct vm *vm, char *out, size_t size)
 			if (run->io.direction != KVM_EXIT_IO_OUT || run->io.port != UART_COM1_PORT)
 				return -EIO;
 			const char *data = (const char *)run + run->io.data_offset;
-			size_t n = (size_t)run->io.size * run->io.count;
-			if (run->io.data_offset + n > vm->run_size)
-				return -EIO;
-			for (size_t i = 0; i < n; i++, written++)
+			uint64_t n = (uint64_t)run->io.size * run->io.count, end;
+			if (__builtin_add_overflow(run->io.data_offset, n, &end) ||
+			    end > vm->run_size)
+				return -EIO; /* the data would lie outside the run page */
+			for (uint64_t i = 0; i < n; i++, written++)
 				if (written < size)
 					out[written] = data[i];
 			break;
@@ -230,7 +228,6 @@ int kvm_hello_run(struct vm *vm, char *out, size_t size)
 		}
 	}
 	/// END SOLUTION
-	/// STUB: (void)written;
 	/// STUB: return -ENOSYS;
 }
 

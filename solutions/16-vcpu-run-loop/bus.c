@@ -74,11 +74,12 @@ int bus_access(struct bus *bus, uint64_t addr, bool is_write, uint8_t *data, uin
 int debug_exit_handle(struct device *dev, uint64_t offset, bool is_write, uint8_t *data,
                       uint32_t size)
 {
+	/// TODO(16): DEV->state is the struct vm. A write stops the VM (VM_STOP_EXIT) with the byte
+	/// written (the low byte of DATA) as hakovm's exit status; a read gets SIZE bytes of 0.
+	/// Return 0.
+	/// BEGIN SOLUTION
 	struct vm *vm = dev->state;
 
-	/// TODO(16): A write stops the VM (VM_STOP_EXIT) with the byte written (the low byte of
-	/// DATA) as hakovm's exit status; a read gets SIZE bytes of 0. Return 0.
-	/// BEGIN SOLUTION
 	if (is_write) {
 		vm->stop = VM_STOP_EXIT;
 		vm->exit_status = data[0];
@@ -87,6 +88,5 @@ int debug_exit_handle(struct device *dev, uint64_t offset, bool is_write, uint8_
 	}
 	return 0;
 	/// END SOLUTION
-	/// STUB: (void)vm;
 	/// STUB: return -ENOSYS;
 }

@@ -68,21 +68,21 @@ static void uart_transmit(struct uart *uart, uint8_t byte)
 
 int uart_handle(struct device *dev, uint64_t offset, bool is_write, uint8_t *data, uint32_t size)
 {
-	struct uart *uart = dev->state;
-	bool dlab = uart->lcr & LCR_DLAB;
-
 	if (size != 1 || offset > UART_SCR)
 		return -EINVAL; /* the registers are one byte wide */
 
 	if (is_write) {
-		uint8_t v = data[0];
-		/// STUB: (void)v;
-		switch (offset) {
-		/// TODO(16): The writes, as the register table above says. A byte written to THR
-		/// goes out (uart_transmit()) unless loopback mode (MCR bit 4) is on; while DLAB is
-		/// set, offsets 0 and 1 are the divisor instead. IER keeps only its 4 defined bits,
-		/// MCR its 5. Writes to the read-only registers are ignored.
+		/// TODO(16): The writes of data[0] to DEV->state, a struct uart, as the register
+		/// table above says. A byte written to THR goes out (uart_transmit()) unless
+		/// loopback mode (MCR bit 4) is on; while DLAB is set, offsets 0 and 1 are the
+		/// divisor instead. IER keeps only its 4 defined bits, MCR its 5. Writes to the
+		/// read-only registers are ignored. Return 0.
 		/// BEGIN SOLUTION
+		struct uart *uart = dev->state;
+		bool dlab = uart->lcr & LCR_DLAB;
+		uint8_t v = data[0];
+
+		switch (offset) {
 		case UART_RBR_THR:
 			if (dlab)
 				uart->dll = v;
@@ -107,19 +107,23 @@ int uart_handle(struct device *dev, uint64_t offset, bool is_write, uint8_t *dat
 		case UART_SCR:
 			uart->scr = v;
 			break;
-		/// END SOLUTION
 		default:
 			break;
 		}
 		return 0;
+		/// END SOLUTION
+		/// STUB: return -ENOSYS;
 	}
 
-	switch (offset) {
 	/// TODO(16): The reads, into data[0], as the register table above says. Nothing is ever
 	/// received (RBR reads 0), and hakovm sends each byte at once, so LSR always says "ready to
 	/// send" (THRE and TEMT). IIR says "no interrupt pending", with the FIFO bits when FCR bit
-	/// 0 enabled the FIFOs. MSR is uart_msr(). See the README, "The 16550 UART".
+	/// 0 enabled the FIFOs. MSR is uart_msr(). Return 0. See the README, "The 16550 UART".
 	/// BEGIN SOLUTION
+	struct uart *uart = dev->state;
+	bool dlab = uart->lcr & LCR_DLAB;
+
+	switch (offset) {
 	case UART_RBR_THR:
 		data[0] = dlab ? uart->dll : 0;
 		break;
@@ -144,14 +148,10 @@ int uart_handle(struct device *dev, uint64_t offset, bool is_write, uint8_t *dat
 	case UART_SCR:
 		data[0] = uart->scr;
 		break;
-	/// END SOLUTION
-	/// STUB: case UART_MSR:
-	/// STUB: 	(void)dlab;
-	/// STUB: 	(void)uart_msr;
-	/// STUB: 	(void)uart_transmit;
-	/// STUB: 	return -ENOSYS;
 	default:
 		break;
 	}
 	return 0;
+	/// END SOLUTION
+	/// STUB: return -ENOSYS;
 }

@@ -20,43 +20,53 @@
  *                                    |   anything else  --> set vm->stop, return
  */
 
+/* Accesses reported one by one; after these, only every power of two is, with the count, so a
+ * guest that pokes at a missing device in a loop cannot bury hakovm's stderr. */
+#define REPORT_MAX 10
+
 /* Report an access that failed with ERR: -ENODEV, no device answered (a read got all ones),
  * or the device's own error, e.g. -EINVAL for a 2-byte access to a 1-byte register. The guest
- * goes on either way. */
+ * goes on either way. vm->ignored counts them all; hakovm prints the total at the end. */
 static void report_unknown(struct vm *vm, const char *space, uint64_t addr, bool is_write,
                            uint32_t size, int err)
 {
 	struct kvm_regs regs;
-	uint64_t rip = 0;
+	uint64_t rip = 0, n = ++vm->ignored;
 
+	if (n > REPORT_MAX && (n & (n - 1)) != 0)
+		return;
 	if (ioctl(vm->vcpu_fd, KVM_GET_REGS, &regs) == 0)
 		rip = regs.rip;
 	const char *dir = is_write ? "wrote to" : "read from";
 	if (err == -ENODEV)
 		fprintf(stderr,
 		        "hakovm: guest %s unknown %s 0x%" PRIx64 " (%u bytes) at rip 0x%" PRIx64
-		        ": ignored\n",
+		        ": ignored",
 		        dir, space, addr, size, rip);
 	else
 		fprintf(stderr,
 		        "hakovm: guest %s %s 0x%" PRIx64 " (%u bytes) at rip 0x%" PRIx64
-		        ": %s: ignored\n",
+		        ": %s: ignored",
 		        dir, space, addr, size, rip, strerror(-err));
+	if (n >= REPORT_MAX)
+		fprintf(stderr,
+		        " (%" PRIu64 " so far; from now on only every power of two is shown)", n);
+	fputc('\n', stderr);
 }
 
 /* An I/O exit: SIZE bytes, COUNT times (rep outsb/insb), at io.data_offset in kvm_run. */
 static int handle_io(struct vm *vm)
 {
-	struct kvm_run *run = vm->run;
-	bool is_write = run->io.direction == KVM_EXIT_IO_OUT;
-	uint64_t bytes = (uint64_t)run->io.size * run->io.count, end;
-
 	/// TODO(16): Pass each of the io.count items of this exit (io.size bytes each, stored one
 	/// after the other at io.data_offset in the run page) to the port bus, vm->pio. An item the
 	/// bus fails on is reported with report_unknown(), and the guest goes on. Return 0, or
 	/// -EFAULT when the data would not lie inside the run page (vm->run_size; compute the end
 	/// without overflow). See the README's pitfalls on rep insb.
 	/// BEGIN SOLUTION
+	struct kvm_run *run = vm->run;
+	bool is_write = run->io.direction == KVM_EXIT_IO_OUT;
+	uint64_t bytes = (uint64_t)run->io.size * run->io.count, end;
+
 	if (__builtin_add_overflow(run->io.data_offset, bytes, &end) || end > vm->run_size)
 		return -EFAULT;
 	uint8_t *data = (uint8_t *)run + run->io.data_offset;
@@ -68,9 +78,6 @@ static int handle_io(struct vm *vm)
 	}
 	return 0;
 	/// END SOLUTION
-	/// STUB: (void)is_write;
-	/// STUB: (void)bytes;
-	/// STUB: (void)end;
 	/// STUB: return -ENOSYS;
 }
 
@@ -98,15 +105,16 @@ int vcpu_run(struct vm *vm)
 	/// VM_STOP_* that hakovm.h names for it, and stop_info holds the detail KVM gives (the
 	/// hardware entry failure reason, the internal error's suberror, or for an unknown exit the
 	/// exit reason itself). KVM_RUN interrupted by a signal, or asking to be run again, is not
-	/// a failure; any other failure returns -errno, and so does a handler's error. Return 0.
-	/// Never run again after an exit you do not understand: that is how VMMs spin forever. See
-	/// the README, "The run loop", and "The kvm_run structure" in the KVM API document.
+	/// a failure; any other failure returns vm_fail(vm, "KVM_RUN"), and a handler's error is
+	/// returned as it is. Return 0. Never run again after an exit you do not understand: that
+	/// is how VMMs spin forever. See the README, "The run loop", and "The kvm_run structure" in
+	/// the KVM API document.
 	/// BEGIN SOLUTION
 	while (vm->stop == VM_RUNNING) {
 		if (ioctl(vm->vcpu_fd, KVM_RUN, 0) < 0) {
 			if (errno == EINTR || errno == EAGAIN)
 				continue;
-			return -errno; /* KVM_RUN */
+			return vm_fail(vm, "KVM_RUN");
 		}
 		struct kvm_run *run = vm->run;
 		int err = 0;
@@ -141,8 +149,6 @@ int vcpu_run(struct vm *vm)
 	}
 	return 0;
 	/// END SOLUTION
-	/// STUB: (void)handle_mmio;
-	/// STUB: (void)handle_io;
 	/// STUB: return -ENOSYS;
 }
 
@@ -164,6 +170,8 @@ static const char *stop_name(const struct vm *vm)
 		return "KVM_EXIT_INTERNAL_ERROR: KVM could not emulate an instruction";
 	case VM_STOP_UNKNOWN:
 		return "an exit reason hakovm does not handle";
+	case VM_STOP_RESET:
+		return "the guest reset the machine (keyboard controller)";
 	}
 	return "?";
 }
@@ -176,23 +184,23 @@ static void print_segment(FILE *f, const char *name, const struct kvm_segment *s
 
 int vcpu_report(struct vm *vm, FILE *f)
 {
-	struct kvm_regs r;
-	struct kvm_sregs s;
-
 	fprintf(f, "hakovm: the VM stopped: %s", stop_name(vm));
 	if (vm->stop == VM_STOP_FAIL_ENTRY || vm->stop == VM_STOP_INTERNAL ||
 	    vm->stop == VM_STOP_UNKNOWN)
 		fprintf(f, " [%" PRIu64 "]", vm->stop_info);
 	fputc('\n', f);
-	/// TODO(16): Print the vCPU's registers to F (return -errno if KVM cannot read them): rip
-	/// and rflags, the 16 general registers, the segments (print_segment()) and the control
-	/// registers cr0, cr2, cr3, cr4 and efer, each with its name and its value in hex ("rip
-	/// 0x..."). A student reading this report after a crash should need nothing else.
+	/// TODO(16): Print the vCPU's registers to F (return vm_fail(vm, "CALL") if KVM cannot read
+	/// them): rip and rflags, the 16 general registers, the segments (print_segment()) and the
+	/// control registers cr0, cr2, cr3, cr4 and efer, each with its name and its value in hex
+	/// ("rip 0x..."). A student reading this report after a crash should need nothing else.
 	/// BEGIN SOLUTION
+	struct kvm_regs r;
+	struct kvm_sregs s;
+
 	if (ioctl(vm->vcpu_fd, KVM_GET_REGS, &r) < 0)
-		return -errno; /* KVM_GET_REGS */
+		return vm_fail(vm, "KVM_GET_REGS");
 	if (ioctl(vm->vcpu_fd, KVM_GET_SREGS, &s) < 0)
-		return -errno; /* KVM_GET_SREGS */
+		return vm_fail(vm, "KVM_GET_SREGS");
 
 	const struct {
 		const char *name;
@@ -218,8 +226,5 @@ int vcpu_report(struct vm *vm, FILE *f)
 	        (uint64_t)s.efer);
 	return 0;
 	/// END SOLUTION
-	/// STUB: (void)r;
-	/// STUB: (void)s;
-	/// STUB: (void)print_segment;
 	/// STUB: return -ENOSYS;
 }

@@ -27,8 +27,6 @@ static void read_phdr(const uint8_t *image, const Elf64_Ehdr *eh, int i, Elf64_P
 /* 0 if the ELF header is one hakovm can load and its program headers lie inside the file. */
 static int check_header(const Elf64_Ehdr *eh, size_t size)
 {
-	uint64_t table, end;
-
 	/// TODO(17): Return 0 if EH is the header of an ELF hakovm can load, else -ENOEXEC: a
 	/// 64-bit, little-endian, x86-64 executable (ET_EXEC) whose program headers are
 	/// Elf64_Phdr-sized and lie, all e_phnum of them, inside the file of SIZE bytes. Check the
@@ -36,6 +34,8 @@ static int check_header(const Elf64_Ehdr *eh, size_t size)
 	/// ends so that they cannot wrap around. See elf(5) and the README, "ELF: what a loader
 	/// reads".
 	/// BEGIN SOLUTION
+	uint64_t table, end;
+
 	if (memcmp(eh->e_ident, ELFMAG, SELFMAG) != 0 || eh->e_ident[EI_CLASS] != ELFCLASS64 ||
 	    eh->e_ident[EI_DATA] != ELFDATA2LSB || eh->e_machine != EM_X86_64 ||
 	    eh->e_type != ET_EXEC || eh->e_phentsize != sizeof(Elf64_Phdr))
@@ -45,16 +45,12 @@ static int check_header(const Elf64_Ehdr *eh, size_t size)
 		return -ENOEXEC;
 	return 0;
 	/// END SOLUTION
-	/// STUB: (void)table;
-	/// STUB: (void)end;
 	/// STUB: return -ENOSYS;
 }
 
 /* 0 if the PT_LOAD segment PH can be loaded into VM from a file of SIZE bytes. */
 static int check_segment(struct vm *vm, const Elf64_Phdr *ph, size_t size)
 {
-	uint64_t file_end, mem_end;
-
 	/// TODO(17): Return 0 if the PT_LOAD segment PH can be loaded, else:
 	///   -ENOEXEC when its file part (p_filesz bytes at p_offset) is not inside the file,
 	///     or is bigger than its memory part (p_memsz);
@@ -62,6 +58,8 @@ static int check_segment(struct vm *vm, const Elf64_Phdr *ph, size_t size)
 	///   -EBUSY when it starts below LM_RESERVED, where the GDT, page tables and stack are.
 	/// As in check_header(), no sum may wrap around.
 	/// BEGIN SOLUTION
+	uint64_t file_end, mem_end;
+
 	if (__builtin_add_overflow(ph->p_offset, ph->p_filesz, &file_end) || file_end > size ||
 	    ph->p_filesz > ph->p_memsz)
 		return -ENOEXEC;
@@ -71,8 +69,6 @@ static int check_segment(struct vm *vm, const Elf64_Phdr *ph, size_t size)
 		return -EBUSY;
 	return 0;
 	/// END SOLUTION
-	/// STUB: (void)file_end;
-	/// STUB: (void)mem_end;
 	/// STUB: return -ENOSYS;
 }
 
@@ -115,6 +111,5 @@ int elf_load(struct vm *vm, const uint8_t *image, size_t size, uint64_t *entry)
 	*entry = eh.e_entry;
 	return 0;
 	/// END SOLUTION
-	/// STUB: (void)entry;
 	/// STUB: return -ENOSYS;
 }

@@ -2,6 +2,7 @@
 #include "hako_test.h"
 #include "hako.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -37,7 +38,9 @@ static int real_status(int code, int sig)
 	return wstatus;
 }
 
-/* This test checks that process_exit_code() returns a child's own exit status. */
+/* This test checks that process_exit_code() returns a child's own exit status, and -EINVAL
+ * for a status that is neither "exited" nor "killed" (a child stopped by a signal, as
+ * waitpid(WUNTRACED) reports it). */
 static void test_process_exit_code_exited(void **state)
 {
 	for (int i = 0; i < 5; i++) {
@@ -47,6 +50,19 @@ static void test_process_exit_code_exited(void **state)
 		         code);
 		check_int(process_exit_code(real_status(code, 0)), code, what);
 	}
+	pid_t pid = fork();
+	int wstatus = 0;
+	check_that(pid >= 0, "fork failed");
+	if (pid == 0) {
+		raise(SIGSTOP);
+		_exit(0);
+	}
+	check_that(waitpid(pid, &wstatus, WUNTRACED) == pid && WIFSTOPPED(wstatus),
+	           "waitpid(WUNTRACED) did not report the child stopped");
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	check_int(process_exit_code(wstatus), -EINVAL,
+	          "process_exit_code() for a child stopped by SIGSTOP (neither exited nor killed)");
 }
 
 /* This test checks that process_exit_code() reports 128 + N for a child killed by signal N. */
@@ -62,7 +78,8 @@ static void test_process_exit_code_signaled(void **state)
 	}
 }
 
-/* This test checks that process_run() runs the command and returns its exit code. */
+/* This test checks that process_run() runs the command and returns its exit code, for a
+ * path and for a bare name that is searched for in PATH, as a shell does. */
 static void test_process_run_returns_code(void **state)
 {
 	int code = (int)hako_rand_range(1, 120);
@@ -71,6 +88,9 @@ static void test_process_run_returns_code(void **state)
 	char *argv[] = {"/bin/sh", "-c", script, NULL};
 
 	check_int(process_run(argv), code, "process_run({\"/bin/sh\", \"-c\", \"exit N\"})");
+	argv[0] = "sh";
+	check_int(process_run(argv), code,
+	          "process_run({\"sh\", \"-c\", \"exit N\"}) (a bare name: found through PATH)");
 }
 
 /* This test checks that process_run() waits for its own child, not for whichever child ends

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/capability.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -208,6 +209,122 @@ static void test_uts_clone_runs_fn(void **state)
 	check_int(WEXITSTATUS(wstatus), a.code, "the child's exit status (FN's return value)");
 }
 
+/* The child: write the address of one of its locals (on the stack container_clone gave it)
+ * to the pipe, then wait until the test closes the other pipe. */
+struct guard_arg {
+	int out, hold, hold_w; /* hold_w: the child's copy of the write end, closed first */
+};
+
+static int report_stack(void *p)
+{
+	const struct guard_arg *a = p;
+	volatile char local = 1;
+	unsigned long addr = (unsigned long)&local;
+	char c;
+
+	close(a->hold_w);
+	if (write(a->out, &addr, sizeof(addr)) != sizeof(addr))
+		return 1;
+	while (read(a->hold, &c, 1) < 0 && errno == EINTR)
+		;
+	return local == 1 ? 0 : 2;
+}
+
+/* This test checks that the child's stack has a guard page below it: in the child's
+ * /proc/PID/maps, the mapping just below the one that holds the stack is inaccessible
+ * (---p), so that an overflow faults instead of writing over other memory. Runs rootless. */
+static void test_uts_clone_guard_page(void **state)
+{
+	int out[2], hold[2];
+	unsigned long addr = 0, lo = 0, hi = 0, below_lo = 0, s, e;
+	char path[64], line[512], perms[8], below[8] = "";
+
+	check_that(pipe2(out, O_CLOEXEC) == 0 && pipe2(hold, O_CLOEXEC) == 0, "pipe: %s",
+	           strerror(errno));
+	struct guard_arg a = {out[1], hold[0], hold[1]};
+	pid_t pid = clone_plainly(report_stack, &a, 0);
+	close(out[1]);
+	close(hold[0]);
+	bool got = pid > 0 && read(out[0], &addr, sizeof(addr)) == sizeof(addr);
+	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
+	FILE *f = got ? fopen(path, "r") : NULL;
+	/* First the mapping that holds ADDR, then the one that ends where it starts. */
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "%lx-%lx %7s", &s, &e, perms) == 3 && s <= addr && addr < e) {
+			lo = s;
+			hi = e;
+		}
+	if (f)
+		rewind(f);
+	while (f && lo && fgets(line, sizeof(line), f))
+		if (sscanf(line, "%lx-%lx %7s", &s, &e, perms) == 3 && e == lo) {
+			below_lo = s;
+			snprintf(below, sizeof(below), "%s", perms);
+		}
+	if (f)
+		fclose(f);
+	close(hold[1]);
+	close(out[0]);
+	if (pid > 0)
+		waitpid(pid, NULL, 0);
+
+	check_that(pid > 0, "container_clone(fn, arg, 0) returned %d, expected a pid", (int)pid);
+	check_that(got, "the child did not report its stack address");
+	check_that(hi - lo >= 1024 * 1024,
+	           "the child's stack mapping is only %lu KiB (1 MiB asked)", (hi - lo) / 1024);
+	check_that(below[0] != '\0',
+	           "nothing is mapped right below the child's stack (%#lx): where is the guard "
+	           "page? (mprotect the lowest page PROT_NONE)",
+	           lo);
+	check_str(below, "---p", "permissions of the mapping right below the child's stack");
+	check_that(lo - below_lo >= 4096, "the guard below the stack is %lu bytes, not a page",
+	           lo - below_lo);
+}
+
+struct flush_arg {
+	int fd;
+	const char *text;
+};
+
+static int write_text(void *p)
+{
+	const struct flush_arg *a = p;
+
+	return write(a->fd, a->text, strlen(a->text)) < 0;
+}
+
+/* This test checks that container_clone() flushes our stdio buffers first, as lesson 01 did
+ * before fork(): text we printed before the clone, still in a buffer, lands in the file
+ * before what the child writes, not after. Runs rootless. */
+static void test_uts_clone_flushes_first(void **state)
+{
+	char *dir = hako_tmpdir(), path[512], mark[24], child[24], expect[64], got[64] = "";
+
+	snprintf(path, sizeof(path), "%s/out", dir);
+	hako_rand_name(mark, 12);
+	hako_rand_name(child, 12);
+	FILE *f = fopen(path, "a");
+	check_that(f != NULL, "fopen %s: %s", path, strerror(errno));
+	setvbuf(f, NULL, _IOFBF, 4096);
+	fputs(mark, f); /* in f's buffer, not in the file yet */
+	struct flush_arg a = {fileno(f), child};
+	pid_t pid = clone_plainly(write_text, &a, 0);
+	if (pid > 0)
+		waitpid(pid, NULL, 0);
+	fclose(f);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd >= 0 ? read(fd, got, sizeof(got) - 1) : -1;
+	got[n > 0 ? n : 0] = '\0';
+	if (fd >= 0)
+		close(fd);
+
+	check_that(pid > 0, "container_clone(fn, arg, 0) returned %d, expected a pid", (int)pid);
+	snprintf(expect, sizeof(expect), "%s%s", mark, child);
+	check_str(got, expect,
+	          "the file: our buffered text, then the child's (was fflush(NULL) called before "
+	          "clone()?)");
+}
+
 /* VmSize of this process in KiB, from /proc/self/status. */
 static long vm_size_kib(void)
 {
@@ -364,6 +481,35 @@ static void test_uts_enter_sets_hostname(void **state)
 	check_str(after, before, "the host's hostname");
 }
 
+/* This test checks that uts_enter() returns the negative errno of a refused sethostname():
+ * in a new UTS namespace, but with every capability dropped, it must be -EPERM. */
+static void test_uts_enter_returns_errno(void **state)
+{
+	int res[2], err = -1001;
+
+	hako_require_root();
+	check_that(pipe2(res, O_CLOEXEC) == 0, "pipe: %s", strerror(errno));
+	fflush(NULL);
+	pid_t pid = fork();
+	check_that(pid >= 0, "fork: %s", strerror(errno));
+	if (pid == 0) {
+		/* Our own UTS namespace first: were the drop to fail, only it would change. */
+		int r = -1000;
+		cap_t none = cap_init();
+		if (unshare(CLONE_NEWUTS) == 0 && none && cap_set_proc(none) == 0)
+			r = uts_enter("hako-no-caps");
+		_exit(write(res[1], &r, sizeof(r)) == sizeof(r) ? 0 : 1);
+	}
+	close(res[1]);
+	if (read(res[0], &err, sizeof(err)) != sizeof(err))
+		err = -1001;
+	close(res[0]);
+	waitpid(pid, NULL, 0);
+
+	check_that(err != -1000, "the test's child could not unshare or drop its capabilities");
+	check_int(err, -EPERM, "uts_enter(name) without CAP_SYS_ADMIN");
+}
+
 /* ---- hako run --hostname ---- */
 
 /* This test checks that `hako run --hostname NAME uname -n` prints NAME, and that the host's
@@ -431,7 +577,8 @@ static void test_uts_hako_namespace_differs(void **state)
 
 /* This test checks that an empty or over-long --hostname is refused before anything is
  * created (the command does not run), with exit code 125 and a message naming the option and
- * the rule. Runs rootless: hako stops before it needs any privilege. */
+ * the rule; and that --hostname without a value is named as such, in printable text. Runs
+ * rootless: hako stops before it needs any privilege. */
 static void test_uts_hako_bad_hostname(void **state)
 {
 	char name[200], marker[512], script[600];
@@ -456,10 +603,23 @@ static void test_uts_hako_bad_hostname(void **state)
 	check_contains(r.err, "--hostname", "stderr");
 	check_contains(r.err, "1 to 64 bytes", "stderr");
 	hako_run_free(&r);
+
+	/* No name at all: hako says which option lacks its value (hako.c, given). */
+	char *bare[] = {(char *)hako_prog("hako"), "run", "--hostname", NULL};
+	check_that(hako_run_argv(bare, NULL, 10000, &r) == 0, "could not start hako");
+	check_exit(&r, 125, "exit code of `hako run --hostname` (no value)");
+	check_contains(r.err, "--hostname needs a value", "stderr of `hako run --hostname`");
+	for (const char *c = r.err; *c; c++)
+		check_that(*c == '\n' || (*c >= ' ' && *c < 0x7f),
+		           "stderr of `hako run --hostname` holds the byte \\x%02x",
+		           (unsigned char)*c);
+	hako_run_free(&r);
 }
 
 HAKO_TEST_MAIN(HAKO_TEST(test_uts_check_hostname_accepts),
                HAKO_TEST(test_uts_check_hostname_rejects), HAKO_TEST(test_uts_clone_runs_fn),
                HAKO_TEST(test_uts_clone_frees_stack), HAKO_TEST(test_uts_clone_new_namespace),
                HAKO_TEST(test_uts_enter_sets_hostname), HAKO_TEST(test_uts_hako_hostname),
-               HAKO_TEST(test_uts_hako_namespace_differs), HAKO_TEST(test_uts_hako_bad_hostname))
+               HAKO_TEST(test_uts_hako_namespace_differs), HAKO_TEST(test_uts_hako_bad_hostname),
+               HAKO_TEST(test_uts_clone_guard_page), HAKO_TEST(test_uts_clone_flushes_first),
+               HAKO_TEST(test_uts_enter_returns_errno))

@@ -203,13 +203,14 @@ static int wait_orphans_reaped(pid_t init, pid_t workload, int timeout_ms, int *
 
 /* A shell script that leaves N orphans behind: each `( sleep 2 & )` subshell starts a sleep
  * and exits at once, so the sleep's parent is gone and it is handed to init. They are all
- * orphans by the time the script prints "ready". */
-static void orphan_script(char *buf, size_t len, int n)
+ * orphans by the time the script prints "ready". The script exits CODE once its stdin is
+ * closed, so an init that returns when an orphan (exit 0) ends gives the wrong code. */
+static void orphan_script(char *buf, size_t len, int n, int code)
 {
 	snprintf(buf, len,
 	         "i=0; while [ $i -lt %d ]; do ( sleep 2 & ); i=$((i+1)); done; "
-	         "echo ready; read x || :",
-	         n);
+	         "echo ready; read x || :; exit %d",
+	         n, code);
 }
 
 /*
@@ -246,7 +247,9 @@ static int init_res = -1;
 
 struct init_run {
 	char **argv;
-	int res; /* write end */
+	int res;          /* write end */
+	int early;        /* a signal made pending in init before init_main() runs, or 0 */
+	const char *path; /* PATH for the workload's search, or NULL to keep ours */
 };
 
 /* In the forked child: become a subreaper, block the signals hako blocks before clone(), and
@@ -262,22 +265,32 @@ static int init_child(void *arg)
 		sigaddset(&set, fwd_sigs[i]);
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
+	if (r->path)
+		setenv("PATH", r->path, 1);
+	if (r->early)
+		kill(getpid(), r->early); /* blocked: pending until init_main takes it */
 	int code = init_main(r->argv);
 	return write(r->res, &code, sizeof(code)) == sizeof(code) ? 0 : 1;
 }
 
-/* Start init_main(ARGV) in the background with pipes on its stdin and stdout. */
-static int init_start(struct hako_bg *b, char **argv)
+/* Start init_main(ARGV) in the background with pipes on its stdin and stdout; EARLY and PATH
+ * as in struct init_run. */
+static int init_start_with(struct hako_bg *b, char **argv, int early, const char *path)
 {
 	int res[2];
 
 	if (pipe2(res, O_CLOEXEC) < 0)
 		return -1;
-	struct init_run r = {argv, res[1]};
+	struct init_run r = {argv, res[1], early, path};
 	int err = hako_bg_start(b, NULL, init_child, &r);
 	close(res[1]);
 	init_res = res[0];
 	return err;
+}
+
+static int init_start(struct hako_bg *b, char **argv)
+{
+	return init_start_with(b, argv, 0, NULL);
 }
 
 /* hako_bg_finish() for init_start(); *CODE receives init_main's return value (-1000 if none
@@ -345,10 +358,11 @@ static void test_init_main_signal_code(void **state)
 static void test_init_main_reaps_orphans(void **state)
 {
 	int n = (int)hako_rand_range(10, 30), alive = 0, zombies = -1, code;
-	char script[256];
+	int exit_with = (int)hako_rand_range(1, 120);
+	char script[256], what[96];
 	struct hako_bg b;
 
-	orphan_script(script, sizeof(script), n);
+	orphan_script(script, sizeof(script), n, exit_with);
 	char *argv[] = {"/bin/sh", "-c", script, NULL};
 	check_that(init_start(&b, argv) == 0, "fork: %s", strerror(errno));
 	bool ready = hako_bg_wait_for(&b, "ready", 10000);
@@ -367,7 +381,10 @@ static void test_init_main_reaps_orphans(void **state)
 	          "zombies left under init 10 s after a burst of orphans ended together (one "
 	          "SIGCHLD for all: reap in a loop)");
 	check_int(alive, 0, "orphans still alive after 10 s (they only sleep 2 s)");
-	check_init_code(code, 0, "init_main()'s return value once the workload exited 0");
+	snprintf(what, sizeof(what),
+	         "init_main()'s return value once the workload exited %d (its orphans exit 0)",
+	         exit_with);
+	check_init_code(code, exit_with, what);
 }
 
 /* This test checks that SIGTERM, SIGINT or SIGHUP sent to init reaches the workload: its trap
@@ -443,6 +460,41 @@ static void test_init_main_workload_signals(void **state)
 	check_init_code(code, 0, "init_main() once cat read end-of-file");
 }
 
+/* This test checks that a signal init passes on at once, while its child is still on the way
+ * to execve() (here: searching a long PATH for sleep), kills the workload instead of being
+ * swallowed by init's own do-nothing handler, which the child keeps until execve(). It is what
+ * happens when hako is stopped in the first milliseconds of a container. Each try has the
+ * signal pending before init_main() starts. Should the signal come late (a busy machine), it
+ * reaches sleep itself and the answer is the same, so the test cannot fail a correct init;
+ * a swallowed signal lets sleep run its second and exit 0. */
+static void test_init_main_early_signal(void **state)
+{
+	enum { TRIES = 5, DIRS = 4000 };
+	static char path[DIRS * 16 + 32];
+	char what[128];
+	size_t at = 0;
+
+	/* Folders that do not exist: execvp() tries each one before it finds sleep. */
+	for (int i = 0; i < DIRS; i++)
+		at += (size_t)snprintf(path + at, sizeof(path) - at, "/nx-hako/%d:", i);
+	snprintf(path + at, sizeof(path) - at, "/usr/bin:/bin");
+	char *argv[] = {"sleep", "1", NULL};
+	for (int t = 0; t < TRIES; t++) {
+		int i = (int)(hako_rand() % 3), code;
+		struct hako_bg b;
+
+		check_that(init_start_with(&b, argv, fwd_sigs[i], path) == 0, "fork: %s",
+		           strerror(errno));
+		init_finish(&b, 10000, &code);
+		snprintf(
+		    what, sizeof(what),
+		    "try %d of %d: init_main({\"sleep\", \"1\"}) when SIG%s reached init before "
+		    "the workload's execve() (0: the signal was lost)",
+		    t + 1, TRIES, fwd_names[i]);
+		check_init_code(code, 128 + fwd_sigs[i], what);
+	}
+}
+
 /* ---- hako run: the container's init is PID 1 (root) ---- */
 
 /* Start `hako run --isolate /bin/sh -c SCRIPT` in the background and wait for "ready". Fills
@@ -509,12 +561,13 @@ static void test_init_hako_pid_one(void **state)
 static void test_init_hako_reaps_orphans(void **state)
 {
 	int n = (int)hako_rand_range(10, 30), alive = 0, zombies = -1;
+	int exit_with = (int)hako_rand_range(1, 120);
 	char script[256], ns[64];
 	pid_t init, workload;
 	struct hako_bg b;
 
 	hako_require_root();
-	orphan_script(script, sizeof(script), n);
+	orphan_script(script, sizeof(script), n, exit_with);
 	bool ok = hako_start(&b, script, &init, &workload, ns, sizeof(ns));
 	if (ok) {
 		stop_while_orphans_end(init, workload, 10000);
@@ -526,7 +579,8 @@ static void test_init_hako_reaps_orphans(void **state)
 	check_int(zombies, 0,
 	          "zombies under the container's init after a burst of orphans ended together");
 	check_int(alive, 0, "orphans still alive after 10 s (they only sleep 2 s)");
-	check_int(exit_code_of(status), 0, "hako's exit code");
+	check_int(exit_code_of(status), exit_with,
+	          "hako's exit code (the workload's; its orphans exit 0)");
 	check_int(wait_ns_empty(ns, 3000), 0, "processes left in the container's PID namespace");
 }
 
@@ -651,7 +705,8 @@ static void test_init_hako_kill_pid1(void **state)
 
 HAKO_TEST_MAIN(HAKO_TEST(test_init_main_exit_code), HAKO_TEST(test_init_main_signal_code),
                HAKO_TEST(test_init_main_reaps_orphans), HAKO_TEST(test_init_main_forwards_signals),
-               HAKO_TEST(test_init_main_workload_signals), HAKO_TEST(test_init_hako_pid_one),
-               HAKO_TEST(test_init_hako_reaps_orphans), HAKO_TEST(test_init_hako_forwards_signal),
+               HAKO_TEST(test_init_main_workload_signals), HAKO_TEST(test_init_main_early_signal),
+               HAKO_TEST(test_init_hako_pid_one), HAKO_TEST(test_init_hako_reaps_orphans),
+               HAKO_TEST(test_init_hako_forwards_signal),
                HAKO_TEST(test_init_hako_signal_exit_code),
                HAKO_TEST(test_init_hako_workload_killed), HAKO_TEST(test_init_hako_kill_pid1))

@@ -202,6 +202,18 @@ static void box_start(struct box *b, const char *script)
 	box_spawn(b, argv, false);
 }
 
+/* The same with CAP_SYS_ADMIN kept, for a script that mounts inside (since lesson 09 a
+ * container cannot mount by default). */
+static void box_start_admin(struct box *b, const char *script)
+{
+	char hako[PATH_MAX];
+
+	snprintf(hako, sizeof(hako), "%s", hako_prog("hako"));
+	char *argv[] = {hako,      "run", "--cap-add=SYS_ADMIN", b->rootfs,
+	                "/bin/sh", "-c",  (char *)script,        NULL};
+	box_spawn(b, argv, false);
+}
+
 /* True if TEXT has the whole line LINE. */
 static bool has_line(const char *text, const char *line)
 {
@@ -486,6 +498,15 @@ static void test_mount_check_command(void **state)
 	          "mount_check_command(rootfs, a file without execute permission)");
 	check_int(mount_check_command(b->rootfs, "/etc"), -EACCES,
 	          "mount_check_command(rootfs, \"/etc\"), a folder");
+
+	/* Executable by group or by others only: that is still an executable file. */
+	mode_t only = hako_rand() % 2 ? 0654 : 0645;
+	char what[96];
+	chmod(path, only);
+	snprintf(what, sizeof(what),
+	         "mount_check_command(rootfs, a file of mode %04o: executable, not by its owner)",
+	         (unsigned)only);
+	check_int(mount_check_command(b->rootfs, cmd), 0, what);
 }
 
 /* This test checks that mount_check_command() looks paths up as the container will see them:
@@ -668,6 +689,8 @@ static void test_mount_old_root_detached(void **state)
 		for (size_t j = 0; j < sizeof(allowed) / sizeof(allowed[0]); j++)
 			ok |= strcmp(m[i].point, allowed[j]) == 0;
 		ok |= strncmp(m[i].point, "/dev/", 5) == 0 && !strchr(m[i].point + 5, '/');
+		/* Lesson 09 covers or freezes paths below /proc and /sys (masked, read-only). */
+		ok |= strncmp(m[i].point, "/proc/", 6) == 0 || strncmp(m[i].point, "/sys/", 5) == 0;
 		check_that(ok,
 		           "the container has a mount at %s (%s %s): only /, /proc, /sys and /dev "
 		           "should be there — is the old root still attached?",
@@ -931,7 +954,7 @@ static void test_mount_not_propagated(void **state)
 	hako_rand_name(source + 5, 12);
 	snprintf(script, sizeof(script),
 	         "mount -t tmpfs %s /tmp && echo ready; read x || :", source);
-	box_start(b, script);
+	box_start_admin(b, script);
 	bool ready = box_wait_for(b, "ready");
 	char *host = NULL;
 	if (ready) {
@@ -1041,6 +1064,56 @@ static void check_nothing_left(struct box *b, const char *before_mnt, const char
 		          "what the container left in the rootfs's own (unmounted) folder");
 		free(l);
 	}
+}
+
+/* This test checks that a file system mounted inside the rootfs (as a volume would be)
+ * comes along into the container: ROOTFS is bound with everything mounted below it. */
+static void test_mount_rootfs_submounts_kept(void **state)
+{
+	struct box *b;
+	char sub[16], secret[24], path[PATH_MAX + 64], got[32] = "";
+
+	b = box_setup(true);
+	hako_rand_name(sub, 10);
+	hako_rand_name(secret, 20);
+	snprintf(path, sizeof(path), "%s/%s", b->rootfs, sub);
+	check_that(mkdir(path, 0755) == 0, "mkdir %s: %s", path, strerror(errno));
+	check_that(mount("hako-test", path, "tmpfs", 0, "size=64k") == 0, "mount tmpfs on %s: %s",
+	           path, strerror(errno));
+	snprintf(path, sizeof(path), "%s/%s/file", b->rootfs, sub);
+	hako_write_file(path, secret);
+	/* mount_enter_rootfs() itself, in a child with a mount namespace of its own: from
+	 * lesson 11 on, `hako run` puts an overlay over the rootfs folder, and an overlay's
+	 * lower layer never shows the file systems mounted below it. */
+	int pipefd[2];
+	check_that(pipe(pipefd) == 0, "pipe: %s", strerror(errno));
+	pid_t pid = fork();
+	check_that(pid >= 0, "fork: %s", strerror(errno));
+	if (pid == 0) {
+		char file[64], buf[32] = "";
+		close(pipefd[0]);
+		if (unshare(CLONE_NEWNS) < 0 || mount_enter_rootfs(b->rootfs) < 0)
+			_exit(2);
+		snprintf(file, sizeof(file), "/%s/file", sub);
+		int fd = open(file, O_RDONLY);
+		ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+		if (n > 0 && write(pipefd[1], buf, (size_t)n) < 0)
+			_exit(3);
+		_exit(n > 0 ? 0 : 1);
+	}
+	close(pipefd[1]);
+	ssize_t n = read(pipefd[0], got, sizeof(got) - 1);
+	got[n > 0 ? n : 0] = '\0';
+	close(pipefd[0]);
+	int status;
+	waitpid(pid, &status, 0);
+	snprintf(path, sizeof(path), "%s/%s", b->rootfs, sub);
+	umount2(path, MNT_DETACH);
+	check_that(WIFEXITED(status) && WEXITSTATUS(status) != 2,
+	           "mount_enter_rootfs(ROOTFS) failed in a child with its own mount namespace");
+	check_str(got, secret,
+	          "/SUB/file after mount_enter_rootfs(ROOTFS), SUB a tmpfs mounted inside ROOTFS "
+	          "(the bind of the rootfs must be recursive)");
 }
 
 /* This test checks that after a container exits, nothing it mounted is still mounted on the
@@ -1174,4 +1247,5 @@ HAKO_TEST_MAIN(HAKO_TEST(test_mount_check_rootfs), HAKO_TEST(test_mount_check_co
                HAKO_TEST(test_mount_dev_pts_shm), HAKO_TEST(test_mount_not_propagated),
                HAKO_TEST(test_mount_clean_after_exit),
                HAKO_TEST(test_mount_clean_after_workload_killed),
-               HAKO_TEST(test_mount_clean_after_sigterm), HAKO_TEST(test_mount_rootless_dev))
+               HAKO_TEST(test_mount_clean_after_sigterm), HAKO_TEST(test_mount_rootless_dev),
+               HAKO_TEST(test_mount_rootfs_submounts_kept))

@@ -213,11 +213,21 @@ struct sync_child {
 	int report[2]; /* the child writes "ready", then userns_sync_wait's result */
 };
 
+/* Set by a test before start_sync_child(): the child catches SIGUSR1 with a handler that
+ * interrupts system calls (no SA_RESTART), as a signal that arrives while it waits would. */
+static bool sync_child_catches_usr1;
+
+static void on_usr1(int sig)
+{
+}
+
 /* A forked child: say ready, wait for go, report what userns_sync_wait returned. */
 static void sync_child_main(struct sync_child *s)
 {
 	int ready = 1, rc;
 
+	if (sync_child_catches_usr1)
+		sigaction(SIGUSR1, &(struct sigaction){.sa_handler = on_usr1}, NULL);
 	close(s->report[0]);
 	if (write(s->report[1], &ready, sizeof(ready)) < 0)
 		_exit(1);
@@ -292,6 +302,62 @@ static void test_userns_sync_parent_gone(void **state)
 	check_that(got, "userns_sync_wait() still blocked 10 s after every parent end closed: "
 	                "did the child close its own copy of the write end go[1] before read()?");
 	check_int(rc, -ECANCELED, "userns_sync_wait() when the pipe ends without a \"go\"");
+}
+
+/* This test checks that only the go byte means go: a different byte, then end of file, is
+ * -ECANCELED. */
+static void test_userns_sync_wrong_byte(void **state)
+{
+	struct sync_child s;
+	int rc = -12345;
+	char wrong = (char)hako_rand_range('a', 'z'); /* never 'G' */
+
+	signal(SIGPIPE, SIG_IGN);
+	pid_t pid = start_sync_child(&s);
+	close(s.go[0]);
+	bool sent = write(s.go[1], &wrong, 1) == 1;
+	close(s.go[1]);
+	bool got = read_int(s.report[0], 10000, &rc);
+	close(s.report[0]);
+	wait_or_kill(pid, got ? 5000 : 0);
+
+	check_that(sent, "could not write to the child's pipe");
+	check_that(got, "userns_sync_wait() still blocked 10 s after a byte and end of file");
+	char what[80];
+	snprintf(what, sizeof(what),
+	         "userns_sync_wait() after the byte '%c' (not go), then end of file", wrong);
+	check_int(rc, -ECANCELED, what);
+}
+
+/* This test checks that a signal caught while the child waits (read() fails with EINTR)
+ * does not end the wait: userns_sync_wait() reads again, and returns 0 on go. */
+static void test_userns_sync_survives_signal(void **state)
+{
+	struct sync_child s;
+	int rc = -12345;
+
+	signal(SIGPIPE, SIG_IGN);
+	sync_child_catches_usr1 = true;
+	pid_t pid = start_sync_child(&s);
+	close(s.go[0]);
+	bool early = readable(s.report[0], 300);
+	kill(pid, SIGUSR1);
+	bool after_signal = readable(s.report[0], 500);
+	int go_rc = userns_sync_go(s.go);
+	bool got = read_int(s.report[0], 10000, &rc);
+	if (s.go[1] >= 0)
+		close(s.go[1]);
+	close(s.report[0]);
+	wait_or_kill(pid, got ? 5000 : 0);
+
+	check_that(!early, "userns_sync_wait() returned before the parent said go");
+	check_that(!after_signal,
+	           "userns_sync_wait() returned when a caught signal interrupted read() (EINTR), "
+	           "before the parent said go (it returned %d)",
+	           got ? rc : -12345);
+	check_int(go_rc, 0, "userns_sync_go()");
+	check_that(got, "userns_sync_wait() had not returned 10 s after the parent said go");
+	check_int(rc, 0, "userns_sync_wait() after a signal, then go");
 }
 
 /* The middle process of test_userns_sync_dies_with_parent: start a child that waits, tell it
@@ -633,7 +699,8 @@ static void test_userns_host_files_protected(void **state)
 	    script, sizeof(script),
 	    "id -u; grep -c 'CapEff:.*ffff' /proc/self/status; echo changed > %s || echo denied",
 	    path);
-	const char *words[] = {"--isolate", "/bin/sh", "-c", script, NULL};
+	/* --cap-add ALL: every capability of the user namespace (lesson 09 drops most). */
+	const char *words[] = {"--cap-add", "ALL", "--isolate", "/bin/sh", "-c", script, NULL};
 	hako_as(&r, hako, uid, gid, words);
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd >= 0) {
@@ -655,4 +722,5 @@ HAKO_TEST_MAIN(HAKO_TEST(test_userns_sync_waits), HAKO_TEST(test_userns_sync_par
                HAKO_TEST(test_userns_sync_dies_with_parent), HAKO_TEST(test_userns_maps_written),
                HAKO_TEST(test_userns_no_host_caps), HAKO_TEST(test_userns_bad_map_reported),
                HAKO_TEST(test_userns_root_inside), HAKO_TEST(test_userns_unprivileged_user),
-               HAKO_TEST(test_userns_file_owner), HAKO_TEST(test_userns_host_files_protected))
+               HAKO_TEST(test_userns_file_owner), HAKO_TEST(test_userns_host_files_protected),
+               HAKO_TEST(test_userns_sync_wrong_byte), HAKO_TEST(test_userns_sync_survives_signal))

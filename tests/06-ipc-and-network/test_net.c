@@ -22,6 +22,7 @@
 #include <sys/ioctl.h>
 #include <sys/ipc.h>
 #include <sys/msg.h>
+#include <sys/capability.h>
 #include <sys/prctl.h>
 #include <sys/shm.h>
 #include <sys/socket.h>
@@ -399,8 +400,10 @@ static void test_net_veth_add(void **state)
 	hako_run_free(&r);
 }
 
-/* A child in a network namespace of its own, waiting until FDS[1] closes. */
-static pid_t netns_child(int fds[2])
+/* A child in a network namespace of its own, waiting until FDS[1] closes. With PRIVATE, it
+ * also makes itself non-dumpable: a process without CAP_SYS_PTRACE may then not open its
+ * /proc/PID/ns/ files, though it may still make links in its namespace. */
+static pid_t netns_child_opts(int fds[2], bool private)
 {
 	check_that(pipe2(fds, O_CLOEXEC) == 0, "pipe: %s", strerror(errno));
 	fflush(NULL);
@@ -412,6 +415,8 @@ static pid_t netns_child(int fds[2])
 		close(fds[1]);
 		if (unshare(CLONE_NEWNET) < 0)
 			_exit(1);
+		if (private)
+			prctl(PR_SET_DUMPABLE, 0);
 		while (read(fds[0], &c, 1) < 0 && errno == EINTR)
 			;
 		_exit(0);
@@ -428,6 +433,11 @@ static pid_t netns_child(int fds[2])
 		usleep(10000);
 	}
 	return pid;
+}
+
+static pid_t netns_child(int fds[2])
+{
+	return netns_child_opts(fds, false);
 }
 
 /* This test checks that net_veth_add(A, B, PID) makes B directly inside the network
@@ -538,6 +548,140 @@ static void test_net_veth_destroy(void **state)
 	check_str(err, "", "what net_veth_destroy() printed");
 }
 
+/* This test checks that `--net host` (and no --net at all) keeps the container in the host's
+ * network namespace, while IPC is still its own: net_clone_flags() adds CLONE_NEWNET only
+ * when asked for another network. */
+static void test_net_host_shares_network(void **state)
+{
+	struct hako_run r;
+	char mine[64], want[80];
+
+	hako_ns_link(getpid(), "net", mine, sizeof(mine));
+	snprintf(want, sizeof(want), "%s\n", mine);
+	const char *words[] = {"--isolate",         "--net", "host", "/bin/readlink",
+	                       "/proc/self/ns/net", NULL};
+	hako(&r, words);
+	check_exit(&r, 0, "hako run --isolate --net host readlink /proc/self/ns/net");
+	check_str(r.out, want, "the container's network namespace with --net host (ours)");
+	hako_run_free(&r);
+	struct hako_config cfg = {.net = HAKO_NET_HOST};
+	int flags = net_clone_flags(&cfg);
+	check_that(flags & CLONE_NEWIPC, "net_clone_flags() for --net host is %#x: no CLONE_NEWIPC",
+	           flags);
+}
+
+/* This test checks that net_link_up() leaves every flag but IFF_UP as it was: a request with
+ * ifi_change 0 sets all the flags to ifi_flags, and clears IFF_MULTICAST on a veth. */
+static void test_net_link_up_keeps_flags(void **state)
+{
+	char a[16], b[16];
+	int keep = ~(IFF_UP | IFF_RUNNING);
+
+	enter_fresh_netns();
+	hako_rand_name(a, 10);
+	hako_rand_name(b, 10);
+	make_veth_with_ip(a, b);
+	int before = link_flags(a);
+	int rc = net_link_up(a);
+	int after = link_flags(a);
+	check_int(rc, 0, "net_link_up(A) on a veth that is down");
+	check_that(after >= 0 && (after & IFF_UP), "%s is not up after net_link_up()", a);
+	check_that((before & IFF_MULTICAST) == 0 || (after & IFF_MULTICAST),
+	           "net_link_up() cleared IFF_MULTICAST (flags %#x before, %#x after): change "
+	           "only the flag you mean to (ifi_change)",
+	           before, after);
+	check_int(after & keep, before & keep,
+	          "the link's flags other than IFF_UP and IFF_RUNNING, after net_link_up()");
+}
+
+static int link_requests(const void *name)
+{
+	int err = net_loopback_up();
+
+	if (err == 0)
+		err = net_link_del(name) == -ENODEV ? 0 : -1; /* quiet: no such link */
+	if (err == 0)
+		err = net_link_up(name) < 0 ? 0 : -1; /* printed: no such link */
+	return err;
+}
+
+/* This test checks that the netlink requests close their socket on every path: the number
+ * of open file descriptors is the same after a request that worked and two that failed. */
+static void test_net_socket_closed(void **state)
+{
+	char name[16], err[1024];
+
+	enter_fresh_netns();
+	hako_rand_name(name, 10);
+	int before = hako_fd_count();
+	int rc = with_stderr(link_requests, name, err, sizeof(err));
+	int after = hako_fd_count();
+	check_int(rc, 0, "loopback up, then two requests for a link that does not exist (-ENODEV)");
+	check_int(
+	    after, before,
+	    "open file descriptors after three netlink requests (each must close its socket)");
+}
+
+/* This test checks that net_veth_create() writes the name of the host end to HOST_IF, the
+ * name hako later deletes: "hako" and the pid, an interface that exists and is up. */
+static void test_net_veth_create_names_host_end(void **state)
+{
+	char host_if[16] = "", want[16], links[256];
+	int fds[2];
+
+	enter_fresh_netns();
+	pid_t pid = netns_child(fds);
+	int rc = net_veth_create(pid, host_if);
+	int flags = link_flags(host_if);
+	other_links(links, sizeof(links));
+	close(fds[1]);
+	waitpid(pid, NULL, 0);
+
+	snprintf(want, sizeof(want), "hako%d", (int)pid);
+	check_int(rc, 0, "net_veth_create(PID, HOST_IF)");
+	check_str(host_if, want, "HOST_IF after net_veth_create (the host end's name)");
+	check_that(flags >= 0 && (flags & IFF_UP), "the host end %s is missing or down (links:%s)",
+	           want, links);
+}
+
+static int create_denied(const void *arg)
+{
+	char *host_if = (char *)arg;
+
+	return net_veth_create(*(const pid_t *)(host_if + 16), host_if);
+}
+
+/* This test checks that when net_veth_create() cannot finish (here: the container end cannot
+ * be configured, because the container's namespace may not be entered), it returns the error
+ * and leaves no interface behind on the host side. */
+static void test_net_veth_create_failure_cleans_up(void **state)
+{
+	char arg[16 + sizeof(pid_t)] = "", links[256], err[2048];
+	int fds[2];
+
+	hako_require_root();
+	enter_fresh_netns();
+	pid_t pid = netns_child_opts(fds, true);
+	memcpy(arg + 16, &pid, sizeof(pid));
+	/* Without CAP_SYS_PTRACE we may not open a non-dumpable process's /proc/PID/ns/net;
+	 * CAP_NET_ADMIN still lets the peer be made in its namespace. */
+	cap_t caps = cap_get_proc();
+	cap_value_t ptrace_cap = CAP_SYS_PTRACE;
+	check_that(caps && cap_set_flag(caps, CAP_EFFECTIVE, 1, &ptrace_cap, CAP_CLEAR) == 0 &&
+	               cap_set_proc(caps) == 0,
+	           "dropping CAP_SYS_PTRACE: %s", strerror(errno));
+	cap_free(caps);
+	int rc = with_stderr(create_denied, arg, err, sizeof(err));
+	int n = other_links(links, sizeof(links));
+	close(fds[1]);
+	waitpid(pid, NULL, 0);
+
+	check_int(rc, -EACCES,
+	          "net_veth_create() when the container's /proc/PID/ns/net may not be opened "
+	          "(in_netns fails with -EACCES)");
+	check_int(n, 0, "interfaces left on the host side after net_veth_create() failed");
+}
+
 /* ---- hako run --net veth ---- */
 
 /* This test checks that a TCP connection from the host side reaches a server in
@@ -568,7 +712,9 @@ static void test_net_veth_echo(void **state)
 	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
 	inet_pton(AF_INET, addr, &sa.sin_addr);
 	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	struct timeval tv = {.tv_sec = 10};
+	/* Both ends are on this machine: an answer takes microseconds, and a broken pair
+	 * should fail the test in seconds, not after the kernel's own timeouts. */
+	struct timeval tv = {.tv_sec = 2};
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 	int conn = connect(fd, (struct sockaddr *)&sa, sizeof(sa));
@@ -584,7 +730,9 @@ static void test_net_veth_echo(void **state)
 	}
 	close(fd);
 	int status = 0;
-	for (int i = 0; i < 200 && waitpid(pid, &status, WNOHANG) == 0; i++)
+	/* The server exits after one echo; when there was none, it would wait in accept(). */
+	int wait_ms = strcmp(back, msg) == 0 ? 10000 : 500;
+	for (int i = 0; i < wait_ms / 50 && waitpid(pid, &status, WNOHANG) == 0; i++)
 		usleep(50000);
 	if (waitpid(pid, &status, WNOHANG) == 0) {
 		kill(pid, SIGKILL);
@@ -592,8 +740,11 @@ static void test_net_veth_echo(void **state)
 	}
 
 	check_int(n_links, 1, "interfaces on the host side besides lo (the veth's host end)");
+	/* A connect() cut short by SO_SNDTIMEO fails with EINPROGRESS: say what it means. */
 	check_that(conn == 0, "connect to the container at %s:%d: %s", addr, port,
-	           strerror(conn_err));
+	           conn_err == EINPROGRESS || conn_err == EAGAIN
+	               ? "no answer within 2 s (timed out: is each end up, with its address?)"
+	               : strerror(conn_err));
 	check_str(back, msg, "what came back through the veth pair");
 	check_that(WIFEXITED(status) && WEXITSTATUS(status) == 0, "hako run did not exit 0");
 }
@@ -610,8 +761,8 @@ static void test_net_veth_gone_after_exit(void **state)
 	hako(&r, words);
 	check_that(r.exit_code == 0, "hako run --net veth exited %d: %s", r.exit_code, r.err);
 	check_contains(r.out, "eth0:", "/proc/net/dev inside");
-	check_that(wait_links(false, 5000, links, sizeof(links)),
-	           "left on the host side after hako exited:%s", links);
+	check_that(wait_links(false, 2500, links, sizeof(links)),
+	           "left on the host side 2.5 s after hako exited:%s", links);
 	hako_run_free(&r);
 }
 
@@ -625,15 +776,25 @@ static void test_net_veth_gone_after_kill(void **state)
 	enter_fresh_netns();
 	const char *words[] = {"--net", "veth", "/bin/sleep", "60", NULL};
 	pid_t pid = hako_bg(words, &out);
-	bool made = wait_links(true, 20000, links, sizeof(links));
+	int status = 0;
+	bool made = false, exited = false;
+	for (long long end = hako_now_ms() + 20000; !made && !exited && hako_now_ms() < end;
+	     usleep(20000)) {
+		made = other_links(links, sizeof(links)) > 0;
+		exited = waitpid(pid, &status, WNOHANG) == pid;
+	}
 	usleep(200000); /* let hako finish its part and say go */
-	kill(pid, SIGKILL);
-	waitpid(pid, NULL, 0);
+	if (!exited) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+	}
 	close(out);
+	check_that(!exited || made, "hako run --net veth /bin/sleep 60 exited at once (status %#x)",
+	           status);
 	check_that(made, "no veth appeared on the host side within 20 s");
-	check_that(wait_links(false, 20000, links, sizeof(links)),
-	           "still on the host side 20 s after hako was killed:%s (is the container still "
-	           "running?)",
+	check_that(wait_links(false, 3000, links, sizeof(links)),
+	           "still on the host side 3 s after hako was killed:%s (is the container still "
+	           "running, or the pair's other end not in its namespace?)",
 	           links);
 }
 
@@ -709,4 +870,7 @@ HAKO_TEST_MAIN(HAKO_TEST(test_ipc_objects_invisible), HAKO_TEST(test_net_loopbac
                HAKO_TEST(test_net_addr_add), HAKO_TEST(test_net_name_in_use),
                HAKO_TEST(test_net_veth_destroy), HAKO_TEST(test_net_veth_echo),
                HAKO_TEST(test_net_veth_gone_after_exit), HAKO_TEST(test_net_veth_gone_after_kill),
-               HAKO_TEST(test_net_veth_subnet_free))
+               HAKO_TEST(test_net_veth_subnet_free), HAKO_TEST(test_net_host_shares_network),
+               HAKO_TEST(test_net_link_up_keeps_flags), HAKO_TEST(test_net_socket_closed),
+               HAKO_TEST(test_net_veth_create_names_host_end),
+               HAKO_TEST(test_net_veth_create_failure_cleans_up))

@@ -206,6 +206,30 @@ static void test_stats_read_vanished(void **state)
 	free(base);
 
 	check_int(err, -ENOENT, "stats_read() after the cgroup's folders are gone");
+
+	/* Memory and processes readable, the CPU file gone: it is required too. */
+	base = hako_tmpdir();
+	random_name(name);
+	bool v2 = hako_rand() % 2;
+	cg = fake_cgroup(base, v2 ? CGROUP_UNIFIED : CGROUP_LEGACY, name);
+	if (v2) {
+		snprintf(rel, sizeof(rel), "hako/%s/memory.current", name);
+		put(base, rel, "4096\n");
+		snprintf(rel, sizeof(rel), "hako/%s/pids.current", name);
+		put(base, rel, "1\n");
+	} else {
+		snprintf(rel, sizeof(rel), "memory/hako/%s/memory.usage_in_bytes", name);
+		put(base, rel, "4096\n");
+		snprintf(rel, sizeof(rel), "pids/hako/%s/pids.current", name);
+		put(base, rel, "1\n");
+	}
+	err = stats_read(cg, &s);
+	cgroup_destroy(cg);
+	hako_rm_rf(base);
+	free(base);
+	check_int(err, -ENOENT,
+	          v2 ? "stats_read() without cpu.stat (v2)"
+	             : "stats_read() without cpuacct.usage (v1)");
 }
 
 /* ---- Formulas ---- */
@@ -388,6 +412,10 @@ static void test_stats_kernel_memory_peak(void **state)
 		hako_skip("this kernel keeps no memory.peak (Linux 5.19+; %s is missing)",
 		          parent_peak);
 	}
+	check_that(strstr(s.peak, "MiB") != NULL,
+	           "peak memory \"%s\" for %ld MiB: print it with stats_format_size() (\"%ldMiB\" "
+	           "or so)",
+	           s.peak, n, n);
 	double peak = size_bytes(s.peak);
 	check_that(peak >= n * 1048576.0, "peak memory %s for a workload that touched %ld MiB",
 	           s.peak, n);
@@ -452,6 +480,8 @@ static void test_stats_kernel_pids_peak(void **state)
 	hako_run_free(&r);
 }
 
+static pid_t start_workload(char *const argv[], bool *ready);
+
 /* Start `hako run --memory LIMIT cgprog wait SECONDS` in the background and wait (at most
  * 20 s) until the workload runs in its cgroup: it prints /proc/self/cgroup first, and a line
  * with ":/hako/" means hako has made the cgroup and attached the container. Returns hako's
@@ -460,6 +490,14 @@ static pid_t start_container(const char *limit, const char *seconds, bool *ready
 {
 	char *argv[] = {(char *)hako_path(), "run",  "--memory",      (char *)limit,
 	                (char *)cgprog(),    "wait", (char *)seconds, NULL};
+
+	return start_workload(argv, ready);
+}
+
+/* Start ARGV (a `hako run` of a cgprog that prints its cgroup first) in the background and
+ * wait at most 20 s for the workload to show up in its cgroup, as start_container(). */
+static pid_t start_workload(char *const argv[], bool *ready)
+{
 	char buf[4096];
 	size_t have = 0;
 	int fds[2];
@@ -537,6 +575,76 @@ static void test_stats_watch_row(void **state)
 	hako_run_free(&r);
 }
 
+/* This test checks that each row's CPU % is measured over the second before it, not since the
+ * first sample: the container burns half a second of CPU, then sleeps. The first row must show
+ * the burning, and once the container sleeps a row must fall to about 0 %; an average since
+ * the start would stay above 2.5 % for the 20 s the test watches, and a first row from a
+ * zeroed sample would show almost nothing. Rows are read as they come, so a busy machine only
+ * makes the test wait longer. */
+static void test_stats_watch_each_second(void **state)
+{
+	struct hako_bg b;
+	char pidtext[16];
+	bool ready;
+
+	require_cgroups();
+	char *run[] = {(char *)hako_path(), "run", "--memory", "64m", (char *)cgprog(),
+	               "burn-wait",         "0.5", "40",       NULL};
+	pid_t hako = start_workload(run, &ready);
+	check_that(hako > 0, "could not start hako");
+	snprintf(pidtext, sizeof(pidtext), "%d", (int)hako);
+	char *argv[] = {(char *)hako_path(), "stats", pidtext, NULL};
+	int started = ready ? hako_bg_start(&b, argv, NULL, NULL) : -1;
+	double first = -1, last = -1, most = -1;
+	int rows = 0;
+	long long end = hako_now_ms() + 20000;
+	while (started == 0 && hako_now_ms() < end) {
+		hako_bg_wait_for(&b, "\a", 1000); /* whatever arrived in the last second */
+		rows = 0;
+		for (const char *row = strstr(b.text, "hako-"); row;
+		     row = strstr(row + 1, "hako-")) {
+			double cpu;
+			if (!strchr(row, '\n') || sscanf(row, "%*s %lf%%", &cpu) != 1)
+				continue;
+			if (rows++ == 0)
+				first = cpu;
+			last = cpu;
+			most = cpu > most ? cpu : most;
+		}
+		if (rows >= 2 && most >= 5 && last < 1)
+			break;
+		if (waitpid(b.pid, NULL, WNOHANG) == b.pid) {
+			b.pid =
+			    -1; /* reaped: `hako stats` ended by itself, there will be no more rows */
+			break;
+		}
+	}
+	if (started == 0) {
+		if (b.pid > 0)
+			kill(b.pid, SIGTERM);
+		hako_bg_finish(&b, 5000);
+	}
+	if (hako > 0) {
+		kill(hako, SIGTERM);
+		waitpid(hako, NULL, 0);
+	}
+
+	check_that(ready, "the container did not start within 20 s (`hako run ... burn-wait`)");
+	check_that(started == 0, "`hako stats PID` did not start");
+	check_that(rows >= 2,
+	           "%d rows from `hako stats` (one a second, until it ended or 20 s passed): %s",
+	           rows, b.text);
+	check_that(first >= 5,
+	           "the first row says %.2f %% CPU for a container that burned CPU through that "
+	           "second: a row compares two samples a second apart, the first taken before it",
+	           first);
+	check_that(last < 1,
+	           "after %d rows the last says %.2f %% CPU for a container that has been asleep "
+	           "for seconds (the highest said %.2f %%): is each row measured over its own "
+	           "second?",
+	           rows, last, most);
+}
+
 /* This test checks that `hako stats` says clearly when a container ends while it watches,
  * and when there is no container for the PID at all. */
 static void test_stats_watch_vanished(void **state)
@@ -584,4 +692,4 @@ HAKO_TEST_MAIN(HAKO_TEST(test_stats_read_v2), HAKO_TEST(test_stats_read_v1),
                HAKO_TEST(test_stats_format_size), HAKO_TEST(test_stats_cpu_percent),
                HAKO_TEST(test_stats_kernel_memory_peak), HAKO_TEST(test_stats_kernel_cpu_time),
                HAKO_TEST(test_stats_kernel_pids_peak), HAKO_TEST(test_stats_watch_row),
-               HAKO_TEST(test_stats_watch_vanished))
+               HAKO_TEST(test_stats_watch_each_second), HAKO_TEST(test_stats_watch_vanished))

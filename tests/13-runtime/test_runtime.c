@@ -12,11 +12,13 @@
 #include <fcntl.h>
 #include <jansson.h>
 #include <sched.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -209,8 +211,8 @@ static bool process_alive(pid_t pid)
 /* True if any v1 or v2 cgroup folder named ID exists under a "hako" parent. */
 static bool cgroup_left(const char *id)
 {
-	static const char *const where[] = {"memory",      "cpu",     "cpuacct", "pids",
-	                                    "cpu,cpuacct", "unified", "."};
+	static const char *const where[] = {"memory",  "cpu",         "cpuacct", "pids",
+	                                    "devices", "cpu,cpuacct", "unified", "."};
 	char p[PATH_MAX];
 
 	for (size_t i = 0; i < sizeof(where) / sizeof(where[0]); i++) {
@@ -283,6 +285,58 @@ static void test_spec_process(void **state)
 	check_str(s.cfg.user, want, "cfg.user from process.user");
 	check_that(s.cfg.readonly_root, "cfg.readonly_root with root.readonly true");
 	check_int(s.cfg.net, HAKO_NET_HOST, "cfg.net without a \"network\" namespace");
+	spec_free(&s);
+	json_decref(b.cfg);
+}
+
+/* This test checks the privileges a config asks for (lessons 09 and 10's fields): no
+ * "capabilities" means none; with them, the capabilities in every set listed; no_new_privs;
+ * no "seccomp" means no filter ("unconfined"), and a profile reaches lesson 10 as a file. */
+static void test_spec_privileges(void **state)
+{
+	struct bundle b;
+	struct hako_spec s;
+	char err[512];
+	static const char *const names[] = {"CAP_CHOWN", "CAP_KILL", "CAP_SETUID", "CAP_FOWNER"};
+	static const int nums[] = {0, 5, 7, 3};
+	int extra = (int)hako_rand_range(0, 3);
+
+	bundle_setup(&b, false, NULL);
+	int e = load(&b, &s, err, sizeof(err));
+	check_int(e, 0, err);
+	check_that(s.cfg.caps_set, "cfg.caps_set: a bundle decides the capabilities");
+	check_int(s.cfg.caps, 0, "cfg.caps without process.capabilities (none, as runc)");
+	check_str(s.cfg.seccomp, "unconfined", "cfg.seccomp without linux.seccomp");
+	check_that(!s.cfg.no_new_privs, "cfg.no_new_privs without noNewPrivileges");
+	spec_free(&s);
+
+	/* bounding has one more than permitted and effective: only what all three hold. */
+	json_t *all = json_array(), *some = json_array();
+	unsigned long long want = 0;
+	for (int i = 0; i < 4; i++) {
+		json_array_append_new(all, json_string(names[i]));
+		if (i != extra) {
+			json_array_append_new(some, json_string(names[i]));
+			want |= 1ULL << nums[i];
+		}
+	}
+	json_object_set_new(
+	    process(&b), "capabilities",
+	    json_pack("{s:o, s:O, s:o}", "bounding", all, "permitted", some, "effective", some));
+	json_object_set_new(process(&b), "noNewPrivileges", json_true());
+	char word[16];
+	hako_rand_name(word, 10);
+	json_object_set_new(linux_obj(&b), "seccomp",
+	                    json_pack("{s:s, s:[{s:[s], s:s}]}", "defaultAction", "SCMP_ACT_ALLOW",
+	                              "syscalls", "names", word, "action", "SCMP_ACT_ERRNO"));
+	e = load(&b, &s, err, sizeof(err));
+	check_int(e, 0, err);
+	check_int(s.cfg.caps, want,
+	          "cfg.caps: the capabilities in bounding, permitted and effective");
+	check_that(s.cfg.no_new_privs, "cfg.no_new_privs with noNewPrivileges true");
+	check_that(s.cfg.seccomp && strcmp(s.cfg.seccomp, "unconfined") != 0,
+	           "cfg.seccomp must name the profile");
+	check_contains(slurp(s.cfg.seccomp), word, "the profile lesson 10 reads");
 	spec_free(&s);
 	json_decref(b.cfg);
 }
@@ -894,6 +948,17 @@ static void random_bundle(struct bundle *b, int round, char *expect, size_t len)
 	char word[16], envv[16], tmpdst[16], data[PATH_MAX + 16], file[PATH_MAX + 32], script[1024];
 	/* Over three rounds, each of the four cases at least once. */
 	bool data_ro = round != 1, root_ro = round != 2;
+	/* Privileges: a random set of capabilities, no_new_privs or not, and in round 1 a
+	 * seccomp profile that refuses mkdir (lessons 09 and 10, from config.json). */
+	static const char *const capnames[] = {"CHOWN",      "KILL",   "NET_BIND_SERVICE",
+	                                       "SETUID",     "SETGID", "AUDIT_WRITE",
+	                                       "SYS_CHROOT", "FOWNER"};
+	static const int capnums[] = {0, 5, 10, 7, 6, 29, 18, 3};
+	unsigned long long capmask = 0;
+	/* hako loads its filter after the capabilities are gone, which needs no_new_privs
+	 * (lesson 10); runc loads it earlier and may leave the bit clear: with a filter, ask for
+	 * no_new_privs, so both must show 1. */
+	bool filter = round == 1, nnp = filter || (hako_rand() & 1);
 	long code = hako_rand_range(0, 99), soft = hako_rand_range(64, 512);
 	long hard = soft + hako_rand_range(0, 512);
 
@@ -907,7 +972,9 @@ static void random_bundle(struct bundle *b, int round, char *expect, size_t len)
 	         "echo; "
 	         "if touch /data/w 2>/dev/null; then echo data-rw; else echo data-ro; fi; "
 	         "if touch /rw 2>/dev/null; then echo root-rw; rm /rw; else echo root-ro; fi; "
-	         "echo t > t && echo tmpfs-ok; exit %ld",
+	         "echo t > t && echo tmpfs-ok; mkdir d 2>/dev/null && echo mkdir-ok || "
+	         "echo mkdir-refused; grep -E '^(CapInh|CapPrm|CapEff|CapBnd|CapAmb|NoNewPrivs|"
+	         "Seccomp):' /proc/self/status; exit %ld",
 	         code);
 	bundle_setup(b, true, script);
 	json_t *p = process(b);
@@ -920,6 +987,24 @@ static void random_bundle(struct bundle *b, int round, char *expect, size_t len)
 	                    json_pack("[{s:s, s:i, s:i}]", "type", "RLIMIT_NOFILE", "soft",
 	                              (int)soft, "hard", (int)hard));
 	json_object_set_new(json_object_get(b->cfg, "root"), "readonly", json_boolean(root_ro));
+	json_t *caps = json_array();
+	for (size_t i = 0; i < sizeof(capnums) / sizeof(capnums[0]); i++) {
+		if (hako_rand() & 1) {
+			char n[32];
+			snprintf(n, sizeof(n), "CAP_%s", capnames[i]);
+			json_array_append_new(caps, json_string(n));
+			capmask |= 1ULL << capnums[i];
+		}
+	}
+	json_object_set_new(
+	    p, "capabilities",
+	    json_pack("{s:O, s:O, s:o}", "bounding", caps, "permitted", caps, "effective", caps));
+	json_object_set_new(p, "noNewPrivileges", json_boolean(nnp));
+	if (filter)
+		json_object_set_new(linux_obj(b), "seccomp",
+		                    json_pack("{s:s, s:[{s:[s, s], s:s}]}", "defaultAction",
+		                              "SCMP_ACT_ALLOW", "syscalls", "names", "mkdir",
+		                              "mkdirat", "action", "SCMP_ACT_ERRNO"));
 	snprintf(data, sizeof(data), "%s/data", b->dir);
 	mkdir(data, 0755);
 	snprintf(file, sizeof(file), "%s/file", data);
@@ -948,9 +1033,13 @@ static void random_bundle(struct bundle *b, int round, char *expect, size_t len)
 	                              (int)hako_rand_range(16, 128)));
 	bundle_write(b);
 	snprintf(expect, len,
-	         "host=%s\nenv=%s\npwd=%s\nnofile=%ld %ld\narg=%s\n%s%s\n%s\n%s\ntmpfs-ok\n",
+	         "host=%s\nenv=%s\npwd=%s\nnofile=%ld %ld\narg=%s\n%s%s\n%s\n%s\ntmpfs-ok\n%s\n"
+	         "CapInh:\t0000000000000000\nCapPrm:\t%016llx\nCapEff:\t%016llx\n"
+	         "CapBnd:\t%016llx\nCapAmb:\t0000000000000000\nNoNewPrivs:\t%d\nSeccomp:\t%d\n",
 	         b->host, envv, tmpdst, soft, hard, word, word, envv,
-	         data_ro ? "data-ro" : "data-rw", root_ro ? "root-ro" : "root-rw");
+	         data_ro ? "data-ro" : "data-rw", root_ro ? "root-ro" : "root-rw",
+	         filter ? "mkdir-refused" : "mkdir-ok", capmask, capmask, capmask, nnp,
+	         filter ? 2 : 0);
 	/* The exit code goes last, after a NUL. */
 	snprintf(expect + strlen(expect) + 1, len - strlen(expect) - 1, "%ld", code);
 }
@@ -969,8 +1058,13 @@ static void test_runtime_run_bundle(void **state)
 		random_bundle(&b, round, expect, sizeof(expect));
 		const char *w[] = {"run", "--bundle", b.path, b.id, NULL};
 		hako(&r, w);
-		check_str(r.out, expect,
-		          "what the bundle's command printed under hako run --bundle");
+		check_that(r.exit_code != HAKO_EXIT_FAILED, "hako run --bundle failed: %s",
+		           r.err ? r.err : "");
+		check_that(
+		    strcmp(r.out, expect) == 0,
+		    "what the bundle's command printed under hako run --bundle: expected \"%s\", "
+		    "got \"%s\" (hako's stderr: %s)",
+		    expect, r.out, r.err ? r.err : "");
 		check_exit(&r, atoi(expect + strlen(expect) + 1), "hako run --bundle");
 		check_that(!cgroup_left(b.id), "a cgroup is left");
 		hako_run_free(&r);
@@ -1013,7 +1107,11 @@ static void test_runtime_matches_runc(void **state)
 			hako_run_free(&d);
 		check_that(rc.exit_code != 255 || rc.out_len > 0, "runc itself failed: %s",
 		           rc.err ? rc.err : "");
-		check_str(h.out, rc.out, "hako's output (expected: runc's)");
+		check_that(h.exit_code != HAKO_EXIT_FAILED, "hako run --bundle failed: %s",
+		           h.err ? h.err : "");
+		check_that(strcmp(h.out, rc.out) == 0,
+		           "hako's output: expected runc's \"%s\", got \"%s\" (hako's stderr: %s)",
+		           rc.out, h.out, h.err ? h.err : "");
 		check_int(h.exit_code, rc.exit_code, "hako's exit status (expected: runc's)");
 		check_str(h.out, expect, "the output of both");
 		hako_run_free(&h);
@@ -1111,12 +1209,100 @@ static void test_run_edge_cases(void **state)
 	json_decref(b.cfg);
 }
 
-HAKO_TEST_MAIN(HAKO_TEST(test_spec_process), HAKO_TEST(test_spec_resources),
-               HAKO_TEST(test_spec_mounts), HAKO_TEST(test_spec_mount_option),
-               HAKO_TEST(test_spec_refuses), HAKO_TEST(test_spec_check),
-               HAKO_TEST(test_spec_volume), HAKO_TEST(test_state_start_time),
-               HAKO_TEST(test_state_status), HAKO_TEST(test_state_print),
-               HAKO_TEST(test_state_exec_fifo), HAKO_TEST(test_runtime_create_start),
-               HAKO_TEST(test_runtime_kill_term), HAKO_TEST(test_runtime_bad_config),
-               HAKO_TEST(test_runtime_run_bundle), HAKO_TEST(test_runtime_matches_runc),
-               HAKO_TEST(test_run_docker_options), HAKO_TEST(test_run_edge_cases))
+/* Read the pty master M into BUF (LEN bytes, accumulating after *USED) until it holds TEXT
+ * or TIMEOUT_MS pass. */
+static bool pty_wait_for(int m, char *buf, size_t len, size_t *used, const char *text,
+                         int timeout_ms)
+{
+	long long end = hako_now_ms() + timeout_ms;
+
+	while (!strstr(buf, text) && hako_now_ms() < end) {
+		struct pollfd p = {.fd = m, .events = POLLIN};
+		if (poll(&p, 1, 100) <= 0)
+			continue;
+		ssize_t n = read(m, buf + *used, len - 1 - *used);
+		if (n <= 0)
+			break;
+		*used += (size_t)n;
+		buf[*used] = '\0';
+	}
+	return strstr(buf, text) != NULL;
+}
+
+/* This test checks `hako run -it` through a terminal the test opens, as a user's: the
+ * workload's stdin is a terminal of the container's own (`tty` prints /dev/pts/N), and a
+ * Ctrl-C typed on the user's terminal reaches the workload as SIGINT. */
+static void test_run_tty(void **state)
+{
+	struct bundle b;
+	char buf[8192] = "", code[8];
+	size_t used = 0;
+	long want = hako_rand_range(3, 60);
+	int status;
+
+	hako_require_root();
+	bundle_setup(&b, true, NULL);
+	int m = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+	check_that(m >= 0 && grantpt(m) == 0 && unlockpt(m) == 0, "posix_openpt: %s",
+	           strerror(errno));
+	const char *slave = ptsname(m);
+	snprintf(code, sizeof(code), "%ld", want);
+	char script[256];
+	snprintf(script, sizeof(script),
+	         "tty; [ -t 0 ] && echo stdin-is-a-tty; trap 'echo got-int; exit %ld' INT; "
+	         "echo ready; while :; do sleep 0.1; done",
+	         want);
+	pid_t pid = fork();
+	check_that(pid >= 0, "fork: %s", strerror(errno));
+	if (pid == 0) {
+		/* The user's side: a session whose controlling terminal is the test's pty. */
+		setsid();
+		int s = open(slave, O_RDWR);
+		if (s < 0 || ioctl(s, TIOCSCTTY, 0) < 0)
+			_exit(120);
+		dup2(s, 0), dup2(s, 1), dup2(s, 2);
+		execl(hako_prog("hako"), "hako", "run", "--rm", "-it", b.rootfs, "sh", "-c", script,
+		      (char *)NULL);
+		_exit(121);
+	}
+	bool ready = pty_wait_for(m, buf, sizeof(buf), &used, "ready", WAIT_MS);
+	if (ready) {
+		usleep(200000);
+		check_that(write(m, "\003", 1) == 1, "write Ctrl-C: %s", strerror(errno));
+	}
+	/* Short waits from here: a workload that ran long ago answers at once. */
+	bool got = ready && pty_wait_for(m, buf, sizeof(buf), &used, "got-int", 10000);
+	long long end = hako_now_ms() + 10000;
+	pid_t w;
+	while ((w = waitpid(pid, &status, WNOHANG)) == 0 && hako_now_ms() < end) {
+		char junk[256];
+		struct pollfd p = {.fd = m, .events = POLLIN};
+		if (poll(&p, 1, 50) > 0 && read(m, junk, sizeof(junk)) < 0)
+			usleep(10000);
+	}
+	if (w == 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &status, 0);
+	}
+	close(m);
+	check_that(ready, "no \"ready\" from the workload on the terminal; it printed: %s", buf);
+	check_contains(buf, "/dev/pts/", "what `tty` printed in the container");
+	check_contains(buf, "stdin-is-a-tty", "the workload's stdin must be a terminal");
+	check_that(got,
+	           "Ctrl-C did not reach the workload (no \"got-int\"); the terminal showed: %s",
+	           buf);
+	check_that(w == pid && WIFEXITED(status), "hako -it did not exit (status 0x%x)", status);
+	check_int(WEXITSTATUS(status), want, "hako run -it's exit status (the workload's)");
+	json_decref(b.cfg);
+}
+
+HAKO_TEST_MAIN(HAKO_TEST(test_spec_process), HAKO_TEST(test_spec_privileges),
+               HAKO_TEST(test_spec_resources), HAKO_TEST(test_spec_mounts),
+               HAKO_TEST(test_spec_mount_option), HAKO_TEST(test_spec_refuses),
+               HAKO_TEST(test_spec_check), HAKO_TEST(test_spec_volume),
+               HAKO_TEST(test_state_start_time), HAKO_TEST(test_state_status),
+               HAKO_TEST(test_state_print), HAKO_TEST(test_state_exec_fifo),
+               HAKO_TEST(test_runtime_create_start), HAKO_TEST(test_runtime_kill_term),
+               HAKO_TEST(test_runtime_bad_config), HAKO_TEST(test_runtime_run_bundle),
+               HAKO_TEST(test_runtime_matches_runc), HAKO_TEST(test_run_docker_options),
+               HAKO_TEST(test_run_edge_cases), HAKO_TEST(test_run_tty))

@@ -232,7 +232,7 @@ static void test_vm_create_memory(void **state)
 	check_that(vm.mem != NULL, "vm->mem is NULL");
 	check_int(vm.mem_size, mem, "vm->mem_size");
 
-	snprintf(want, sizeof(want), "%lx-%lx rw", (unsigned long)(uintptr_t)vm.mem,
+	snprintf(want, sizeof(want), "%lx-%lx rw-p", (unsigned long)(uintptr_t)vm.mem,
 	         (unsigned long)(uintptr_t)vm.mem + mem);
 	FILE *maps = fopen("/proc/self/maps", "r");
 	while (maps && fgets(line, sizeof(line), maps))
@@ -241,11 +241,13 @@ static void test_vm_create_memory(void **state)
 		fclose(maps);
 	vm.mem[mem - 1] = 0x5a; /* the last byte is ours to write */
 	vm_destroy(&vm);
-	check_that(found, "no mapping \"%s...\" of the guest memory in /proc/self/maps", want);
+	check_that(found,
+	           "no mapping \"%s...\" of the guest memory in /proc/self/maps (private: \"p\")",
+	           want);
 }
 
-/* This test checks that vcpu_create() makes vCPU 0 and maps its kvm_run with the size
- * KVM_GET_VCPU_MMAP_SIZE gives. */
+/* This test checks that vcpu_create() makes vCPU 0 and maps its kvm_run, shared with KVM, with
+ * the size KVM_GET_VCPU_MMAP_SIZE gives. */
 static void test_vcpu_create_run_page(void **state)
 {
 	struct vm vm;
@@ -257,7 +259,16 @@ static void test_vcpu_create_run_page(void **state)
 	check_int(vm.run_size, size, "vm->run_size");
 	check_that(vm.run != NULL, "vm->run is NULL");
 	check_int(vm.run->immediate_exit, 0, "vm->run->immediate_exit (is vm->run mapped?)");
+	/* The page is shared with KVM both ways: with immediate_exit set through vm->run, KVM_RUN
+	 * returns at once with EINTR instead of running the vCPU. */
+	vm.run->immediate_exit = 1;
+	int rc = ioctl(vm.vcpu_fd, KVM_RUN, 0), err = errno;
 	vm_destroy(&vm);
+	check_that(
+	    rc == -1 && err == EINTR,
+	    "KVM_RUN after setting vm->run->immediate_exit returned %d (%s), not -1 (EINTR): "
+	    "KVM did not see the write; is kvm_run mapped MAP_SHARED?",
+	    rc, rc < 0 ? strerror(err) : "ran the vCPU");
 }
 
 /* This test checks that vcpu_init_real_mode() sets every segment to base 0, rip to the entry,
@@ -451,7 +462,16 @@ static void test_kvm_no_fd_leak(void **state)
 		kvm_hello_run(&vm, out, sizeof(out));
 		uintptr_t mem = (uintptr_t)vm.mem, run = (uintptr_t)vm.run;
 		vm_destroy(&vm);
-		vm_destroy(&vm); /* twice is harmless */
+		/* Twice is harmless: the second call must not close the fd numbers the first one
+		 * freed, which the next open() (here, the probe) reuses. */
+		int probe = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		vm_destroy(&vm);
+		bool probe_open = fcntl(probe, F_GETFD) >= 0;
+		close(probe);
+		check_that(probe_open,
+		           "a second vm_destroy() closed fd %d, which it no longer owned "
+		           "(set each fd to -1 once it is closed)",
+		           probe);
 		check_int(hako_fd_count(), before, "open fds after vm_destroy()");
 		check_that(!mapped(mem), "the guest memory is still mapped after vm_destroy()");
 		check_that(!mapped(run), "kvm_run is still mapped after vm_destroy() (it keeps "

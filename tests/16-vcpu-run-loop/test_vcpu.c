@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* The path of a guest image this lesson's tests.mk built. */
@@ -187,6 +188,46 @@ static void test_guestmem_image_too_large(void **state)
 	check_refused(path, mem, "larger than guest memory");
 	hako_rm_rf(dir);
 	free(dir);
+}
+
+/* This test checks that what is not a regular file is refused (-EINVAL): a directory, and a
+ * FIFO, which must be refused at once rather than waiting in open() for a writer that never
+ * comes (hakovm is run on it first, with a timeout, so a hang fails the test). */
+static void test_guestmem_image_not_regular(void **state)
+{
+	char *dir = hako_tmpdir(), fifo[512];
+	uint8_t *data = NULL;
+	size_t size;
+
+	snprintf(fifo, sizeof(fifo), "%s/guest.fifo", dir);
+	check_that(mkfifo(fifo, 0600) == 0, "mkfifo %s: %s", fifo, strerror(errno));
+	check_refused(fifo, "64k", "not a regular file");
+	check_int(guest_image_read(fifo, 1 << 20, &data, &size), -EINVAL,
+	          "guest_image_read() of a FIFO");
+	check_that(data == NULL, "guest_image_read() refused a FIFO but set *data");
+	check_int(guest_image_read(dir, 1 << 20, &data, &size), -EINVAL,
+	          "guest_image_read() of a directory");
+	hako_rm_rf(dir);
+	free(dir);
+}
+
+/* This test checks that a file that ends before the size fstat gave is refused (-EIO) rather
+ * than read short: a sysfs file says 4096 bytes and holds a few, as a file cut while hakovm
+ * reads it would. */
+static void test_guestmem_image_shrunk(void **state)
+{
+	const char *path = "/sys/kernel/uevent_seqnum";
+	struct stat st;
+	uint8_t *data = NULL;
+	size_t size = 0;
+
+	hako_require_path(path, "sysfs (mount -t sysfs sysfs /sys)");
+	if (stat(path, &st) < 0 || st.st_size <= 64)
+		hako_skip("%s does not claim more bytes than it holds here", path);
+	int err = guest_image_read(path, 1 << 20, &data, &size);
+	check_int(err, -EIO, "guest_image_read() of a file shorter than its size");
+	check_that(data == NULL, "guest_image_read() refused the image but set *data");
+	free(data);
 }
 
 /* ---- the bus ---- */
@@ -372,7 +413,7 @@ static void test_uart_dlab_divisor(void **state)
 {
 	struct uart_rig r;
 	uint8_t dll = (uint8_t)hako_rand_range(1, 255), dlm = (uint8_t)hako_rand(), buf[8];
-	uint8_t ier = (uint8_t)hako_rand_range(1, 15);
+	uint8_t ier = (uint8_t)hako_rand_range(1, 255);
 
 	uart_rig_up(&r);
 	uart_out(&r, 1, ier);
@@ -383,17 +424,18 @@ static void test_uart_dlab_divisor(void **state)
 	check_int(uart_in(&r, 0), dll, "DLL read back under DLAB");
 	check_int(uart_in(&r, 1), dlm, "DLM read back under DLAB");
 	uart_out(&r, 3, 0x03);
-	check_int(uart_in(&r, 1), ier, "IER after DLAB is cleared");
+	check_int(uart_in(&r, 1), ier & 0x0f,
+	          "IER after DLAB is cleared (only its 4 defined bits)");
 	ssize_t sent = read(r.pipe[0], buf, sizeof(buf));
 	uart_rig_down(&r);
 	check_int(sent < 0 ? 0 : sent, 0, "bytes sent while writing the divisor");
 }
 
-/* This test checks that SCR keeps what is written and MCR reads back. */
+/* This test checks that SCR keeps what is written and MCR reads back its 5 defined bits. */
 static void test_uart_scratch(void **state)
 {
 	struct uart_rig r;
-	uint8_t v = (uint8_t)hako_rand(), mcr = (uint8_t)hako_rand_range(0, 15);
+	uint8_t v = (uint8_t)hako_rand(), mcr = (uint8_t)hako_rand_range(0x20, 255);
 
 	uart_rig_up(&r);
 	uart_out(&r, 7, v);
@@ -401,7 +443,7 @@ static void test_uart_scratch(void **state)
 	uint8_t got = uart_in(&r, 7), got_mcr = uart_in(&r, 4);
 	uart_rig_down(&r);
 	check_int(got, v, "SCR (offset 7) read back");
-	check_int(got_mcr, mcr, "MCR (offset 4) read back");
+	check_int(got_mcr, mcr & 0x1f, "MCR (offset 4) read back: bits 5-7 do not exist");
 }
 
 /* This test checks that MSR reports a connected line (0xb0), and in loopback mode the MCR
@@ -417,6 +459,45 @@ static void test_uart_modem_status(void **state)
 	uart_rig_down(&r);
 	check_int(normal, 0xb0, "MSR (offset 6): DCD | DSR | CTS");
 	check_int(loop & 0xf0, 0x90, "MSR in loopback with RTS and OUT2 set");
+}
+
+/* This test checks that IIR shows the FIFO bits (0xc0) while FCR bit 0 has the FIFOs enabled,
+ * as a 16550A does (how a driver tells it from an older 8250), and not after they are off. */
+static void test_uart_iir_fifo(void **state)
+{
+	struct uart_rig r;
+	uint8_t fcr = (uint8_t)(hako_rand_range(0, 127) << 1 | 1);
+
+	uart_rig_up(&r);
+	uint8_t before = uart_in(&r, 2);
+	uart_out(&r, 2, fcr);
+	uint8_t on = uart_in(&r, 2);
+	uart_out(&r, 2, fcr & 0xfe);
+	uint8_t off = uart_in(&r, 2);
+	uart_rig_down(&r);
+	check_int(before, 0x01, "IIR before FCR is written");
+	check_int(on, 0xc1, "IIR after FCR bit 0 enabled the FIFOs");
+	check_int(off, 0x01, "IIR after FCR bit 0 turned the FIFOs off");
+}
+
+/* This test checks that in loopback mode (MCR bit 4) a byte written to THR goes nowhere (a
+ * driver probing the UART must not print), and that it is sent again once loopback is off. */
+static void test_uart_loopback_silent(void **state)
+{
+	struct uart_rig r;
+	uint8_t quiet = (uint8_t)hako_rand(), loud = (uint8_t)hako_rand(), got[8];
+
+	uart_rig_up(&r);
+	uart_out(&r, 4, (uint8_t)(0x10 | hako_rand_range(0, 15)));
+	uart_out(&r, 0, quiet);
+	ssize_t in_loop = read(r.pipe[0], got, sizeof(got));
+	uart_out(&r, 4, 0x03);
+	uart_out(&r, 0, loud);
+	ssize_t after = read(r.pipe[0], got, sizeof(got));
+	uart_rig_down(&r);
+	check_int(in_loop < 0 ? 0 : in_loop, 0, "bytes sent while MCR has loopback set");
+	check_int(after, 1, "bytes sent after loopback was turned off");
+	check_int(got[0], loud, "the byte sent");
 }
 
 /* ---- the debug-exit port and the run loop ---- */
@@ -481,6 +562,60 @@ static void test_vcpu_exit_status(void **state)
 	free(dir);
 	check_out(&r, "bye\n", "hakovm's stdout");
 	check_exit(&r, status, "hakovm's exit code (the guest's debug-exit status)");
+	hako_run_free(&r);
+}
+
+/* This test checks that a guest status above 120 does not pass for one of hakovm's own exit
+ * codes (121-125) or a signal (128 + N): hakovm names it on stderr and exits 124. */
+static void test_vcpu_exit_status_range(void **state)
+{
+	char *dir = hako_tmpdir(), path[512], arg[16];
+	int status = (int)hako_rand_range(HAKOVM_GUEST_STATUS_MAX + 1, 255);
+	struct hako_run r;
+
+	hako_require_kvm();
+	snprintf(path, sizeof(path), "%s/guest.bin", dir);
+	uart_guest_with_text(path, (const uint8_t *)"hi\n", 3);
+	snprintf(arg, sizeof(arg), "%d", status);
+	const char *args[] = {"--arg", arg, path, NULL};
+	run_hakovm(&r, args);
+	hako_rm_rf(dir);
+	free(dir);
+	check_out(&r, "hi\n", "hakovm's stdout");
+	check_exit(&r, HAKOVM_EXIT_UNKNOWN, "hakovm's exit code for a guest status above 120");
+	check_contains(r.err, arg, "hakovm's stderr names the guest's status");
+	hako_run_free(&r);
+}
+
+/* This test checks hakovm's --mem: a size with a leading space or a sign is refused (exit
+ * 125, before any VM), and a good one gives the guest that much memory. */
+static void test_hakovm_mem_option(void **state)
+{
+	char *dir = hako_tmpdir(), path[512], good[16], spaced[16], plus[16];
+	long kib = 4 * hako_rand_range(16, 64);
+	struct hako_run r;
+
+	hako_require_kvm();
+	snprintf(path, sizeof(path), "%s/guest.bin", dir);
+	uart_guest_with_text(path, (const uint8_t *)"mem\n", 4);
+	snprintf(good, sizeof(good), "%ldk", kib);
+	snprintf(spaced, sizeof(spaced), " %ldk", kib);
+	snprintf(plus, sizeof(plus), "+%ldk", kib);
+	const char *bad1[] = {"--mem", spaced, "--arg", "0", path, NULL};
+	run_hakovm(&r, bad1);
+	check_exit(&r, HAKOVM_EXIT_FAILED, "hakovm --mem ' SIZE' (a leading space)");
+	check_contains(r.err, "--mem", "hakovm's message");
+	hako_run_free(&r);
+	const char *bad2[] = {"--mem", plus, "--arg", "0", path, NULL};
+	run_hakovm(&r, bad2);
+	check_exit(&r, HAKOVM_EXIT_FAILED, "hakovm --mem +SIZE");
+	hako_run_free(&r);
+	const char *ok[] = {"--mem", good, "--arg", "0", path, NULL};
+	run_hakovm(&r, ok);
+	hako_rm_rf(dir);
+	free(dir);
+	check_out(&r, "mem\n", "hakovm's stdout with a good --mem");
+	check_exit(&r, 0, "hakovm's exit code with a good --mem");
 	hako_run_free(&r);
 }
 
@@ -582,6 +717,68 @@ static void vm_with_code(struct vm *vm, const uint8_t *code, size_t len)
 	check_that(err == 0, "vcpu_init_real_mode() returned %d (%s)", err, strerror(-err));
 }
 
+/* This test checks that a guest that reads an unknown port thousands of times (one rep insb)
+ * does not flood stderr: the first accesses are reported, the rest only counted, and hakovm
+ * says how many there were in all. */
+static void test_vcpu_unknown_rate_limited(void **state)
+{
+	char *dir = hako_tmpdir(), path[512], total[32];
+	unsigned n = (unsigned)hako_rand_range(3000, 9000),
+	         port = (unsigned)hako_rand_range(0x200, 0x3f0);
+	uint8_t code[] = {
+	    0xb9, (uint8_t)n,    (uint8_t)(n >> 8),    /* mov cx, N */
+	    0xba, (uint8_t)port, (uint8_t)(port >> 8), /* mov dx, PORT */
+	    0xbf, 0x00,          0x20,                 /* mov di, 0x2000 */
+	    0xfc,                                      /* cld */
+	    0xf3, 0x6c,                                /* rep insb */
+	    0xf4,                                      /* hlt */
+	};
+	struct hako_run r;
+
+	hako_require_kvm();
+	snprintf(path, sizeof(path), "%s/flood.bin", dir);
+	write_bytes(path, code, sizeof(code));
+	const char *args[] = {"--mem", "64k", path, NULL};
+	run_hakovm(&r, args);
+	hako_rm_rf(dir);
+	free(dir);
+	check_exit(&r, 0, "hakovm's exit code (the guest halts after its reads)");
+	int lines = 0;
+	for (const char *c = r.err; c && *c; c++)
+		lines += *c == '\n';
+	check_that(lines >= 3 && lines <= 40,
+	           "hakovm printed %d lines on stderr for %u ignored reads: expected the first few "
+	           "and a count, not one line each%s",
+	           lines, n, said(&r));
+	snprintf(total, sizeof(total), "%u", n);
+	check_contains(r.err, total, "hakovm's stderr names the total of ignored accesses");
+	hako_run_free(&r);
+}
+
+/* This test checks that an I/O exit whose data would lie outside the run page is refused with
+ * -EFAULT instead of being read: vm->run_size is made smaller than io.data_offset. */
+static void test_vcpu_io_outside_run_page(void **state)
+{
+	struct vm vm;
+	static const uint8_t code[] = {
+	    0xba, 0xf8, 0x03, /* mov dx, 0x3f8 */
+	    0xb0, 0x78,       /* mov al, 'x' */
+	    0xee,             /* out dx, al */
+	    0xf4,             /* hlt */
+	};
+
+	hako_require_kvm();
+	vm_with_code(&vm, code, sizeof(code));
+	size_t real_size = vm.run_size;
+	vm.run_size = (size_t)hako_rand_range(sizeof(struct kvm_run), 4096);
+	int err = vcpu_run(&vm);
+	vm.run_size = real_size;
+	enum vm_stop stop = vm.stop;
+	vm_destroy(&vm);
+	check_int(err, -EFAULT, "vcpu_run() when io.data_offset + the data lies past run_size");
+	check_that(stop == VM_RUNNING, "the VM stopped (%d) instead of vcpu_run() failing", stop);
+}
+
 /* This test checks that an exit reason the loop does not handle (here KVM_EXIT_DEBUG: the
  * vCPU is single-stepped) stops the VM as VM_STOP_UNKNOWN with the reason in stop_info,
  * instead of running the guest on. */
@@ -624,12 +821,16 @@ static void test_vcpu_internal_error(void **state)
 
 HAKO_TEST_MAIN(HAKO_TEST(test_guestmem_bounds), HAKO_TEST(test_guestmem_image_read),
                HAKO_TEST(test_guestmem_image_missing), HAKO_TEST(test_guestmem_image_empty),
-               HAKO_TEST(test_guestmem_image_too_large), HAKO_TEST(test_bus_dispatch),
+               HAKO_TEST(test_guestmem_image_too_large), HAKO_TEST(test_guestmem_image_not_regular),
+               HAKO_TEST(test_guestmem_image_shrunk), HAKO_TEST(test_bus_dispatch),
                HAKO_TEST(test_bus_register_refuses), HAKO_TEST(test_bus_unknown_reads_ones),
                HAKO_TEST(test_uart_thr_output), HAKO_TEST(test_uart_lsr_ready),
                HAKO_TEST(test_uart_dlab_divisor), HAKO_TEST(test_uart_scratch),
-               HAKO_TEST(test_uart_modem_status), HAKO_TEST(test_debug_exit_status),
+               HAKO_TEST(test_uart_modem_status), HAKO_TEST(test_uart_iir_fifo),
+               HAKO_TEST(test_uart_loopback_silent), HAKO_TEST(test_debug_exit_status),
                HAKO_TEST(test_vcpu_uart_text), HAKO_TEST(test_vcpu_exit_status),
+               HAKO_TEST(test_vcpu_exit_status_range), HAKO_TEST(test_hakovm_mem_option),
                HAKO_TEST(test_vcpu_halt), HAKO_TEST(test_vcpu_triple_fault),
                HAKO_TEST(test_vcpu_unknown_access), HAKO_TEST(test_vcpu_rep_string),
+               HAKO_TEST(test_vcpu_unknown_rate_limited), HAKO_TEST(test_vcpu_io_outside_run_page),
                HAKO_TEST(test_vcpu_unknown_exit), HAKO_TEST(test_vcpu_internal_error))

@@ -167,6 +167,9 @@ static void test_longmode_sregs(void **state)
 	check_int(s.cs.selector, LM_SEL_CODE, "cs.selector");
 	check_int(s.ds.selector, LM_SEL_DATA, "ds.selector");
 	check_int(s.ss.selector, LM_SEL_DATA, "ss.selector");
+	check_int(s.es.selector, LM_SEL_DATA, "es.selector");
+	check_int(s.fs.selector, LM_SEL_DATA, "fs.selector");
+	check_int(s.gs.selector, LM_SEL_DATA, "gs.selector");
 	check_int(s.cr0 & 0x80000001, 0x80000001, "CR0.PG | CR0.PE");
 	check_int(s.cr4 & 0x20, 0x20, "CR4.PAE");
 	check_int(s.efer & 0x500, 0x500, "EFER.LME | EFER.LMA");
@@ -196,6 +199,22 @@ static void test_longmode_entry_regs(void **state)
 	check_int(r.rflags, 2, "rflags");
 	check_that(r.rdi == args[0] && r.rsi == args[1] && r.rdx == args[2] && r.rcx == args[3],
 	           "the inputs are not in rdi, rsi, rdx, rcx");
+
+	/* Fewer inputs: only NARGS registers are set, the others stay 0. */
+	int nargs = (int)hako_rand_range(0, 3);
+	vm_up(&vm);
+	err = longmode_set_entry(&vm, entry, args, nargs);
+	ioctl(vm.vcpu_fd, KVM_GET_REGS, &r);
+	vm_destroy(&vm);
+	uint64_t got[4] = {r.rdi, r.rsi, r.rdx, r.rcx};
+	check_that(err == 0, "longmode_set_entry() with %d inputs returned %d (%s)", nargs, err,
+	           strerror(-err));
+	for (int i = 0; i < 4; i++)
+		check_that(
+		    got[i] == (i < nargs ? args[i] : 0),
+		    "with %d inputs, argument register %d is 0x%llx: only the first NARGS are "
+		    "set",
+		    nargs, i, (unsigned long long)got[i]);
 }
 
 /* ---- the ELF loader ---- */
@@ -276,12 +295,37 @@ static void test_elf_not_x86_64(void **state)
 	eh->e_machine = EM_AARCH64;
 	check_int(elf_load(&vm, copy, size, &entry), -ENOEXEC, "elf_load() of an AArch64 file");
 	memcpy(copy, image, size);
+	copy[EI_DATA] = ELFDATA2MSB;
+	check_int(elf_load(&vm, copy, size, &entry), -ENOEXEC, "elf_load() of a big-endian file");
+	memcpy(copy, image, size);
+	eh->e_phentsize = sizeof(Elf32_Phdr);
+	check_int(elf_load(&vm, copy, size, &entry), -ENOEXEC,
+	          "elf_load() with e_phentsize 32 (not sizeof(Elf64_Phdr))");
+	memcpy(copy, image, size);
 	eh->e_type = ET_DYN;
 	check_int(elf_load(&vm, copy, size, &entry), -ENOEXEC, "elf_load() of an ET_DYN file");
 	memcpy(copy, image, size);
 	eh->e_phoff = UINT64_MAX - (uint64_t)hako_rand_range(0, 100);
 	check_int(elf_load(&vm, copy, size, &entry), -ENOEXEC,
 	          "elf_load() with e_phoff near 2^64 (the table wraps around)");
+	/* e_phoff = 2^64 - 64 with two headers: e_phoff + the table wraps around to 48. A loader
+	 * that adds without checking reads the headers from before the image: here 64 bytes of
+	 * our own holding a PT_LOAD header, so the mistake shows as an accepted file, not a crash. */
+	uint8_t *padded = calloc(1, 64 + size);
+	Elf64_Phdr fake = {.p_type = PT_LOAD,
+	                   .p_filesz = 16,
+	                   .p_memsz = 16,
+	                   .p_paddr = 0x100000,
+	                   .p_vaddr = 0x100000};
+	memcpy(padded, &fake, sizeof(fake));
+	memcpy(padded + 64, image, size);
+	Elf64_Ehdr *padded_eh = (Elf64_Ehdr *)(padded + 64);
+	padded_eh->e_phoff = UINT64_MAX - 63;
+	padded_eh->e_phnum = 2;
+	check_int(elf_load(&vm, padded + 64, size, &entry), -ENOEXEC,
+	          "elf_load() with e_phoff = 2^64 - 64 and two headers (the table's end wraps "
+	          "around to 48)");
+	free(padded);
 	memcpy(copy, image, size);
 	eh->e_phoff = size - (uint64_t)hako_rand_range(1, 50);
 	check_int(elf_load(&vm, copy, size, &entry), -ENOEXEC,
@@ -335,6 +379,13 @@ static void test_elf_segment_outside_memory(void **state)
 	          "elf_load() whose last segment ends past guest memory");
 	check_that(mem_sum(&vm) == before, "guest memory changed although the ELF was refused: "
 	                                   "check every segment before copying any");
+	/* The last one's end wraps around 2^64 to a small number: refused in the first pass too. */
+	last->p_paddr = last->p_vaddr = UINT64_MAX - (uint64_t)hako_rand_range(0, 7);
+	check_int(elf_load(&vm, good, size, &entry), -ERANGE,
+	          "elf_load() whose last segment's end wraps around 2^64");
+	check_that(mem_sum(&vm) == before,
+	           "guest memory changed although the ELF was refused: p_paddr + p_memsz wrapped "
+	           "around and passed the first pass's check (__builtin_add_overflow)");
 	free(good);
 	free(vm.mem);
 
@@ -412,9 +463,45 @@ static void test_elf_overlaps_page_tables(void **state)
 	hako_rm_rf(dir);
 	free(dir);
 	check_exit(&r, HAKOVM_EXIT_FAILED, "hakovm's exit code");
-	check_contains(r.err, "page tables", "hakovm's message");
+	check_contains(r.err, "a segment overlaps hakovm's GDT, page tables and stack",
+	               "hakovm's message for elf_load()'s -EBUSY");
 	hako_run_free(&r);
 	free(image);
+}
+
+/* This test checks that hakovm runs the guest ELF as it is, and refuses a copy whose magic is
+ * damaged or cut short instead of running it as a 16-bit image (exit 125, saying why). */
+static void test_elf_damaged_refused(void **state)
+{
+	char *dir = hako_tmpdir();
+	size_t size;
+	uint8_t *image = guest_elf(&size);
+	struct hako_run r;
+	size_t cut = (size_t)hako_rand_range(1, 3);
+	int at = (int)hako_rand_range(1, 3);
+
+	hako_require_kvm();
+	const char *good[] = {write_image(dir, image, size), NULL};
+	run_hakovm(&r, good);
+	check_contains(r.out, "hello from 64-bit long mode", "the guest's output (the ELF intact)");
+	hako_run_free(&r);
+
+	const char *shortened[] = {write_image(dir, image, cut), NULL};
+	run_hakovm(&r, shortened);
+	check_exit(&r, HAKOVM_EXIT_FAILED, "hakovm's exit code for an ELF magic cut short");
+	check_contains(r.err, "ELF", "hakovm's message for an ELF magic cut short");
+	hako_run_free(&r);
+
+	image[at] ^= (uint8_t)hako_rand_range(1, 255);
+	const char *damaged[] = {write_image(dir, image, size), NULL};
+	run_hakovm(&r, damaged);
+	hako_rm_rf(dir);
+	free(dir);
+	free(image);
+	check_exit(&r, HAKOVM_EXIT_FAILED,
+	           "hakovm's exit code for an ELF with one magic byte damaged");
+	check_contains(r.err, "ELF", "hakovm's message for a damaged ELF magic");
+	hako_run_free(&r);
 }
 
 /* ---- the 64-bit guest ---- */
@@ -488,7 +575,7 @@ static void test_longmode_guest_computes(void **state)
 	free(dir);
 	free(image);
 	check_contains(r.out, want, "the guest's output");
-	check_exit(&r, result & 0x7f, "hakovm's exit code (the guest's main returned it)");
+	check_exit(&r, result & 0x3f, "hakovm's exit code (the guest's main returned it)");
 	hako_run_free(&r);
 }
 
@@ -496,6 +583,6 @@ HAKO_TEST_MAIN(HAKO_TEST(test_longmode_tables), HAKO_TEST(test_longmode_sregs),
                HAKO_TEST(test_longmode_entry_regs), HAKO_TEST(test_elf_load_segments),
                HAKO_TEST(test_elf_bad_magic), HAKO_TEST(test_elf_not_x86_64),
                HAKO_TEST(test_elf_segment_outside_memory), HAKO_TEST(test_elf_entry_outside_memory),
-               HAKO_TEST(test_elf_overlaps_page_tables),
+               HAKO_TEST(test_elf_overlaps_page_tables), HAKO_TEST(test_elf_damaged_refused),
                HAKO_TEST(test_longmode_guest_reports_64bit),
                HAKO_TEST(test_longmode_guest_computes))

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -26,6 +27,15 @@ void hako_case_run(void **state)
 	const struct hako_case *c = *state;
 
 	*state = NULL;
+	/* hako keeps containers' layers and images in a store (lesson 11): each test gets its own,
+	 * writable by any user (rootless tests run hako as another uid), removed after the test,
+	 * so no test ever writes /var/lib/hako or a home folder. A test may set its own. */
+	if (!getenv("HAKO_ROOT")) {
+		char *store = hako_tmpdir();
+		chmod(store, 0777);
+		setenv("HAKO_ROOT", store, 1);
+		free(store);
+	}
 	c->fn(state);
 	case_completed = true;
 }
@@ -45,15 +55,139 @@ void hako_skip(const char *fmt, ...)
 	abort(); /* skip() does not return */
 }
 
-void hako_fail_int(const char *what, long long e, long long a, const char *file, int line)
+const char *hako_errno_name(int err)
 {
-	if (a < 0 && a >= -4095 && a != e)
-		print_error("ERROR: %s: expected %lld, got %lld (-errno: %s)\n", what, e, a,
-		            strerror((int)-a));
+	const char *n = err > 0 ? strerrorname_np(err) : NULL;
+
+	return n ? n : "E?";
+}
+
+const char *hako_sock_strerror(int err)
+{
+	if (err == EAGAIN || err == EWOULDBLOCK || err == EINPROGRESS)
+		return "timed out (no answer in time)";
+	return strerror(err);
+}
+
+/* Is A surely a -errno value? Only if some errno has that number; and -1 only when the contract
+ * says -errno (AS_ERRNO) or the expected value is itself a -errno: a read() that fails returns
+ * -1 and sets errno, and calling that -EPERM would send the reader the wrong way. */
+static bool is_neg_errno(long long a, long long e, int as_errno)
+{
+	if (a >= 0 || a < -4095 || strerrorname_np((int)-a) == NULL)
+		return false;
+	return a != -1 || as_errno || (e < 0 && e >= -4095);
+}
+
+/* Format V into BUF: "-38 (-ENOSYS: Function not implemented)" when it is surely a -errno,
+ * "no answer in time (timed out)" for HAKO_TIMED_OUT, else the number. */
+static const char *int_words(char *buf, size_t len, long long v, long long other, int as_errno)
+{
+	if (v == HAKO_TIMED_OUT)
+		snprintf(buf, len, "no answer in time (timed out)");
+	else if (is_neg_errno(v, other, as_errno))
+		snprintf(buf, len, "%lld (-%s: %s)", v, hako_errno_name((int)-v),
+		         strerror((int)-v));
 	else
-		print_error("ERROR: %s: expected %lld, got %lld\n", what, e, a);
+		snprintf(buf, len, "%lld", v);
+	return buf;
+}
+
+void hako_fail_int(const char *what, long long e, long long a, int as_errno, const char *file,
+                   int line)
+{
+	char eb[160], ab[160];
+
+	/* The expected value is named only when it is an errno the contract asks for. */
+	int_words(eb, sizeof(eb), e, e, as_errno || e < -1);
+	int_words(ab, sizeof(ab), a, e, as_errno);
+	print_error("ERROR: %s: expected %s, got %s\n", what, eb, ab);
 	_fail(file, line);
 	abort(); /* _fail() does not return */
+}
+
+void hako_fail_enum(const char *what, long long e, long long a, const char *const *names, size_t n,
+                    const char *file, int line)
+{
+	const char *en = e >= 0 && (size_t)e < n && names[e] ? names[e] : NULL;
+	const char *an = a >= 0 && (size_t)a < n && names[a] ? names[a] : NULL;
+
+	print_error("ERROR: %s: expected %s (%lld), got %s (%lld)\n", what, en ? en : "?", e,
+	            an ? an : "a value with no name", a);
+	_fail(file, line);
+	abort();
+}
+
+char *hako_escape(const char *s, size_t max)
+{
+	size_t n = strlen(s), cap = 4 * n + 64, o = 0;
+	char *out = malloc(cap);
+	size_t head = n, tail_at = n;
+
+	if (!out)
+		return strdup("(out of memory)");
+	if (max > 0 && n > max) { /* keep the start and the end: either may hold the clue */
+		head = max * 2 / 3;
+		tail_at = n - (max - head);
+	}
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (i == head && head < tail_at) {
+			o += (size_t)snprintf(out + o, cap - o,
+			                      "\" ... (%zu bytes left out) ... \"", tail_at - head);
+			i = tail_at - 1;
+			continue;
+		}
+		if (c == '\n')
+			o += (size_t)snprintf(out + o, cap - o, "\\n");
+		else if (c == '\t')
+			o += (size_t)snprintf(out + o, cap - o, "\\t");
+		else if (c == '\r')
+			o += (size_t)snprintf(out + o, cap - o, "\\r");
+		else if (c == '\\' || c == '"')
+			o += (size_t)snprintf(out + o, cap - o, "\\%c", c);
+		else if (c < 0x20 || c >= 0x7f)
+			o += (size_t)snprintf(out + o, cap - o, "\\x%02x", c);
+		else
+			out[o++] = (char)c;
+	}
+	out[o] = '\0';
+	return out;
+}
+
+void hako_fail_str(const char *what, const char *relation, const char *e, const char *a,
+                   const char *file, int line)
+{
+	char *ee = hako_escape(e, 0);
+
+	if (a) {
+		char *ae = hako_escape(a, 1500);
+		print_error("ERROR: %s: %s \"%s\", got \"%s\"\n", what, relation, ee, ae);
+		free(ae);
+	} else {
+		print_error("ERROR: %s: %s \"%s\", got NULL\n", what, relation, ee);
+	}
+	free(ee);
+	_fail(file, line);
+	abort();
+}
+
+void hako_check_fails_with(const char *what, long long ret, int got_errno, int want_errno,
+                           const char *file, int line)
+{
+	if (ret == -1 && got_errno == want_errno)
+		return;
+	if (ret == -1)
+		print_error(
+		    "ERROR: %s: expected -1 with errno %s (%s), got -1 with errno %s (%s)\n", what,
+		    hako_errno_name(want_errno), strerror(want_errno), hako_errno_name(got_errno),
+		    strerror(got_errno));
+	else
+		print_error(
+		    "ERROR: %s: expected -1 with errno %s (%s), got %lld (it did not fail)\n", what,
+		    hako_errno_name(want_errno), strerror(want_errno), ret);
+	_fail(file, line);
+	abort();
 }
 
 static const char *lesson_name(void)
@@ -130,15 +264,125 @@ const char *hako_prog(const char *name)
 	return path;
 }
 
+/* The last program a test ran (hako_run_argv, hako_run_prog or hako_bg_*): when the test fails,
+ * the harness prints how it ended and the tail of its stderr, whatever check failed. */
+static struct {
+	bool used, shown, running, timed_out;
+	int status;
+	char cmd[512];
+	char tail[1024]; /* the last bytes of its stderr */
+	const char *err; /* hako_run's stderr buffer, to tell whether check_exit showed it */
+	int errfd;       /* a background program's stderr (a memfd), until it is finished */
+} last_prog = {.errfd = -1};
+
+static void record_cmd(char *const argv[], const char *what)
+{
+	size_t len = 0;
+
+	last_prog.used = true;
+	last_prog.shown = false;
+	last_prog.running = true;
+	last_prog.timed_out = false;
+	last_prog.tail[0] = '\0';
+	last_prog.err = NULL;
+	last_prog.cmd[0] = '\0';
+	if (!argv) {
+		snprintf(last_prog.cmd, sizeof(last_prog.cmd), "%s", what);
+		return;
+	}
+	for (int i = 0; argv[i] && len < sizeof(last_prog.cmd) - 1; i++) {
+		const char *a = argv[i];
+		if (i == 0 && strrchr(a, '/')) /* build/.../hako -> hako */
+			a = strrchr(a, '/') + 1;
+		/* Quoted as a shell would need it, so the line can be pasted to run by hand. */
+		bool plain =
+		    *a != '\0' && strspn(a, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		                            "0123456789_./=:,+-@%") == strlen(a);
+		len += (size_t)snprintf(last_prog.cmd + len, sizeof(last_prog.cmd) - len, "%s%s",
+		                        i ? " " : "", plain ? "" : "'");
+		for (const char *c = a; *c && len < sizeof(last_prog.cmd) - 5; c++) {
+			if (*c == '\'' && !plain)
+				len += (size_t)snprintf(last_prog.cmd + len,
+				                        sizeof(last_prog.cmd) - len, "'\\''");
+			else
+				last_prog.cmd[len++] = *c;
+		}
+		if (!plain && len < sizeof(last_prog.cmd) - 1)
+			last_prog.cmd[len++] = '\'';
+		last_prog.cmd[len] = '\0';
+	}
+}
+
+static void record_tail(const char *err, size_t len)
+{
+	size_t keep = len < sizeof(last_prog.tail) - 1 ? len : sizeof(last_prog.tail) - 1;
+
+	memcpy(last_prog.tail, err + len - keep, keep);
+	last_prog.tail[keep] = '\0';
+}
+
+/* Read the tail of a background program's stderr from its memfd. */
+static void bg_read_tail(void)
+{
+	if (last_prog.errfd < 0)
+		return;
+	off_t end = lseek(last_prog.errfd, 0, SEEK_END);
+	off_t from =
+	    end > (off_t)sizeof(last_prog.tail) - 1 ? end - (off_t)sizeof(last_prog.tail) + 1 : 0;
+	ssize_t n = pread(last_prog.errfd, last_prog.tail, sizeof(last_prog.tail) - 1, from);
+	last_prog.tail[n > 0 ? n : 0] = '\0';
+}
+
+static void print_prog_ending(void)
+{
+	if (!last_prog.used || last_prog.shown)
+		return;
+	bg_read_tail();
+	printf("PROGRAM: the last program this test ran: `%.300s`\n", last_prog.cmd);
+	if (last_prog.timed_out)
+		printf("PROGRAM: it was still running at its timeout, and was killed\n");
+	else if (last_prog.running)
+		printf("PROGRAM: it was still running when the test failed\n");
+	else if (WIFEXITED(last_prog.status))
+		printf("PROGRAM: it exited with status %d\n", WEXITSTATUS(last_prog.status));
+	else if (WIFSIGNALED(last_prog.status))
+		printf("PROGRAM: it was killed by signal %d (SIG%s)\n", WTERMSIG(last_prog.status),
+		       sigabbrev_np(WTERMSIG(last_prog.status))
+		           ? sigabbrev_np(WTERMSIG(last_prog.status))
+		           : "?");
+	if (last_prog.tail[0] == '\0') {
+		printf("PROGRAM: its stderr was empty\n");
+		return;
+	}
+	/* The last lines, each escaped: the reason for a failure is usually at the end. */
+	char *t = last_prog.tail, *line;
+	int lines = 0;
+	for (char *p = t; *p; p++)
+		lines += *p == '\n';
+	int skip = lines > 8 ? lines - 8 : 0;
+	printf("PROGRAM: its stderr ended with:\n");
+	while ((line = strsep(&t, "\n")) != NULL) {
+		if (skip-- > 0 || (t == NULL && *line == '\0'))
+			continue;
+		char *e = hako_escape(line, 300);
+		printf("PROGRAM:   | %s\n", e);
+		free(e);
+	}
+}
+
 void hako_check_exit(const struct hako_run *r, int want, const char *what, const char *file,
                      int line)
 {
 	if (r->exit_code == want)
 		return;
-	print_error("ERROR: %s: expected exit code %d, got %d%s%s%.400s%s\n", what, want,
-	            r->exit_code, r->timed_out ? " (killed after its timeout)" : "",
-	            r->err && r->err[0] ? "\nits stderr: " : "", r->err ? r->err : "",
-	            r->err && strlen(r->err) > 400 ? "..." : "");
+	char *e = hako_escape(r->err ? r->err : "", 600);
+	print_error("ERROR: %s: expected exit code %d, got %d%s%s%s%s\n", what, want, r->exit_code,
+	            r->timed_out ? " (killed after its timeout)" : "",
+	            r->err && r->err[0] ? "\nits stderr: \"" : " (its stderr was empty)",
+	            r->err && r->err[0] ? e : "", r->err && r->err[0] ? "\"" : "");
+	free(e);
+	if (r->err && r->err == last_prog.err)
+		last_prog.shown = true;
 	_fail(file, line);
 	abort(); /* _fail() does not return */
 }
@@ -296,6 +540,12 @@ int hako_run_argv(char *const argv[], const char *input, int timeout_ms, struct 
 		r->exit_code = WEXITSTATUS(r->status);
 	else if (WIFSIGNALED(r->status))
 		r->exit_code = 128 + WTERMSIG(r->status);
+	record_cmd(argv, NULL);
+	last_prog.running = false;
+	last_prog.timed_out = r->timed_out;
+	last_prog.status = r->status;
+	last_prog.err = r->err;
+	record_tail(r->err, r->err_len);
 	for (int i = 0; i < 2; i++) {
 		if (out[i] >= 0)
 			close(out[i]);
@@ -337,12 +587,19 @@ int hako_bg_start(struct hako_bg *b, char *const argv[], int (*fn)(void *), void
 		close(in[1]);
 		return -1;
 	}
+	/* Its stderr goes to a memory file, read back when the test fails. */
+	if (last_prog.errfd >= 0)
+		close(last_prog.errfd);
+	last_prog.errfd = memfd_create("hako-bg-stderr", MFD_CLOEXEC);
+	record_cmd(argv, "(a forked child running a function of the test)");
 	fflush(NULL);
 	b->pid = fork();
 	if (b->pid == 0) {
 		setpgid(0, 0);
 		dup2(in[0], 0);
 		dup2(out[1], 1);
+		if (last_prog.errfd >= 0)
+			dup2(last_prog.errfd, 2);
 		if (argv) {
 			execv(argv[0], argv);
 			_exit(127);
@@ -405,6 +662,13 @@ int hako_bg_finish(struct hako_bg *b, int timeout_ms)
 		close(b->out);
 	b->out = -1;
 	b->pid = -1;
+	last_prog.running = false;
+	last_prog.timed_out = status == -1;
+	last_prog.status = status;
+	bg_read_tail();
+	if (last_prog.errfd >= 0)
+		close(last_prog.errfd);
+	last_prog.errfd = -1;
 	return status;
 }
 
@@ -528,6 +792,8 @@ int hako_test_main(int argc, char **argv, const struct CMUnitTest *tests, size_t
 	const char *outcome = case_skipped                      ? "SKIP"
 	                      : (failed == 0 && case_completed) ? "PASS"
 	                                                        : "FAIL";
+	if (strcmp(outcome, "FAIL") == 0)
+		print_prog_ending();
 	printf("HAKO-RESULT %s %s\n", token, outcome);
 	fflush(stdout);
 	free(token);

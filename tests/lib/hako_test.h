@@ -3,11 +3,13 @@
 #ifndef HAKO_TEST_H
 #define HAKO_TEST_H
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
 #include <stdbool.h>
+#include <string.h>
 #include <sys/types.h>
 #include <cmocka.h>
 
@@ -42,29 +44,60 @@ struct hako_case {
 void hako_case_run(void **state);
 int hako_test_main(int argc, char **argv, const struct CMUnitTest *tests, size_t n);
 
-/* ---- Checks: each prints what was expected and what the code produced. ---- */
+/* ---- Checks: each prints what was expected and what the code produced. ----
+ * Strings are printed escaped (a newline as \n, a NUL or other control byte as \x00), so
+ * what differs can be seen. */
 
+/* Integers. A negative value is named as an errno (-38 (-ENOSYS: Function not implemented))
+ * only where that reading is sure: -2 and below, or -1 when E is itself a -errno. A function
+ * whose contract is "-errno on failure" is checked with check_errno, which always names both;
+ * a call that returns -1 and sets errno with check_fails_with. */
 #define check_int(actual, expected, what)                                                          \
 	do {                                                                                       \
 		long long a_ = (long long)(actual), e_ = (long long)(expected);                    \
 		if (a_ != e_)                                                                      \
-			hako_fail_int((what), e_, a_, __FILE__, __LINE__);                         \
+			hako_fail_int((what), e_, a_, 0, __FILE__, __LINE__);                      \
+	} while (0)
+
+/* A function that returns 0 (or a count) on success and -errno on failure. */
+#define check_errno(actual, expected, what)                                                        \
+	do {                                                                                       \
+		long long a_ = (long long)(actual), e_ = (long long)(expected);                    \
+		if (a_ != e_)                                                                      \
+			hako_fail_int((what), e_, a_, 1, __FILE__, __LINE__);                      \
+	} while (0)
+
+/* A call that must fail the C library's way: return -1 and set errno to ERR (e.g. EPERM). */
+#define check_fails_with(call, err, what)                                                          \
+	do {                                                                                       \
+		errno = 0;                                                                         \
+		long long r_ = (long long)(call);                                                  \
+		hako_check_fails_with((what), r_, errno, (err), __FILE__, __LINE__);               \
+	} while (0)
+
+/* An enum, printed by name: NAMES is an array of strings indexed by value, e.g.
+ *	static const char *const stop_names[] = {[VM_RUNNING] = "VM_RUNNING", ...};
+ *	check_enum(vm.stop, VM_STOP_HALT, stop_names, "vm.stop after hlt"); */
+#define check_enum(actual, expected, names, what)                                                  \
+	do {                                                                                       \
+		long long a_ = (long long)(actual), e_ = (long long)(expected);                    \
+		if (a_ != e_)                                                                      \
+			hako_fail_enum((what), e_, a_, (names),                                    \
+			               sizeof(names) / sizeof((names)[0]), __FILE__, __LINE__);    \
 	} while (0)
 
 #define check_str(actual, expected, what)                                                          \
 	do {                                                                                       \
 		const char *a_ = (actual), *e_ = (expected);                                       \
 		if (a_ == NULL || strcmp(a_, e_) != 0)                                             \
-			fail_msg("%s: expected \"%s\", got %s%s%s", (what), e_, a_ ? "\"" : "",    \
-			         a_ ? a_ : "NULL", a_ ? "\"" : "");                                \
+			hako_fail_str((what), "expected", e_, a_, __FILE__, __LINE__);             \
 	} while (0)
 
 #define check_contains(haystack, needle, what)                                                     \
 	do {                                                                                       \
 		const char *h_ = (haystack), *n_ = (needle);                                       \
 		if (h_ == NULL || strstr(h_, n_) == NULL)                                          \
-			fail_msg("%s: expected to find \"%s\" in \"%s\"", (what), n_,              \
-			         h_ ? h_ : "(nothing)");                                           \
+			hako_fail_str((what), "expected to find", n_, h_, __FILE__, __LINE__);     \
 	} while (0)
 
 #define check_that(cond, ...)                                                                      \
@@ -73,9 +106,31 @@ int hako_test_main(int argc, char **argv, const struct CMUnitTest *tests, size_t
 			fail_msg(__VA_ARGS__);                                                     \
 	} while (0)
 
-/* Fail with "WHAT: expected E, got A", naming the errno when A looks like -errno. */
-void hako_fail_int(const char *what, long long e, long long a, const char *file, int line)
-    __attribute__((noreturn));
+/* What a helper returns, and check_int prints as "no answer in time", when the code under test
+ * did not answer before the helper gave up waiting (a timeout, said as one). */
+#define HAKO_TIMED_OUT (-1000000000LL)
+
+/* Fail with "WHAT: expected E, got A"; AS_ERRNO: the contract is -errno (see check_errno). */
+void hako_fail_int(const char *what, long long e, long long a, int as_errno, const char *file,
+                   int line) __attribute__((noreturn));
+void hako_fail_enum(const char *what, long long e, long long a, const char *const *names, size_t n,
+                    const char *file, int line) __attribute__((noreturn));
+/* Fail with "WHAT: RELATION "E", got "A"" (escaped; a long A is cut in the middle). */
+void hako_fail_str(const char *what, const char *relation, const char *e, const char *a,
+                   const char *file, int line) __attribute__((noreturn));
+void hako_check_fails_with(const char *what, long long ret, int got_errno, int want_errno,
+                           const char *file, int line);
+
+/* What ERR means after a socket call under SO_RCVTIMEO / SO_SNDTIMEO: "timed out (no answer
+ * in time)" for EAGAIN, EWOULDBLOCK and EINPROGRESS (what connect, read and write report when
+ * that timeout runs out), else strerror(ERR). */
+const char *hako_sock_strerror(int err);
+
+/* The name of errno value ERR ("ENOENT"), or "E?" for an unknown one. */
+const char *hako_errno_name(int err);
+/* S with every byte that is not printable ASCII escaped (\n, \t, \\, \", \xNN), and cut to
+ * about MAX characters (first and last part kept) if longer. Returns a malloc'd string. */
+char *hako_escape(const char *s, size_t max);
 
 /* Skip the running test with a one-line reason, e.g.
  * hako_skip("needs root: run `sudo make lesson-04`"). Never returns. */

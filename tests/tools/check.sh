@@ -5,9 +5,14 @@
 #   3. the C code is clang-format clean, and every diagram's SVG says what its .dot says
 #   4. every solution scores full marks, built with -Werror
 #   5. ... and again under AddressSanitizer + UndefinedBehaviorSanitizer
-#   6. every starter compiles and fails every test on an assertion (FAIL, not a crash or hang)
+#   6. every starter compiles and fails every test on an assertion (FAIL, not a crash or hang),
+#      and each failure shows a nudge (the TODO and README task), not the manifest's hint
 #   7. the grader's own fixture tests pass
 #   8. the student handout (no solutions/) builds, and grades solved lessons at full marks
+#   9. every lesson's mutants (tests/NN-slug/mutants/*.patch) are killed by its tests, or
+#      marked equivalent with a reason (a lesson without mutants is, for now, a warning)
+# Each stage prints the time it took; the total comes before the last line. JOBS (default 2)
+# is how many mutants are graded at once.
 # A test may SKIP (a kernel feature this machine lacks) only if it skips for both the solution
 # and the starter; such tests are listed. The last line is "check: N passed, N failed".
 set -u
@@ -28,7 +33,20 @@ bad() {
 	failed=$((failed + 1))
 	echo "  FAILED  $*"
 }
-step() { printf '\n== %s\n' "$*"; }
+# Each stage's time, printed as it ends and again in a table at the end.
+timings="" stage="" stage_t0=$SECONDS check_t0=$SECONDS
+end_stage() {
+	[ -n "$stage" ] || return 0
+	echo "  ($((SECONDS - stage_t0)) s)"
+	timings+=$(printf '  %5d s  %s' $((SECONDS - stage_t0)) "$stage")$'\n'
+	stage=""
+}
+step() {
+	end_stage
+	printf '\n== %s\n' "$*"
+	stage=$*
+	stage_t0=$SECONDS
+}
 
 step "1. the course is consistent"
 for l in $lessons; do
@@ -41,6 +59,36 @@ for l in $lessons; do
 	grep -q -E "^## ${l%%-*} " workbook.md || miss+=" a '## ${l%%-*} ...' section in workbook.md"
 	if [ -z "$miss" ]; then ok "$l has its folders, README, diagram and workbook"; else bad "$l lacks:$miss"; fi
 done
+# Hints in levels: every test names its task, and the task's TODO is where the manifest says.
+for l in $lessons; do
+	why=$(awk -v s="$l" '
+		$1 == "lesson" { on = ($2 == s); next }
+		on && $1 == "task" { nt++; tl[nt] = $0 }
+		on && $1 == "test" { tests[++n] = $2 }
+		END {
+			for (i = 1; i <= n; i++) {
+				hit = 0
+				for (j = 1; j <= nt && !hit; j++) {
+					k = split(tl[j], w, /[ \t]+/)
+					for (m = 4; m <= k; m++) { re = w[m]; gsub(/\*/, ".*", re); if (tests[i] ~ ("^" re "$")) hit = 1 }
+				}
+				if (!hit) printf "%s has no task line; ", tests[i]
+			}
+			print ""
+			for (j = 1; j <= nt; j++) { split(tl[j], w, /[ \t]+/); print "FN " w[2] " " w[3] }
+		}' "$manifest")
+	miss=$(echo "$why" | grep -v '^FN ' | tr -d '\n')
+	while read -r _ n ff; do
+		[ -n "$ff" ] || continue
+		f=${ff%%:*} fn=${ff#*:}
+		if ! awk -v fn="$fn" '!found && /^[a-zA-Z]/ && !/;[ \t]*$/ && match($0, "(^|[^a-zA-Z0-9_])" fn "\\(") { found = 1 }
+			found && /TODO\(/ { ok = 1; exit } END { exit !ok }' "lessons/$l/$f" 2>/dev/null; then
+			miss+="task $n: no TODO in $fn() of lessons/$l/$f; "
+		fi
+		grep -q -E "^ *$n\. |Task $n\b|task $n\b" "lessons/$l/README.md" || miss+="task $n is not in lessons/$l/README.md; "
+	done < <(echo "$why" | grep '^FN ')
+	if [ -z "$miss" ]; then ok "$l: every test has a task line, every task line a TODO"; else bad "$l task lines in $manifest: $miss"; fi
+done
 dups=$(find solutions -mindepth 2 -maxdepth 2 -name '*.c' -printf '%f\n' | sort | uniq -d)
 if [ -z "$dups" ]; then ok "lesson file names are unique"; else bad "file names used by two lessons (the reference library needs unique ones): $dups"; fi
 
@@ -52,7 +100,7 @@ for l in $lessons; do
 		continue
 	fi
 	diffs=""
-	for f in "$gen"/*; do
+	for f in "$gen"/* "$gen/.starter.sha256"; do
 		cmp -s "$f" "lessons/$l/$(basename "$f")" || diffs+=" $(basename "$f")"
 	done
 	if [ -z "$diffs" ]; then ok "$l starter is fresh"; else bad "$l starter differs from its solution in:$diffs (run \`make starters\`)"; fi
@@ -118,7 +166,12 @@ for l in $lessons; do
 done
 
 step "6. starters compile and fail every test on an assertion"
-grade starters lessons env
+# Starters' tests mostly wait for what a stub never does: grade JOBS lessons at once (each
+# grade.sh draws its own seed, so their tests pick different names).
+mkdir -p "$log/starters"
+printf '%s\n' $lessons | xargs -P "${JOBS:-2}" -I{} sh -c \
+	'tests/tools/grade.sh --src lessons --table "$1" >"$2/starters/$1.txt" 2>&1' _ {} "$log"
+for l in $lessons; do sed -n 2p "$log/starters/$l.txt"; done | tee "$log/starters.txt" | sed 's/^/    /'
 for l in $lessons; do
 	r=$(results lessons "$l")
 	s=$(results solutions "$l")
@@ -135,6 +188,9 @@ for l in $lessons; do
 		esac
 	done <"$r"
 	if [ -z "$wrong" ]; then ok "$l starter fails every test"; else bad "$l starter:$wrong (see build/lessons/$l/results/)"; fi
+	# Hints in levels: an untouched starter gets nudges (which TODO, which task), never hints.
+	recipes=$(awk -F'\t' '$2 != "PASS" && $2 != "SKIP" && $6 != "nudge" { printf "%s ", $1 }' "$r")
+	if [ -z "$recipes" ]; then ok "$l starter shows nudges, not hints"; else bad "$l starter shows a hint instead of a nudge for: $recipes"; fi
 done
 
 step "7. the grader's own tests"
@@ -153,6 +209,27 @@ else
 	bad "handout"
 fi
 
+step "9. mutants: each lesson's tests catch its planted mistakes"
+tests/tools/mutants.sh --jobs "${JOBS:-2}" >"$log/mutants.txt" 2>&1
+[ $? -le 1 ] || bad "the mutant runner could not run: $(tail -n 1 "$log/mutants.txt")"
+sed 's/^/    /' "$log/mutants.txt"
+for l in $lessons; do
+	r=build/mutants/$l/results
+	if [ ! -d "$r" ]; then
+		echo "  warning $l has no mutants yet (tests/$l/mutants/*.patch)"
+		continue
+	fi
+	n=$(cat "$r"/* | wc -l)
+	lost=$(awk -F'\t' '$1 != "killed" && $1 != "equivalent" && $1 != "unproven" { printf "%s %s; ", FILENAME, $1 }' "$r"/* | sed "s|$r/||g")
+	eq=$(awk -F'\t' '$1 == "equivalent"' "$r"/* | wc -l)
+	if [ -z "$lost" ]; then ok "$l: $((n - eq)) mutants killed$([ "$eq" -gt 0 ] && echo ", $eq equivalent")"; else bad "$l mutants: $lost(see $log/mutants.txt)"; fi
+done
+end_stage
+
+echo
+echo "Time per stage:"
+printf '%s' "$timings"
+echo "  total $((SECONDS - check_t0)) s"
 echo
 if [ -n "$skipped_both" ]; then
 	echo "Skipped on this machine for solution and starter alike (not proven here):"

@@ -1,8 +1,10 @@
 # flags.mk: the compiler flags every part of the course is built with. snprintf truncation
 # warnings are off: snprintf is how this course bounds strings, and truncation is handled.
+# Two warnings are errors, as GCC 14 makes them: a pointer of the wrong type, and a call to a
+# function with no declaration (a missing #include) compile to wrong code, not to a warning.
 CC ?= cc
 CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Wno-unused-parameter -Wshadow -Wformat=2 \
-	  -Wno-format-truncation
+	  -Wno-format-truncation -Werror=incompatible-pointer-types -Werror=implicit-function-declaration
 CPPFLAGS := -D_GNU_SOURCE
 LDFLAGS :=
 LDLIBS :=
@@ -22,4 +24,5 @@ $(shell mkdir -p $(OUT) && { echo '$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS)' | cmp
 # Libraries the lessons use, one line each: every program links all of them, since hako is
 # built from every lesson.
 LDLIBS += -lcap -lseccomp
+# lessons 10 and 12: JSON (seccomp profiles, image manifests); 12: sha256 and gzip
 LDLIBS += -ljansson -lcrypto -lz

@@ -10,22 +10,31 @@
 #                    writes build/junit/NN-slug.xml); gradescope and junit may be combined: F=gradescope,junit
 #   --table          print one line per lesson (make grade) instead of one per test
 #   --progress       print a progress bar per lesson (make progress)
-#   --summary-line   end with "grade: N passed, N failed, N skipped"
+#   --summary-line   end with "grade: N passed, N failed, N skipped, N compiler warning(s)"
+#   --first TEST     run TEST before the lesson's other tests (the mutant runner runs the test
+#                    a mutant names in its Kills: line first)
+#   --first-fail     stop grading a lesson at its first test that neither passes nor skips
 #
 # Environment: MANIFEST (default tests/manifest), TESTS_ROOT (default tests: the folder holding
 # NN-slug/ test folders), TIMEOUT_SCALE (default 1), SEED (random inputs; default a fresh one,
-# printed), SAN=1, WERROR=1, NO_COLOR, OUT_ROOT (default build), RESULTS_JSON (default
-# results.json).
+# printed), SAN=1, WERROR=1, NO_COLOR, BUILD_JOBS (parallel compiles; default nproc),
+# OUT_ROOT (default build), COMMON_OUT (the shared code's objects; default OUT_ROOT/common,
+# -san and -werror variants), REF_OUT (where the reference
+# archives are built; default OUT_ROOT/ref, or OUT_ROOT/ref-san with SAN=1), RESULTS_JSON
+# (default results.json).
 #
 # Exit status: 0 when every graded lesson has full marks, 1 otherwise, 2 on a usage error.
 # Each lesson's results are also written as TSV to OUT/results/summary.tsv:
-#   name, status, points, max, message (one line)
+#   name, status, points, max, message (one line), and for a failure which help was shown:
+#   "nudge" (its code is not written yet: the TODO and README task to read) or "hint"
 set -u
 
 src=lessons
 format=text
 mode=tests
 summary_line=0
+first_test=""
+first_fail=0
 manifest=${MANIFEST:-tests/manifest}
 scale=${TIMEOUT_SCALE:-1}
 out_root=${OUT_ROOT:-build}
@@ -46,7 +55,9 @@ while [ $# -gt 0 ]; do
 	--table) mode=table; shift ;;
 	--progress) mode=progress; shift ;;
 	--summary-line) summary_line=1; shift ;;
-	-h | --help) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	--first) first_test=${2:?}; shift 2 ;;
+	--first-fail) first_fail=1; shift ;;
+	-h | --help) sed -n '2,27p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	-*) die "unknown option $1" ;;
 	*) lessons+=("$1"); shift ;;
 	esac
@@ -92,7 +103,60 @@ lesson_tests() { # slug -> "name<TAB>points<TAB>hint" lines
 		on && $1 == "test" {
 			hint = $0; sub(/^[ \t]*test[ \t]+[^ \t]+[ \t]+[^ \t]+[ \t]*/, "", hint)
 			print $2 "\t" $3 "\t" hint
+		}' "$manifest" | awk -F'\t' -v first="$first_test" '
+		$1 == first { print; next } { rest[++n] = $0 } END { for (i = 1; i <= n; i++) print rest[i] }'
+}
+
+task_for() { # slug test -> "N<TAB>FILE<TAB>FUNCTION" of the first task line naming the test
+	awk -v s="$1" -v t="$2" '
+		$1 == "lesson" { on = ($2 == s); next }
+		on && $1 == "task" {
+			for (i = 4; i <= NF; i++) {
+				re = $i; gsub(/[][.+?(){}|^$\\]/, "\\\\&", re); gsub(/\*/, ".*", re)
+				if (t ~ ("^" re "$")) { split($3, f, ":"); print $2 "\t" f[1] "\t" f[2]; exit }
+			}
 		}' "$manifest"
+}
+
+todo_line() { # file function -> line number of the first TODO( after the function begins
+	awk -v fn="$2" '
+		!found && /^[a-zA-Z]/ && !/;[ \t]*$/ && match($0, "(^|[^a-zA-Z0-9_])" fn "\\(") { found = 1 }
+		found && /TODO\(/ { print NR; exit }' "$1" 2>/dev/null
+}
+
+# Is lessons/SLUG/FILE as the starter handed it out? (mkstarter.sh records checksums.)
+untouched() { # slug file
+	local sums=lessons/$1/.starter.sha256 want
+	[ -f "$sums" ] && [ -f "$src/$1/$2" ] || return 1
+	want=$(awk -v f="$2" '$2 == f { print $1 }' "$sums")
+	[ -n "$want" ] && [ "$(sha256sum <"$src/$1/$2" | cut -d' ' -f1)" = "$want" ]
+}
+
+# A test's code counts as not written yet while its task's file is untouched, or when the
+# failure says so (a -ENOSYS, "not implemented yet").
+unwritten() { # slug test msg
+	local task file fn f
+	printf '%s\n' "$3" | grep -q -E -- "-ENOSYS|Function not implemented|not implemented yet|not written yet|(returned|got) -38\b" && return 0
+	IFS=$'\t' read -r task file fn < <(task_for "$1" "$2")
+	if [ -n "$file" ]; then
+		untouched "$1" "$file"
+		return
+	fi
+	for f in ${edit//,/ }; do untouched "$1" "$f" || return 1; done
+	[ -n "$edit" ]
+}
+
+# The nudge for a test whose code is not written yet: where to read, not what to write.
+nudge() { # slug test
+	local slug=$1 nn=${1%%-*} task file fn line where
+	IFS=$'\t' read -r task file fn < <(task_for "$slug" "$2")
+	if [ -z "$task" ]; then
+		echo "not written yet: read the TODO($nn) comments in $src/$slug/ and the tasks in lessons/$slug/README.md"
+		return
+	fi
+	line=$(todo_line "$src/$slug/$file" "$fn")
+	where="$src/$slug/$file${line:+:$line}"
+	echo "not written yet: read the TODO($nn) in $fn() ($where) and task $task in lessons/$slug/README.md"
 }
 
 if [ "${lessons[0]}" = all ]; then
@@ -114,17 +178,19 @@ json_str() { # stdin -> a JSON string literal
 xml_esc() { sed -e 's/&/\&amp;/g' -e 's/</\&lt;/g' -e 's/>/\&gt;/g' -e 's/"/\&quot;/g' | LC_ALL=C tr -d '\000-\010\013\014\016-\037'; }
 
 seed=${SEED:-$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')}
+# Compile in parallel (BUILD_JOBS, default: the number of CPUs); tests still run one at a time.
+build_jobs=${BUILD_JOBS:-$(nproc 2>/dev/null || echo 2)}
 san_suffix=${SAN:+-san}
 src_name=$(basename "$src")
 
 # Build the reference archives once (in a handout they ship prebuilt).
 ref_dir=""
 if [ -d solutions ]; then
-	ref_out="$out_root/ref$san_suffix"
+	ref_out=${REF_OUT:-$out_root/ref$san_suffix}
 	mkdir -p "$ref_out"
 	exec {ref_lock}>"$ref_out/.lock"
 	command -v flock >/dev/null && flock "$ref_lock"
-	if ! make -s -f tests/tools/ref.mk OUT="$ref_out" SAN="${SAN:-}" WERROR="${WERROR:-}" >"$ref_out/build.log" 2>&1; then
+	if ! make -s -j"$build_jobs" -f tests/tools/ref.mk OUT="$ref_out" SAN="${SAN:-}" WERROR="${WERROR:-}" >"$ref_out/build.log" 2>&1; then
 		cat "$ref_out/build.log" >&2
 		die "the reference library did not build (log: $ref_out/build.log)"
 	fi
@@ -136,7 +202,7 @@ fi
 
 results_json=${RESULTS_JSON:-results.json}
 [[ ",$format," == *,gradescope,* ]] && rm -f "$results_json"
-total=0 total_max=0 n_pass=0 n_fail=0 n_skip=0
+total=0 total_max=0 n_pass=0 n_fail=0 n_skip=0 all_warn=0
 all_full=1
 json_tests=()
 [ "$mode" = table ] && printf '%s%-28s %7s  %s%s\n' "$c_bold" "lesson" "score" "result" "$c_off"
@@ -163,21 +229,39 @@ grade_lesson() {
 	mkdir -p "$res"
 	: >"$res/summary.tsv"
 
-	local built=1
-	if ! make -s -f tests/tools/lesson.mk LESSON="$slug" SRC="$src" OUT="$out" REF_DIR="$ref_dir" TESTS_DIR="$tests_root/$slug" \
-		SAN="${SAN:-}" WERROR="${WERROR:-}" >"$res/build.log" 2>&1; then
+	# The shared code and the harness are compiled once for every lesson built with the same
+	# flags (COMMON_OUT), under a lock: two grade.sh runs at once take turns to build.
+	local built=1 common_out=${COMMON_OUT:-$out_root/common$san_suffix${WERROR:+-werror}}
+	mkdir -p "$common_out"
+	exec {common_fd}>"$common_out/.lock"
+	command -v flock >/dev/null && flock "$common_fd"
+	if ! make -s -j"$build_jobs" -f tests/tools/lesson.mk LESSON="$slug" SRC="$src" OUT="$out" REF_DIR="$ref_dir" TESTS_DIR="$tests_root/$slug" \
+		COMMON_OUT="$common_out" SAN="${SAN:-}" WERROR="${WERROR:-}" >"$res/build.log" 2>&1; then
 		built=0
 	fi
+	exec {common_fd}>&-
+
+	# The compiler's warnings about the lesson's own files (lesson.mk keeps them beside each
+	# object, so they show on every run): often the quickest pointer to a bug.
+	cat "$out"/obj/lesson/*.warn >"$res/warnings.txt" 2>/dev/null
+	local n_warn
+	n_warn=$(grep -c ': warning: ' "$res/warnings.txt")
+	all_warn=$((all_warn + n_warn))
 
 	if [ "$mode" = tests ]; then
 		printf '%s%s%s (%s)\n' "$c_bold" "lesson $slug" "$c_off" "$src/$slug"
+		if [ "$n_warn" -gt 0 ]; then
+			printf '  %s%d compiler warning(s) in your code%s (each one is worth reading: they often name the bug):\n' "$c_skip" "$n_warn" "$c_off"
+			head -n 40 "$res/warnings.txt" | sed 's/^/    /'
+			[ "$(wc -l <"$res/warnings.txt")" -le 40 ] || printf '    %s... all of them: %s%s\n' "$c_dim" "$res/warnings.txt" "$c_off"
+		fi
 		if [ $built = 0 ]; then
 			printf '  %syour code did not compile%s (every test scores 0); the first errors:\n' "$c_fail" "$c_off"
 			grep -a -m 12 -E "error|undefined reference|No rule" "$res/build.log" | sed 's/^/    /'
 			printf '  %sfull compiler output: %s%s\n' "$c_dim" "$res/build.log" "$c_off"
 		fi
 	fi
-	local name points hint status msg
+	local name points hint status msg ms
 	while IFS=$'\t' read -r name points hint; do
 		max=$((max + points))
 		log="$res/$name.log"
@@ -195,6 +279,8 @@ grade_lesson() {
 				</dev/null >"$log" 2>&1
 			rc=$?
 			t1=$(date +%s%N)
+			ms=$(((t1 - t0) / 1000000))
+			printf '%s\t%s\n' "$name" "$ms" >>"$res/times.tsv"
 			line=$(grep -a "^HAKO-RESULT $token " "$log" | tail -n 1)
 			status=${line##* }
 			if [ -z "$line" ]; then
@@ -217,8 +303,21 @@ grade_lesson() {
 			elif [ "$status" = FAIL ]; then
 				msg=$(awk '/^ERROR: / { on = 1; sub(/^ERROR: /, "") } /\[   LINE   \]|\[  FAILED  \]|\[  ERROR   \]|^HAKO-RESULT/ { on = 0 } on' "$log" | head -n 6)
 				[ -n "$msg" ] || msg=$(grep -a "error" "$log" | head -n 3)
+				# How the last program the test ran ended, and its stderr's last lines.
+				local prog
+				prog=$(grep -a '^PROGRAM: ' "$log" | sed 's/^PROGRAM: //' | head -n 12)
+				[ -z "$prog" ] || msg+=$'\n'$prog
 			elif [ "$status" = SKIP ]; then
 				msg=$(grep -a -m1 "^SKIP: " "$log" | sed 's/^SKIP: //')
+			fi
+		fi
+		# Hints in levels: code still unwritten gets a pointer, a real attempt the hint.
+		local shown_hint=$hint level=""
+		if [ "$status" != PASS ] && [ "$status" != SKIP ] && [ "$status" != BUILD ]; then
+			level=hint
+			if unwritten "$slug" "$name" "$msg"; then
+				shown_hint="$(nudge "$slug" "$name")"
+				level=nudge
 			fi
 		fi
 		local got=0
@@ -228,7 +327,7 @@ grade_lesson() {
 		*) n_fail=$((n_fail + 1)) ;;
 		esac
 		score=$((score + got))
-		printf '%s\t%s\t%s\t%s\t%s\n' "$name" "$status" "$got" "$points" "$(echo "$msg" | tr '\n\t' '  ')" >>"$res/summary.tsv"
+		printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$status" "$got" "$points" "$(echo "$msg" | tr '\n\t' '  ')" "$level" >>"$res/summary.tsv"
 
 		if [ "$mode" = tests ]; then
 			local col=$c_fail
@@ -237,16 +336,20 @@ grade_lesson() {
 			if [ "$status" != PASS ] && [ "$status" != BUILD ]; then
 				[ -n "$msg" ] && echo "$msg" | sed "s/^/            /"
 				if [ "$status" != SKIP ]; then
-					[ -n "$hint" ] && printf '            %shint:%s %s\n' "$c_bold" "$c_off" "$hint"
+					if [ "$shown_hint" != "$hint" ]; then
+						printf '            %s%s%s\n' "$c_bold" "$shown_hint" "$c_off"
+					elif [ -n "$hint" ]; then
+						printf '            %shint:%s %s\n' "$c_bold" "$c_off" "$hint"
+					fi
 					printf '            %sfull output: %s%s\n' "$c_dim" "$log" "$c_off"
 				fi
 			fi
 		fi
 		local gs=failed
 		[ "$status" = PASS ] && gs=passed
-		json_tests+=("{\"name\": $(printf '%s: %s' "$slug" "$name" | json_str), \"score\": $got, \"max_score\": $points, \"status\": \"$gs\", \"output\": $( (printf '%s\n' "$status${msg:+: $msg}"; [ "$status" != PASS ] && [ "$status" != SKIP ] && [ -n "$hint" ] && printf 'hint: %s\n' "$hint"; [ "$status" != PASS ] && tail -n 30 "$log") | json_str)}")
+		json_tests+=("{\"name\": $(printf '%s: %s' "$slug" "$name" | json_str), \"score\": $got, \"max_score\": $points, \"status\": \"$gs\", \"output\": $( (printf '%s\n' "$status${msg:+: $msg}"; [ "$status" != PASS ] && [ "$status" != SKIP ] && [ -n "$shown_hint" ] && printf '%s%s\n' "$([ "$shown_hint" = "$hint" ] && echo 'hint: ')" "$shown_hint"; [ "$status" != PASS ] && tail -n 30 "$log") | json_str)}")
 		{
-			printf '  <testcase classname="%s" name="%s" time="0">\n' "$slug" "$name"
+			printf '  <testcase classname="%s" name="%s" time="%d.%03d">\n' "$slug" "$name" $((${ms:-0} / 1000)) $((${ms:-0} % 1000))
 			case "$status" in
 			PASS) ;;
 			SKIP) printf '    <skipped message="%s"/>\n' "$(echo "$msg" | xml_esc)" ;;
@@ -254,6 +357,9 @@ grade_lesson() {
 			esac
 			printf '  </testcase>\n'
 		} >>"$res/junit.part"
+		if [ $first_fail = 1 ] && [ "$status" != PASS ] && [ "$status" != SKIP ]; then
+			break
+		fi
 	done < <(lesson_tests "$slug")
 
 	total=$((total + score))
@@ -278,7 +384,8 @@ grade_lesson() {
 	tests)
 		local col=$c_fail
 		[ $score = $max ] && col=$c_pass
-		printf '%sScore: %s/%s%s  (seed %s: SEED=%s reproduces these inputs)\n' "$col" "$score" "$max" "$c_off" "$seed" "$seed"
+		printf '%sScore: %s/%s%s%s  (seed %s: SEED=%s reproduces these inputs)\n' "$col" "$score" "$max" "$c_off" \
+			"$([ "$n_warn" -gt 0 ] && echo ", $n_warn compiler warning(s) (above)")" "$seed" "$seed"
 		local l_fail l_skip
 		l_fail=$(awk -F'\t' '$2 != "PASS" && $2 != "SKIP"' "$res/summary.tsv" | wc -l)
 		l_skip=$(awk -F'\t' '$2 == "SKIP"' "$res/summary.tsv" | wc -l)
@@ -296,7 +403,7 @@ grade_lesson() {
 		local col=$c_fail
 		[ $score = $max ] && col=$c_pass
 		printf '%-28s %s%3s/%-3s%s  %s\n' "$slug" "$col" "$score" "$max" "$c_off" \
-			"$(awk -F'\t' '{ c[$2]++ } END { for (s in c) printf "%s %d  ", s, c[s] }' "$res/summary.tsv")"
+			"$(awk -F'\t' '{ c[$2]++ } END { for (s in c) printf "%s %d  ", s, c[s] }' "$res/summary.tsv")$([ "$n_warn" -gt 0 ] && echo "warnings $n_warn")"
 		;;
 	progress) print_progress "$slug" "$score" "$max" "" ;;
 	esac
@@ -361,5 +468,5 @@ if [ "$(id -u)" = 0 ] && [ -n "${SUDO_USER:-}" ]; then
 	chown -R "$SUDO_USER": "$out_root" 2>/dev/null || true
 	[ -f "${results_json}" ] && chown "$SUDO_USER": "$results_json" 2>/dev/null
 fi
-[ $summary_line = 1 ] && echo "grade: $n_pass passed, $n_fail failed, $n_skip skipped"
+[ $summary_line = 1 ] && echo "grade: $n_pass passed, $n_fail failed, $n_skip skipped, $all_warn compiler warning(s)"
 [ $all_full = 1 ]

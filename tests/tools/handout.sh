@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # handout.sh: `make handout` — the course as students get it, without solutions/.
 #
-# Writes build/hako-handout.tar.gz: everything tracked by git except solutions/ and .ci/, plus
+# Writes build/hako-handout.tar.gz: everything tracked by git except solutions/, .ci/ and the
+# mutants (tests/NN-slug/mutants/: each patch shows a piece of the solution), plus
 # lessons/common/prebuilt/NN-slug.a, each lesson's reference code compiled into an archive
 # (and libhako-ref.a, all of them, for `make doctor`). The grader links the archives of every
 # lesson but the one being graded, so each lesson still builds and is graded on its own. Then it proves that: it unpacks the handout, builds every lesson's
@@ -20,8 +21,12 @@ if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
 else
 	# Not a git checkout (an unpacked archive): every file but build output.
 	find . -type f ! -path './.git/*' ! -path './build/*' ! -name results.json -printf '%P\0'
-fi | grep -z -v -E '^(solutions/|\.ci/|build/)' | xargs -0 -r cp --parents -t "$out/hako"
+fi | grep -z -v -E '^(solutions/|\.ci/|build/|tests/[0-9][0-9]-[^/]*/mutants/)' | xargs -0 -r cp --parents -t "$out/hako"
 tar -C "$out" -czf build/hako-handout.tar.gz hako
+if tar -tzf build/hako-handout.tar.gz | grep -q -E '^hako/(solutions/|tests/[0-9][0-9]-[^/]*/mutants/)'; then
+	echo "handout: it contains solutions or mutants" >&2
+	exit 1
+fi
 echo "wrote build/hako-handout.tar.gz ($(du -h build/hako-handout.tar.gz | cut -f1))"
 
 # Prove it: unpack into a fresh folder and build and grade there.
@@ -44,9 +49,22 @@ for l in $lessons; do
 		[ "$(basename "$f")" = workbook.md ] || cp "$f" "$check/hako/lessons/$l/"
 	done
 done
-if ! (cd "$check/hako" && NO_COLOR=1 tests/tools/grade.sh --table all >"$out/grade.txt" 2>&1); then
-	echo "handout: with the solutions copied in, not every lesson scored full marks:" >&2
+# grade.sh's exit status counts a skipped test (a kernel feature this machine lacks) as a lost
+# point; here a test may skip, as it does for the solution in the full course, but nothing
+# else may fall short of PASS.
+(cd "$check/hako" && NO_COLOR=1 tests/tools/grade.sh --table all >"$out/grade.txt" 2>&1)
+short=""
+for l in $lessons; do
+	sum="$check/hako/build/lessons/$l/results/summary.tsv"
+	if [ ! -s "$sum" ]; then
+		short+=" $l:no-results"
+		continue
+	fi
+	short+=$(awk -F'\t' -v l="$l" '$2 != "PASS" && $2 != "SKIP" { printf " %s:%s:%s", l, $1, $2 }' "$sum")
+done
+if [ -n "$short" ]; then
+	echo "handout: with the solutions copied in, not every lesson scored full marks:$short" >&2
 	cat "$out/grade.txt" >&2
 	exit 1
 fi
-echo "handout: with the solutions copied in, every lesson scores full marks there"
+echo "handout: with the solutions copied in, every lesson scores full marks there (skips as in the course)"

@@ -25,18 +25,27 @@ REF_LIB := -Wl,--start-group $(REF_A) -Wl,--end-group
 
 include tests/tools/flags.mk
 
-# Headers: this lesson's folder first, then the shared ones and every other lesson's.
-CPPFLAGS += -I$(SRC_DIR) -Ilessons/common $(patsubst %,-I%,$(wildcard lessons/[0-9][0-9]-*)) -Itests/lib
+# Headers: this lesson's folder, the shared ones (lessons/common), the harness's. Never another
+# lesson's folder: what lessons share is declared in lessons/common.
+CPPFLAGS += -I$(SRC_DIR) -Ilessons/common -Itests/lib
 
 LESSON_C := $(wildcard $(SRC_DIR)/*.c)
 MAIN_C := $(wildcard lessons/common/hako.c lessons/common/hakovm.c)
 COMMON_C := $(filter-out $(MAIN_C),$(wildcard lessons/common/*.c))
-TEST_C := $(wildcard $(TESTS_DIR)/*.c) tests/lib/hako_test.c
+TEST_C := $(wildcard $(TESTS_DIR)/*.c)
 
 LESSON_O := $(patsubst $(SRC_DIR)/%.c,$(OUT)/obj/lesson/%.o,$(LESSON_C))
-COMMON_O := $(patsubst lessons/common/%.c,$(OUT)/obj/common/%.o,$(COMMON_C))
-MAIN_O := $(patsubst lessons/common/%.c,$(OUT)/obj/main/%.o,$(MAIN_C))
-TEST_O := $(patsubst %.c,$(OUT)/obj/%.o,$(TEST_C))
+# The shared code's and the harness's objects do not depend on the lesson: COMMON_OUT (default
+# OUT) may be one folder for every lesson built with the same flags (grade.sh passes one and
+# holds its lock), so they are compiled once, not once per lesson.
+COMMON_OUT ?= $(OUT)
+COMMON_CPPFLAGS := $(filter-out -I$(SRC_DIR),$(CPPFLAGS))
+COMMON_STAMP := $(COMMON_OUT)/flags.txt
+$(shell mkdir -p $(COMMON_OUT) && { echo '$(CC) $(COMMON_CPPFLAGS) $(CFLAGS) $(LDFLAGS)' | cmp -s - $(COMMON_STAMP) || echo '$(CC) $(COMMON_CPPFLAGS) $(CFLAGS) $(LDFLAGS)' >$(COMMON_STAMP); })
+COMMON_O := $(patsubst lessons/common/%.c,$(COMMON_OUT)/obj/common/%.o,$(COMMON_C))
+MAIN_O := $(patsubst lessons/common/%.c,$(COMMON_OUT)/obj/main/%.o,$(MAIN_C))
+# The tests' objects by file name (TESTS_DIR may be anywhere), and the harness's.
+TEST_O := $(patsubst $(TESTS_DIR)/%.c,$(OUT)/obj/tests/%.o,$(TEST_C)) $(COMMON_OUT)/obj/harness/hako_test.o
 
 PROGS := $(OUT)/tests $(patsubst lessons/common/%.c,$(OUT)/%,$(MAIN_C))
 EXTRA_PROGS :=
@@ -48,31 +57,37 @@ all: $$(PROGS) $$(EXTRA_PROGS)
 
 -include $(TESTS_DIR)/tests.mk
 
+# The lesson's own files: their warnings are also kept next to the object (NAME.warn), so the
+# grader shows them on every run, not only on the run that compiled the file.
 $(OUT)/obj/lesson/%.o: $(SRC_DIR)/%.c $(FLAGS_STAMP)
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
+	@$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@ 2>$(@:.o=.warn); s=$$?; cat $(@:.o=.warn) >&2; exit $$s
 
-$(OUT)/obj/common/%.o: lessons/common/%.c $(FLAGS_STAMP)
+$(COMMON_OUT)/obj/common/%.o: lessons/common/%.c $(COMMON_STAMP)
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
+	$(CC) $(COMMON_CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
 
-$(OUT)/obj/main/%.o: lessons/common/%.c $(FLAGS_STAMP)
+$(COMMON_OUT)/obj/main/%.o: lessons/common/%.c $(COMMON_STAMP)
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
+	$(CC) $(COMMON_CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
 
 # Tests may use helpers the lesson's code does not (and vice versa): no -Werror on
 # unused-function in the test harness.
-$(OUT)/obj/tests/%.o: tests/%.c $(FLAGS_STAMP)
+$(OUT)/obj/tests/%.o: $(TESTS_DIR)/%.c $(FLAGS_STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(COMMON_OUT)/obj/harness/%.o: tests/lib/%.c $(COMMON_STAMP)
+	@mkdir -p $(@D)
+	$(CC) $(COMMON_CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
 
 $(OUT)/tests: $(TEST_O) $(LESSON_O) $(COMMON_O) $(REF_A)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(TEST_O) $(LESSON_O) $(COMMON_O) $(REF_LIB) -lcmocka $(LDLIBS)
 
-$(OUT)/%: $(OUT)/obj/main/%.o $(LESSON_O) $(COMMON_O) $(REF_A)
+$(OUT)/%: $(COMMON_OUT)/obj/main/%.o $(LESSON_O) $(COMMON_O) $(REF_A)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LESSON_O) $(COMMON_O) $(REF_LIB) $(LDLIBS)
 
--include $(shell find $(OUT)/obj -name '*.d' 2>/dev/null)
+-include $(shell find $(OUT)/obj $(if $(filter-out $(OUT),$(COMMON_OUT)),$(COMMON_OUT)/obj) -name '*.d' 2>/dev/null)
 
 .PHONY: all
 .DELETE_ON_ERROR:

@@ -14,10 +14,14 @@
 #
 # Markers nest nowhere; an unclosed region is an error. Runs of blank lines left where a
 # region was removed are squeezed to one, as clang-format wants.
+#
+# OUTDIR/.starter.sha256 records each generated file's checksum: while a student's file still
+# matches it, the grader knows the file is untouched and shows nudges, not hints.
 set -eu
 src=${1:?usage: mkstarter.sh SOLUTION_DIR OUTDIR}
 dst=${2:?usage: mkstarter.sh SOLUTION_DIR OUTDIR}
 mkdir -p "$dst"
+sums=()
 for f in "$src"/*; do
 	[ -f "$f" ] || continue
 	base=$(basename "$f")
@@ -38,5 +42,7 @@ for f in "$src"/*; do
 		END { if (inside) { print file ": BEGIN SOLUTION is never closed" > "/dev/stderr"; exit 1 } }
 	' "$f" >"$dst/$base"
 	[ -x "$f" ] && chmod +x "$dst/$base"
+	sums+=("$base")
 done
+(cd "$dst" && sha256sum -- "${sums[@]}") >"$dst/.starter.sha256"
 exit 0

@@ -10,7 +10,8 @@ SRC ?= lessons
 OUT ?= build/student
 include tests/tools/flags.mk
 
-CPPFLAGS += -Ilessons/common $(patsubst %,-I%,$(wildcard lessons/[0-9][0-9]-*))
+# Each file sees its own folder (-I$(dir $<) below) and lessons/common, never another lesson's.
+CPPFLAGS += -Ilessons/common
 MAIN_C := $(wildcard lessons/common/hako.c lessons/common/hakovm.c)
 COMMON_C := $(filter-out $(MAIN_C),$(wildcard lessons/common/*.c))
 LESSON_C := $(wildcard $(SRC)/[0-9][0-9]-*/*.c)

@@ -19,7 +19,7 @@ all: $(OUT)/libhako-ref.a $(LESSON_A)
 
 $(OUT)/obj/%.o: solutions/%.c $(FLAGS_STAMP)
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) -I$(dir $<) -Ilessons/common $(patsubst %,-I%,$(wildcard lessons/[0-9][0-9]-*)) $(CFLAGS) -MMD -MP -c $< -o $@
+	$(CC) $(CPPFLAGS) -I$(dir $<) -Ilessons/common $(CFLAGS) -MMD -MP -c $< -o $@
 
 $(OUT)/libhako-ref.a: $(REF_O)
 	@mkdir -p $(@D)

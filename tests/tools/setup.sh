@@ -20,7 +20,8 @@ iproute2 procps clang-format graphviz fonts-liberation2 python3 git"
 fedora="gcc make glibc-devel binutils libcmocka-devel libcap-devel libseccomp-devel busybox
 iproute procps-ng clang-tools-extra graphviz python3 git"
 # What later lessons add, one line each (Debian names first, then Fedora's):
-debian+=" libjansson-dev zlib1g-dev libssl-dev umoci"; fedora+=" jansson-devel zlib-devel openssl-devel umoci" # lesson 12: image JSON, gzip layers, sha256; umoci is the peer in its tests
+debian+=" libjansson-dev zlib1g-dev libssl-dev umoci"; fedora+=" jansson-devel zlib-devel openssl-devel umoci" # lesson 10: seccomp JSON profiles; 12: image JSON, gzip layers, sha256, and umoci, the peer in its tests
+debian+=" linux-source-6.1 xz-utils patch bc flex bison libelf-dev cpio qemu-system-x86"; fedora+=" xz patch bc flex bison elfutils-libelf-devel cpio qemu-system-x86"   # lesson 19: make kernel (Debian's kernel source), make initramfs, QEMU microvm in make bench
 
 if [ "${1:-}" = --packages ]; then
 	echo $debian

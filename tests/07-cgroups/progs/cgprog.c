@@ -8,6 +8,8 @@
  *   cgprog burn-wall SEC     spin for SEC seconds of wall-clock time; print "wall W"
  *   cgprog burn-cpu SEC      spin until this process used SEC seconds of CPU time
  *   cgprog wait SEC          print /proc/self/cgroup, then sleep SEC seconds
+ *   cgprog burn-wait CPU SEC print /proc/self/cgroup, spin for CPU seconds of CPU time, then
+ *                            sleep SEC seconds
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -104,6 +106,15 @@ int main(int argc, char **argv)
 		while (now(CLOCK_MONOTONIC) - t0 < sec)
 			x++;
 		printf("wall %.3f\n", now(CLOCK_MONOTONIC) - t0);
+		return 0;
+	}
+	if (strcmp(cmd, "burn-wait") == 0 && argc == 4) {
+		double sec = atof(argv[2]);
+		volatile unsigned long x = 0;
+		print_cgroup();
+		while (now(CLOCK_PROCESS_CPUTIME_ID) < sec)
+			x++;
+		sleep((unsigned)atoi(argv[3]));
 		return 0;
 	}
 	if (strcmp(cmd, "burn-cpu") == 0 && argc == 3) {

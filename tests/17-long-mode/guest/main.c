@@ -34,5 +34,5 @@ int main(uint64_t a, uint64_t b, uint64_t c)
 	print("result=");
 	print_hex(r);
 	print("\n");
-	return (int)(r & 0x7f);
+	return (int)(r & 0x3f); /* a status hakovm passes on: 0 .. 120 */
 }
