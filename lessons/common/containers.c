@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <linux/filter.h>
 #include <grp.h>
 #include <poll.h>
 #include <signal.h>
@@ -15,6 +16,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/random.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -247,6 +249,17 @@ int containers_run_detached(struct hako_config *cfg, const char *image)
 	if (n < sizeof(info) - 1)
 		strcat(info, "\n");
 	err = write_file(dir, "info", info);
+	if (err == 0) {
+		/* What exec needs to build the same seccomp filter (lesson 10): the profile (made
+		 * absolute), --privileged, the capabilities kept (lesson 09). */
+		char sec[PATH_MAX + 64], prof[PATH_MAX];
+		const char *seccomp = cfg->seccomp;
+		if (seccomp && strcmp(seccomp, "unconfined") != 0 && realpath(seccomp, prof))
+			seccomp = prof;
+		snprintf(sec, sizeof(sec), "%d %d %llx\n%s\n", cfg->privileged, cfg->caps_set,
+		         (unsigned long long)cfg->caps, seccomp ? seccomp : "");
+		err = write_file(dir, "security", sec);
+	}
 	close(lock);
 	if (err < 0 || pipe2(ready, O_CLOEXEC) < 0) {
 		store_remove_tree(dir);
@@ -285,6 +298,7 @@ int containers_run_detached(struct hako_config *cfg, const char *image)
 		if (write_file(dir, "monitor", text) < 0)
 			_exit(HAKO_EXIT_FAILED);
 		cfg->monitor = monitor_started;
+		cfg->cgroup_name = cfg->name; /* hako/NAME: `hako stats NAME` shows it */
 		cfg->monitor_arg = &m;
 		code = hako_run(cfg);
 		if (m.ready >= 0) /* it never ran: hako_run said why, in the log */
@@ -346,7 +360,7 @@ static int cmd_ps(int argc, char **argv)
 		fputs("usage: hako ps [-a]\n", stderr);
 		return 1;
 	}
-	printf("%-12s   %-16s   %-20s   %-20s   %-16s   %s\n", "CONTAINER ID", "NAME", "IMAGE",
+	printf("%-12s   %-16s   %-20s   %-20s   %-24s   %s\n", "CONTAINER ID", "NAME", "IMAGE",
 	       "COMMAND", "CREATED", "STATUS");
 	if (state_root(root, sizeof(root)) < 0 || !(d = opendir(root)))
 		return 0;
@@ -370,7 +384,7 @@ static int cmd_ps(int argc, char **argv)
 		strncat(created, " ago", sizeof(created) - strlen(created) - 1);
 		lifecycle_format_status(&c, now, status, sizeof(status));
 		snprintf(cmd, sizeof(cmd), "\"%.18s\"", c.command);
-		printf("%-12s   %-16s   %-20.20s   %-20s   %-16s   %s\n", c.id, c.st.id, c.image,
+		printf("%-12s   %-16s   %-20.20s   %-20s   %-24s   %s\n", c.id, c.st.id, c.image,
 		       cmd, created, status);
 	}
 	closedir(d);
@@ -567,10 +581,37 @@ static int cmd_rm(int argc, char **argv)
 	return status;
 }
 
+/* The seccomp filter of the container in DIR, from DIR/security (see run -d). */
+static int exec_filter(const char *dir, struct sock_fprog *prog)
+{
+	char p[PATH_MAX + 16], profile[PATH_MAX] = "";
+	struct hako_config cfg = {.net = HAKO_NET_NONE, .isolate = true};
+	int privileged = 0, caps_set = 0;
+	unsigned long long caps = 0;
+	FILE *f;
+
+	snprintf(p, sizeof(p), "%s/security", dir);
+	if (!(f = fopen(p, "re")))
+		return -errno;
+	if (fscanf(f, "%d %d %llx ", &privileged, &caps_set, &caps) != 3) {
+		fclose(f);
+		return -EBADMSG;
+	}
+	if (fgets(profile, sizeof(profile), f))
+		profile[strcspn(profile, "\n")] = '\0';
+	fclose(f);
+	cfg.privileged = privileged;
+	cfg.caps_set = caps_set;
+	cfg.caps = caps;
+	cfg.seccomp = profile[0] ? profile : NULL;
+	return seccomp_build(&cfg, prog);
+}
+
 static int cmd_exec(int argc, char **argv)
 {
 	static char *env[64];
-	int nenv = 0, c, err;
+	int nenv = 0, c, err, sock[2] = {-1, -1};
+	bool tty = false, interactive = false;
 	const char *workdir = NULL, *user = NULL;
 	struct lifecycle_info ci;
 	struct exec_security sec;
@@ -582,11 +623,11 @@ static int cmd_exec(int argc, char **argv)
 	while ((c = getopt(argc, argv, "+ite:w:u:")) != -1) {
 		switch (c) {
 		case 'i':
-			break; /* stdin is the container's already */
+			interactive = true;
+			break;
 		case 't':
-			fputs("hako exec: -t: a terminal for exec is not supported yet; use -i\n",
-			      stderr);
-			return HAKO_EXIT_FAILED;
+			tty = true;
+			break;
 		case 'e':
 			if (nenv < 63 && strchr(optarg, '='))
 				env[nenv++] = optarg;
@@ -645,24 +686,81 @@ static int cmd_exec(int argc, char **argv)
 	for (ssize_t k = 0; n > 0 && k < n && ncenv < 511;
 	     k += (ssize_t)strlen(environ_text + k) + 1)
 		cenv[ncenv++] = environ_text + k;
-	if (sec.seccomp)
-		fputs("hako exec: warning: the container has a seccomp filter that exec cannot "
-		      "copy yet (lesson 10)\n",
-		      stderr);
+	/* Its seccomp filter, built again as run -d built it (lesson 10). */
+	struct sock_fprog filter = {0};
+	if (sec.seccomp == 2 && (err = exec_filter(ci.st.dir, &filter)) < 0) {
+		fprintf(stderr, "hako exec: the container's seccomp filter: %s\n", why(err, "10"));
+		return HAKO_EXIT_FAILED;
+	}
+	/* -t (lesson 13's tty.c): the command makes a pty on the container's devpts and sends
+	 * us its master. */
+	if (tty && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sock) < 0) {
+		fprintf(stderr, "hako exec: socketpair: %s\n", strerror(errno));
+		seccomp_free(&filter);
+		return HAKO_EXIT_FAILED;
+	}
+	/*
+	 * hako exec (stays on the host: relays the terminal, returns the code)
+	 *   └─ helper: joins the cgroups and namespaces, waits, _exits with the code
+	 *        └─ the command: born in the container's PID namespace
+	 * A process that did setns(CLONE_NEWPID) can no longer start threads (the relay is one),
+	 * and its exit-time handlers (a sanitizer's leak check) may hang there: the helper does
+	 * it, and leaves with _exit.
+	 */
+	fflush(NULL);
+	pid_t helper = fork();
+	if (helper < 0) {
+		fprintf(stderr, "hako exec: fork: %s\n", strerror(errno));
+		seccomp_free(&filter);
+		return HAKO_EXIT_FAILED;
+	}
+	if (helper > 0) {
+		struct tty_session *session = NULL;
+		int ws;
+		seccomp_free(&filter);
+		if (tty) {
+			close(sock[1]);
+			int master = tty_recv_master(sock[0]);
+			close(sock[0]);
+			if (master >= 0 &&
+			    (err = tty_session_start(master, interactive, &session)) < 0) {
+				close(master);
+				fprintf(stderr, "hako exec: terminal: %s\n", why(err, "13"));
+				kill(helper, SIGKILL);
+			}
+		}
+		while (waitpid(helper, &ws, 0) < 0)
+			if (errno != EINTR)
+				return HAKO_EXIT_FAILED;
+		tty_session_end(session);
+		return process_exit_code(ws);
+	}
 	if ((err = exec_join_cgroups(ci.st.pid)) < 0) {
 		fprintf(stderr, "hako exec: cgroups: %s\n", why(err, "14"));
-		return HAKO_EXIT_FAILED;
+		_exit(HAKO_EXIT_FAILED);
 	}
 	if ((err = exec_enter(ci.st.pid)) < 0) {
 		if (err == -ENOSYS)
 			fputs("hako exec: namespaces: not implemented yet (lesson 14)\n", stderr);
-		return HAKO_EXIT_FAILED;
+		_exit(HAKO_EXIT_FAILED);
 	}
 	/* The PID namespace is our children's: the command runs in a child. */
 	pid_t pid = fork();
 	if (pid < 0)
-		return HAKO_EXIT_FAILED;
+		_exit(HAKO_EXIT_FAILED);
 	if (pid == 0) {
+		if (tty) {
+			close(sock[0]);
+			if ((err = tty_setup_child(sock[1])) < 0) {
+				fprintf(stderr, "hako exec: terminal: %s\n", why(err, "13"));
+				_exit(HAKO_EXIT_FAILED);
+			}
+		} else if (!interactive) {
+			/* Without -i the command reads nothing (as docker exec). */
+			int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+			if (null >= 0)
+				dup2(null, 0);
+		}
 		if (user) {
 			unsigned uid, gid;
 			int k = sscanf(user, "%u:%u", &uid, &gid);
@@ -686,6 +784,10 @@ static int cmd_exec(int argc, char **argv)
 		} else if (sec.no_new_privs) {
 			prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
 		}
+		if (filter.len && (err = seccomp_enter(&filter)) < 0) {
+			fprintf(stderr, "hako exec: seccomp filter: %s\n", why(err, "10"));
+			_exit(HAKO_EXIT_FAILED);
+		}
 		if (chdir(workdir ? workdir : "/") < 0) {
 			fprintf(stderr, "hako exec: -w %s: %s\n", workdir, strerror(errno));
 			_exit(HAKO_EXIT_FAILED);
@@ -698,14 +800,15 @@ static int cmd_exec(int argc, char **argv)
 			putenv(env[i]);
 		process_exec(&argv[optind + 1]);
 	}
+	if (tty) {
+		close(sock[0]);
+		close(sock[1]);
+	}
 	int ws;
 	while (waitpid(pid, &ws, 0) < 0)
 		if (errno != EINTR)
 			_exit(HAKO_EXIT_FAILED);
-	/* _exit, not return: we live in the container's namespaces now, where exit-time
-	 * handlers meant for the host (a sanitizer's leak check stops the world with a
-	 * helper in our PID namespace) can hang. */
-	fflush(NULL);
+	/* A command killed by signal N: the helper's code is 128 + N, as the shell's. */
 	_exit(process_exit_code(ws));
 }
 

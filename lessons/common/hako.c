@@ -548,8 +548,8 @@ static int cmd_run(int argc, char **argv)
 
 	if (detach) {
 		if (cfg.tty) {
-			fputs("hako run: -d and -t: a detached container has no terminal to show (use "
-			      "`hako exec -it` later)\n",
+			fputs("hako run: -d with -t: a detached container has no terminal; use "
+			      "`hako exec -it NAME sh` to get one\n",
 			      stderr);
 			goto out;
 		}

@@ -723,6 +723,20 @@ static void test_exec_joins_everything(void **state)
 	check_str(r.out, a, "hako exec -e KEY=VALUE -w /tmp -u UID: echo $KEY $(pwd) $(id -u)");
 	hako_run_free(&r);
 
+	/* -t: a terminal of its own, on the container's devpts (lesson 13's pty). */
+	const char *t[] = {"exec", "-t", name, "tty", NULL};
+	hako(&r, t);
+	check_exit(&r, 0, "hako exec -t NAME tty");
+	check_contains(r.out, "/dev/pts/", "hako exec -t NAME tty");
+	hako_run_free(&r);
+
+	/* hako stats NAME: the container's cgroup, by name (lesson 08). */
+	const char *st[] = {"stats", "--no-stream", name, NULL};
+	hako(&r, st);
+	check_exit(&r, 0, "hako stats --no-stream NAME");
+	check_contains(r.out, name, "hako stats NAME's NAME column (its cgroup is hako/NAME)");
+	hako_run_free(&r);
+
 	/* The command's exit code comes back. */
 	int code = (int)hako_rand_range(1, 100);
 	snprintf(buf, sizeof(buf), "exit %d", code);
