@@ -452,3 +452,10 @@ void cgroup_destroy(struct hako_cgroup *cg)
 	}
 	free(cg);
 }
+
+void cgroup_release(struct hako_cgroup *cg)
+{
+	if (cg)
+		cg->owned = false;
+	cgroup_destroy(cg);
+}

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -27,7 +28,17 @@ enum opt_id {
 	OPT_USER,
 	OPT_NAME,
 	OPT_RM,
+	OPT_ENV_FILE,
+	OPT_READ_ONLY,
+	OPT_TMPFS,
+	OPT_ENTRYPOINT,
 	OPT_HELP,
+	/* Options with a one-letter form are named by it. */
+	OPT_ENV = 'e',
+	OPT_WORKDIR = 'w',
+	OPT_VOLUME = 'v',
+	OPT_TTY = 't',
+	OPT_INTERACTIVE = 'i',
 };
 
 static const struct run_option {
@@ -56,6 +67,17 @@ static const struct run_option {
     {"user", "UID[:GID]", OPT_USER, "09", "run CMD as this user and group (numbers)"},
     {"name", "NAME", OPT_NAME, "11", "name the container (and its kept layer); default: an id"},
     {"rm", NULL, OPT_RM, "11", "remove the container's layer when it exits"},
+    {"env", "KEY=VALUE", OPT_ENV, "13",
+     "set KEY in the workload's environment (KEY alone: "
+     "hako's own value)"},
+    {"env-file", "FILE", OPT_ENV_FILE, "13", "read KEY=VALUE lines from FILE (# comments)"},
+    {"workdir", "DIR", OPT_WORKDIR, "13", "the working folder inside (absolute)"},
+    {"volume", "SRC:DST[:ro]", OPT_VOLUME, "13", "bind-mount host folder SRC at DST"},
+    {"read-only", NULL, OPT_READ_ONLY, "13", "mount the container's / read-only"},
+    {"tmpfs", "DST[:OPTS]", OPT_TMPFS, "13", "a fresh tmpfs at DST (OPTS: size=64m,mode=1777)"},
+    {"entrypoint", "CMD", OPT_ENTRYPOINT, "13", "run CMD instead of the image's entrypoint"},
+    {"tty", NULL, OPT_TTY, "13", "a terminal of the container's own (-it: an interactive shell)"},
+    {"interactive", NULL, OPT_INTERACTIVE, "13", "pass hako's stdin to the workload (with -t)"},
     {"help", NULL, OPT_HELP, "01", "show this help"},
 };
 #define N_RUN_OPTIONS (sizeof(run_options) / sizeof(run_options[0]))
@@ -73,25 +95,29 @@ static const struct net_mode {
 
 static void usage(FILE *f)
 {
-	fputs("usage: hako COMMAND [ARGS...]\n"
-	      "\n"
-	      "A small container runtime, written lesson by lesson.\n"
-	      "\n"
-	      "Commands:\n"
-	      "  run [OPTIONS] [ROOTFS] CMD [ARG...]   run CMD, isolated as the options ask\n"
-	      "  image import|ls|rm ...                the local image store (lesson 12)\n"
-	      "  images                                list the images (lesson 12)\n"
-	      "  stats [--no-stream] PID               docker-stats view of a running container "
-	      "(lesson 08)\n"
-	      "  diff NAME                             what container NAME changed: A/C/D lines "
-	      "(lesson 11)\n"
-	      "  rm NAME                               remove container NAME's kept layer (lesson "
-	      "11)\n"
-	      "  doctor                                what this machine supports (lesson 00)\n"
-	      "  help                                  show this help\n"
-	      "\n"
-	      "Run `hako run --help` for the options of run.\n",
-	      f);
+	fputs(
+	    "usage: hako COMMAND [ARGS...]\n"
+	    "\n"
+	    "A small container runtime, written lesson by lesson.\n"
+	    "\n"
+	    "Commands:\n"
+	    "  run [OPTIONS] [ROOTFS] CMD [ARG...]   run CMD, isolated as the options ask\n"
+	    "  image import|ls|rm ...                the local image store (lesson 12)\n"
+	    "  images                                list the images (lesson 12)\n"
+	    "  stats [--no-stream] PID               docker-stats view of a running container "
+	    "(lesson 08)\n"
+	    "  diff NAME                             what container NAME changed: A/C/D lines "
+	    "(lesson 11)\n"
+	    "  rm NAME                               remove container NAME's kept layer (lesson "
+	    "11)\n"
+	    "  create|start|state|kill|delete ID     runc's commands for an OCI bundle (lesson "
+	    "13)\n"
+	    "  run --bundle DIR ID                   an OCI bundle in the foreground (lesson 13)\n"
+	    "  doctor                                what this machine supports (lesson 00)\n"
+	    "  help                                  show this help\n"
+	    "\n"
+	    "Run `hako run --help` for the options of run.\n",
+	    f);
 }
 
 static void run_usage(FILE *f)
@@ -115,14 +141,120 @@ static void run_usage(FILE *f)
 	for (size_t i = 0; i < N_RUN_OPTIONS; i++) {
 		char left[40];
 		const struct run_option *o = &run_options[i];
-		snprintf(left, sizeof(left), "--%s%s%s", o->name, o->arg ? " " : "",
-		         o->arg ? o->arg : "");
-		fprintf(f, "  %-20s %s (lesson %s)\n", left, o->help, o->lesson);
+		if (o->id < 128) /* it has a one-letter form too */
+			snprintf(left, sizeof(left), "-%c, --%s%s%s", (char)o->id, o->name,
+			         o->arg ? " " : "", o->arg ? o->arg : "");
+		else
+			snprintf(left, sizeof(left), "--%s%s%s", o->name, o->arg ? " " : "",
+			         o->arg ? o->arg : "");
+		fprintf(f, "  %-26s %s (lesson %s)\n", left, o->help, o->lesson);
 	}
 	fputs("\nExit status: CMD's own; 128+N if a signal N killed it; 127 if CMD was not\n"
 	      "found (in ROOTFS, when there is one), 126 if it could not be executed; 125 if\n"
 	      "hako itself failed.\n",
 	      f);
+}
+
+/* What -e, --env-file, -v and --tmpfs collect (lesson 13): hako runs one container, so static
+ * arrays hold them for its lifetime. */
+#define MAX_ENV 256
+static char *env_extra[MAX_ENV + 1];
+static size_t n_env;
+static char *env_all[2 * MAX_ENV + 1];
+static struct hako_mount run_mounts[HAKO_MAX_MOUNTS];
+static char mount_text[HAKO_MAX_MOUNTS][PATH_MAX * 2 + 8];
+static size_t n_mounts;
+
+/* Add KEY=VALUE (or KEY: hako's own value, dropped when hako has none) to env_extra. */
+static int add_env(const char *entry, const char *where)
+{
+	char *copy;
+
+	if (entry[0] == '\0' || entry[0] == '=') {
+		fprintf(stderr, "hako run: %s '%s': expected KEY=VALUE\n", where, entry);
+		return -EINVAL;
+	}
+	if (n_env == MAX_ENV) {
+		fprintf(stderr, "hako run: more than %d environment entries\n", MAX_ENV);
+		return -E2BIG;
+	}
+	if (strchr(entry, '=')) {
+		copy = strdup(entry);
+	} else {
+		const char *v = getenv(entry);
+		if (!v)
+			return 0;
+		if (asprintf(&copy, "%s=%s", entry, v) < 0)
+			copy = NULL;
+	}
+	if (!copy)
+		return -ENOMEM;
+	env_extra[n_env++] = copy;
+	return 0;
+}
+
+/* --env-file FILE: one KEY=VALUE (or KEY) a line; empty lines and # comments skipped. */
+static int read_env_file(const char *path)
+{
+	char line[4096];
+	FILE *f = fopen(path, "re");
+	int err = 0;
+
+	if (!f) {
+		fprintf(stderr, "hako run: --env-file %s: %s\n", path, strerror(errno));
+		return -errno;
+	}
+	while (err == 0 && fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\r\n")] = '\0';
+		if (line[0] == '\0' || line[0] == '#')
+			continue;
+		err = add_env(line, path);
+	}
+	fclose(f);
+	return err;
+}
+
+/* Join the image's environment (if any) and -e's, -e last so that it wins. */
+static char **merge_env(char **image)
+{
+	size_t n = 0;
+
+	for (char **e = image; e && *e && n < MAX_ENV; e++)
+		env_all[n++] = *e;
+	for (size_t i = 0; i < n_env; i++)
+		env_all[n++] = env_extra[i];
+	env_all[n] = NULL;
+	return env_all;
+}
+
+/* --tmpfs DST[:OPTS]: docker's defaults (nosuid, nodev, noexec), then OPTS. */
+static int add_tmpfs(const char *arg)
+{
+	struct hako_mount *m = &run_mounts[n_mounts];
+	char *text = mount_text[n_mounts], *opts, *data, *save = NULL;
+
+	if (n_mounts == HAKO_MAX_MOUNTS)
+		return -E2BIG;
+	snprintf(text, sizeof(mount_text[0]), "%s", arg);
+	if ((opts = strchr(text, ':')))
+		*opts++ = '\0';
+	if (text[0] != '/')
+		return -EINVAL;
+	data = text + strlen(text) + (opts ? strlen(opts) : 0) + 2;
+	*data = '\0';
+	*m = (struct hako_mount){.source = "tmpfs",
+	                         .target = text,
+	                         .type = "tmpfs",
+	                         .flags = MS_NOSUID | MS_NODEV | MS_NOEXEC};
+	for (char *o = opts ? strtok_r(opts, ",", &save) : NULL; o;
+	     o = strtok_r(NULL, ",", &save)) {
+		int err = spec_mount_option(o, &m->flags, data, PATH_MAX);
+		if (err < 0)
+			return err;
+	}
+	m->data = data[0] ? data : NULL;
+	n_mounts++;
+	return 0;
 }
 
 /* Turn a parser's error into a message naming the option; returns HAKO_EXIT_FAILED. */
@@ -139,6 +271,7 @@ static int bad_value(const char *opt, const char *value, int err, const char *wh
 static int cmd_run(int argc, char **argv)
 {
 	struct hako_config cfg = {.net = HAKO_NET_HOST};
+	const char *entrypoint = NULL;
 	struct option longopts[N_RUN_OPTIONS + 1];
 	/* --cap-add and --cap-drop values, resolved together once all options are read. */
 	const char **cap_add = calloc((size_t)argc, sizeof(char *));
@@ -161,7 +294,7 @@ static int cmd_run(int argc, char **argv)
 	opterr = 0;
 	/* "+": stop at the first non-option, so CMD's own options are left alone; ":": a missing
 	 * value is reported as ':' (not '?'), with the option's id in optopt. */
-	while ((c = getopt_long(argc, argv, "+:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:he:w:v:ti", longopts, NULL)) != -1) {
 		switch (c) {
 		case OPT_ROOTFS:
 			cfg.rootfs = optarg;
@@ -267,6 +400,55 @@ static int cmd_run(int argc, char **argv)
 		case OPT_RM:
 			cfg.rm = true;
 			break;
+		case OPT_ENV:
+			if (add_env(optarg, "-e") < 0)
+				goto out;
+			break;
+		case OPT_ENV_FILE:
+			if (read_env_file(optarg) < 0)
+				goto out;
+			break;
+		case OPT_WORKDIR:
+			if (optarg[0] != '/') {
+				bad_value("workdir", optarg, -EINVAL,
+				          "working folder (an absolute path)", "13");
+				goto out;
+			}
+			cfg.workdir = optarg;
+			break;
+		case OPT_VOLUME:
+			if (n_mounts == HAKO_MAX_MOUNTS) {
+				bad_value("volume", optarg, -E2BIG, "volume (too many)", "13");
+				goto out;
+			}
+			err = spec_parse_volume(optarg, &run_mounts[n_mounts], mount_text[n_mounts],
+			                        sizeof(mount_text[0]));
+			if (err < 0) {
+				bad_value("volume", optarg, err,
+				          "volume (SRC:DST[:ro], both absolute paths)", "13");
+				goto out;
+			}
+			n_mounts++;
+			break;
+		case OPT_READ_ONLY:
+			cfg.readonly_root = true;
+			break;
+		case OPT_TMPFS:
+			if ((err = add_tmpfs(optarg)) < 0) {
+				bad_value("tmpfs", optarg, err,
+				          "tmpfs (an absolute DST, then :OPTIONS)", "13");
+				goto out;
+			}
+			break;
+		case OPT_ENTRYPOINT:
+			entrypoint = optarg;
+			break;
+		case OPT_TTY:
+			cfg.tty = true;
+			break;
+		case OPT_INTERACTIVE:
+			cfg.interactive = true;
+			break;
 		case 'h':
 		case OPT_HELP:
 			run_usage(stdout);
@@ -293,19 +475,47 @@ static int cmd_run(int argc, char **argv)
 	/* [ROOTFS|IMAGE] CMD...: the first word is a root filesystem if it is a folder, an image
 	 * if the store has one of that name (lesson 12). */
 	struct stat st;
-	if (!cfg.rootfs && optind + 1 < argc && stat(argv[optind], &st) == 0 && S_ISDIR(st.st_mode))
+	int image_args = -1; /* where the words after an image start */
+	if (!cfg.rootfs && optind < argc && stat(argv[optind], &st) == 0 && S_ISDIR(st.st_mode) &&
+	    (optind + 1 < argc || entrypoint)) {
 		cfg.rootfs = argv[optind++];
-	else if (!cfg.rootfs && optind < argc && !strchr(argv[optind], '/') &&
-	         images_resolve(argv[optind], &cfg, argv + optind + 1, argc - optind - 1) == 0)
+	} else if (!cfg.rootfs && optind < argc && !strchr(argv[optind], '/') &&
+	           images_resolve(argv[optind], &cfg, argv + optind + 1, argc - optind - 1) == 0) {
+		image_args = optind + 1;
 		optind = argc; /* cfg.argv is the image's command */
+	} else if (!cfg.rootfs && optind + 1 == argc && stat(argv[optind], &st) == 0 &&
+	           S_ISDIR(st.st_mode)) {
+		/* A root filesystem and nothing to run in it. */
+		fprintf(stderr, "hako run: no command given to run in %s\nTry `hako run --help`.\n",
+		        argv[optind]);
+		goto out;
+	}
+	/* --entrypoint CMD: CMD, then the words given after the image or rootfs (as docker, the
+	 * image's own Cmd is dropped). */
+	static char *entry_argv[1024];
+	if (entrypoint) {
+		int from = image_args >= 0 ? image_args : optind, n = 0;
+		entry_argv[n++] = (char *)entrypoint;
+		for (int i = from; i < argc && n < 1023; i++)
+			entry_argv[n++] = argv[i];
+		entry_argv[n] = NULL;
+		cfg.argv = entry_argv;
+	}
 	if (!cfg.argv && optind >= argc) {
 		fputs("hako run: no command given\nTry `hako run --help`.\n", stderr);
 		goto out;
 	}
 	if (!cfg.argv)
 		cfg.argv = &argv[optind];
+	if (n_env)
+		cfg.env = merge_env(cfg.env);
+	cfg.mounts = run_mounts;
+	cfg.nmounts = n_mounts;
 	/* Privileges are a container's (lesson 09): asking about them asks for a container. */
 	if (ncap_add || ncap_drop || cfg.privileged || cfg.no_new_privs || cfg.seccomp || cfg.user)
+		cfg.isolate = true;
+	/* So are an environment, a working folder, mounts and a terminal (lesson 13). */
+	if (n_env || cfg.workdir || n_mounts || cfg.readonly_root || cfg.tty)
 		cfg.isolate = true;
 	/* Without root, namespaces other than a user namespace need one to own them (lesson 05). */
 	if (geteuid() != 0 && hako_config_isolated(&cfg))
@@ -431,8 +641,17 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return HAKO_EXIT_FAILED;
 	}
+	/* runc's command line (lesson 13): `hako run --bundle DIR ID` and the lifecycle. */
+	if (strcmp(argv[1], "run") == 0 && argc > 2 &&
+	    (strcmp(argv[2], "--bundle") == 0 || strcmp(argv[2], "-b") == 0 ||
+	     strncmp(argv[2], "--bundle=", 9) == 0))
+		return runtime_main(argc - 1, argv + 1);
 	if (strcmp(argv[1], "run") == 0)
 		return cmd_run(argc - 1, argv + 1);
+	if (strcmp(argv[1], "create") == 0 || strcmp(argv[1], "start") == 0 ||
+	    strcmp(argv[1], "state") == 0 || strcmp(argv[1], "kill") == 0 ||
+	    strcmp(argv[1], "delete") == 0)
+		return runtime_main(argc - 1, argv + 1);
 	if (strcmp(argv[1], "stats") == 0)
 		return cmd_stats(argc - 1, argv + 1);
 	if (strcmp(argv[1], "diff") == 0)

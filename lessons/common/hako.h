@@ -11,11 +11,13 @@
 #include <sys/types.h>
 
 /*
- * `hako run [OPTIONS] [ROOTFS] CMD [ARG...]` fills one struct hako_config and hands it to
- * hako_run() (run.c). hako_run() calls the lesson functions declared below in a fixed order:
+ * `hako run [OPTIONS] [ROOTFS] CMD [ARG...]`, or an OCI bundle's config.json (lesson 13),
+ * fills one struct hako_config and hands it to hako_run() or hako_create() (run.c), which
+ * call the lesson functions declared below in a fixed order:
  *
  *   parent (hako)                               child (the container)
  *   -------------                               ---------------------
+ *   check the config     (13: spec_check)
  *   check options        (02, 04, 07, 09, 10)
  *   make the cgroup      (07)
  *   container_clone()    (02) ───────────────►  wait for "go" on a pipe
@@ -26,13 +28,18 @@
  *   send "go"  ─────────────────────────────────► cgroup namespace    (07; always: 09)
  *                                               sethostname         (02)
  *                                               bring up loopback   (06)
+ *                                               bind sources        (13: open_tree)
  *                                               pivot_root, mounts  (04)
+ *                                               -v, --tmpfs, ro /   (13: mounts_apply)
+ *                                               rlimits, cwd, pty   (13)
+ *                                               hako create: hold   (13: exec fifo)
  *                                               mask /proc, /sys    (09)
  *                                               close fds, env      (09)
  *                                               capabilities, user  (09)
  *                                               seccomp filter      (10)
  *                                               init: fork, reap    (03)
  *                                                 └─ exec CMD       (01)
+ *   relay the pty         (13: -t)
  *   wait, forward signals (03)
  *   report OOM, stats     (07, 08)
  *   clean up              (06, 07, 09, 11)
@@ -82,6 +89,36 @@ struct hako_config {
 	const char *const *layers; /* read-only layers, top first (lesson 12, from an image); */
 	size_t nlayers;            /* NULL / 0: the rootfs folder is the one lower layer */
 	const char *workdir;       /* the working folder inside, or NULL for / (lesson 12) */
+
+	/* The OCI runtime and the rest of docker run's options (lesson 13). */
+	bool env_replace;   /* env is the whole environment (an OCI bundle), not extra entries */
+	bool keep_rootfs;   /* use rootfs as it is, without an overlay (an OCI bundle's root) */
+	bool readonly_root; /* --read-only, root.readonly: / is mounted read-only */
+	const struct hako_mount *mounts; /* -v, --tmpfs, config.json's mounts, in order */
+	size_t nmounts;
+	const struct hako_rlimit *rlimits; /* config.json's process.rlimits */
+	size_t nrlimits;
+	const char *cgroup_name; /* the cgroup's name, or NULL: "hako-PID" (lesson 07) */
+	const char *exec_fifo;   /* hako create: hold the workload before exec until `start` */
+	bool tty;                /* -t: a terminal of the container's own (tty.c) */
+	bool interactive;        /* -i: hako's stdin goes to the workload */
+};
+
+#define HAKO_MAX_MOUNTS 64 /* the most mounts one container may ask for */
+
+/* One mount of the container (lesson 13), as config.json's "mounts" or -v/--tmpfs ask. */
+struct hako_mount {
+	const char *source;  /* a host path for a bind mount; the filesystem's source otherwise */
+	const char *target;  /* an absolute path inside the container */
+	const char *type;    /* "bind", "proc", "sysfs", "tmpfs", "devpts" or "mqueue" */
+	unsigned long flags; /* MS_RDONLY MS_NOSUID MS_NODEV MS_NOEXEC, MS_REC (rbind) */
+	const char *data;    /* the filesystem's own options ("size=64m,mode=755"), or NULL */
+};
+
+/* One resource limit of the workload (lesson 13): setrlimit(RESOURCE, {soft, hard}). */
+struct hako_rlimit {
+	int resource; /* RLIMIT_NOFILE, ... */
+	unsigned long long soft, hard;
 };
 
 /* True when CFG asks for any namespace, i.e. hako must clone() rather than fork(). */
@@ -89,6 +126,14 @@ bool hako_config_isolated(const struct hako_config *cfg);
 
 /* Run a container as CFG describes; returns its exit code (0-255) or a negative errno. */
 int hako_run(const struct hako_config *cfg);
+struct hako_cgroup;
+/* `hako create` (lesson 13): start the container as hako_run() does, but return once it is
+ * ready and held before exec (CFG->exec_fifo must be set): its init's pid in *PID, its cgroup
+ * (or NULL) in *CG for the caller to keep (cgroup_release) or remove (cgroup_destroy), and
+ * the folder of its device cgroup (lesson 09; "" if none) in DEVDIR (LEN bytes), left in
+ * place for the caller to remove. 0 or a negative errno; nothing is left behind on failure. */
+int hako_create(const struct hako_config *cfg, pid_t *pid, struct hako_cgroup **cg, char *devdir,
+                size_t len);
 
 /* hako's own exit code when it fails before or while starting the command (as docker's 125). */
 #define HAKO_EXIT_FAILED 125
@@ -275,6 +320,9 @@ const char *cgroup_dir(const struct hako_cgroup *cg, enum cgroup_controller c, i
 int cgroup_open_pid(pid_t pid, struct hako_cgroup **out);
 /* Remove the cgroup (if this process made it) and free CG. Safe with NULL. */
 void cgroup_destroy(struct hako_cgroup *cg);
+/* Free CG and leave its folders in place: the container outlives this process (`hako create`,
+ * lesson 13). Safe with NULL. */
+void cgroup_release(struct hako_cgroup *cg);
 
 /* ---- lesson 08: resource statistics (stats.c) ---- */
 
@@ -350,6 +398,10 @@ int devices_limit(const char *name, pid_t pid, struct hako_devices **out);
 int devices_bpf_attach(const char *cgroup_dir);
 /* Remove the device cgroup and free D. Safe with NULL. */
 void devices_destroy(struct hako_devices *d);
+/* The device cgroup's folder, or NULL (none made). For `hako create` (lesson 13), which
+ * frees D with devices_release and leaves the folder to `hako delete`. */
+const char *devices_dir(const struct hako_devices *d);
+void devices_release(struct hako_devices *d);
 
 /* ---- lesson 10: seccomp (seccomp.c, seccomp_profile.c) ---- */
 
@@ -547,5 +599,114 @@ int images_main(int argc, char **argv);
 int images_resolve(const char *name, struct hako_config *cfg, char **argv, int argc);
 /* Free what images_resolve() put into CFG (nothing if it was not called). */
 void images_release(struct hako_config *cfg);
+
+/* ---- lesson 13: an OCI runtime (spec.c, mounts.c, state.c) ---- */
+
+/*
+ * An OCI bundle is a folder with config.json (what to run and how) and a root filesystem
+ * (config.json's root.path, usually "rootfs"). spec_load() turns config.json into the same
+ * struct hako_config that `hako run`'s options fill: one code path for both.
+ */
+#define SPEC_MAX_MOUNTS  HAKO_MAX_MOUNTS
+#define SPEC_MAX_RLIMITS 16
+
+struct hako_spec {
+	struct hako_config cfg; /* what spec_load filled; its strings point into JSON */
+	void *json;             /* the parsed document (a json_t *) */
+	char root[PATH_MAX];    /* root.path, made absolute */
+	char **argv, **env;     /* malloc'd arrays of pointers into JSON */
+	struct hako_mount mounts[SPEC_MAX_MOUNTS];
+	struct hako_rlimit rlimits[SPEC_MAX_RLIMITS];
+	char user[32];    /* "UID:GID" from process.user, for cfg.user */
+	int seccomp_fd;   /* linux.seccomp as lesson 10's JSON profile, in a memfd; or -1 */
+	char seccomp[32]; /* "/proc/self/fd/N" of it, for cfg.seccomp */
+};
+
+/* Read BUNDLE/config.json into S (S->cfg is ready for hako_run). Everything is checked before
+ * anything is made. On failure a negative errno, and ERR (LEN bytes) names the field and says
+ * what is wrong: -EINVAL (not JSON, a wrong type, a missing or bad value), -ENOTSUP (a field
+ * hako does not support). spec_free() releases S in every case. */
+int spec_load(const char *bundle, struct hako_spec *s, char *err, size_t len);
+void spec_free(struct hako_spec *s);
+/* One mount option of config.json ("ro", "nosuid", "rbind", "size=64m", ...): adds its flag
+ * to *FLAGS, or appends it to DATA (LEN bytes, comma-separated) when it is the filesystem's
+ * own. 0; -E2BIG if DATA is full. */
+int spec_mount_option(const char *opt, unsigned long *flags, char *data, size_t len);
+
+/* The least memory limit hako accepts (docker's): below it a process cannot even start. */
+#define SPEC_MIN_MEMORY (6LL * 1024 * 1024)
+/* Check CFG before anything is made, for `hako run` and config.json alike: a command
+ * (-EINVAL "no command given"), not "" (-ENOENT), a memory limit of at least SPEC_MIN_MEMORY
+ * (-EINVAL), a rootfs that is not the host's / (-EINVAL). 0, or the reason in ERR. */
+int spec_check(const struct hako_config *cfg, char *err, size_t len);
+/* `-v SRC:DST[:ro|rw]` into M (a recursive bind mount), its strings kept in BUF (LEN bytes).
+ * 0; -EINVAL (not absolute paths, a bad mode); -ENAMETOOLONG. */
+int spec_parse_volume(const char *arg, struct hako_mount *m, char *buf, size_t len);
+
+/* In the child, before pivot_root: open each bind mount's source (open_tree(2) clone) into
+ * FDS (CFG->nmounts entries, -1 for the others), while the host's paths are still in sight. */
+int mounts_prepare(const struct hako_config *cfg, int *fds);
+/* In the child, after pivot_root: make CFG's mounts in order (mount points made as needed;
+ * what lesson 04 mounted already is skipped), then / read-only if CFG asks. Closes FDS. */
+int mounts_apply(const struct hako_config *cfg, int *fds);
+
+/* A container's state, kept in STATE_ROOT/ID/state.json (the runtime spec's "state"). */
+enum state_status {
+	STATE_CREATING,
+	STATE_CREATED, /* held before exec: its exec.fifo is still there */
+	STATE_RUNNING,
+	STATE_STOPPED,
+};
+struct container_state {
+	char id[STORE_NAME_MAX + 1];
+	char dir[PATH_MAX];            /* STATE_ROOT/ID */
+	char bundle[PATH_MAX];         /* absolute */
+	pid_t pid;                     /* the container's init, as the host sees it */
+	unsigned long long start_time; /* its start time (/proc/PID/stat field 22) */
+	long long created;             /* seconds since 1970 */
+};
+/* The state folder: $HAKO_STATE if set; /run/hako as root; else $XDG_RUNTIME_DIR/hako.
+ * 0, -ENOENT (no XDG_RUNTIME_DIR) or -ENAMETOOLONG. */
+int state_root(char *buf, size_t len);
+/* PID's start time in clock ticks since boot (/proc/PID/stat, field 22). -ESRCH if gone. */
+int state_start_time(pid_t pid, unsigned long long *ticks);
+/* What ST's container is now: STOPPED if its pid is gone, a zombie, or a new process with
+ * that pid (another start time); CREATED while DIR/exec.fifo exists; RUNNING otherwise. */
+enum state_status state_status(const struct container_state *st);
+/* Write ST as the runtime spec's state JSON to OUT: ociVersion, id, status ("created",
+ * ...), pid (only while it runs or is created), bundle. 0 or a negative errno. */
+int state_print(const struct container_state *st, FILE *out);
+/* Save ST to ST->dir/state.json / read it back from STATE_ROOT/ID. -ENOENT: no such
+ * container. */
+int state_save(const struct container_state *st);
+int state_load(const char *id, struct container_state *st);
+
+/* The exec fifo (runc's exec.fifo): `hako create` holds the container in the child until
+ * `hako start` opens the fifo. In the child: say "ready" on READY_FD (one byte, then close
+ * it), then open the fifo FIFO_FD (an O_PATH fd of it) for writing, which blocks until start
+ * opens it for reading, and write one byte. 0 or a negative errno. */
+int state_exec_wait(int fifo_fd, int ready_fd);
+/* `hako start`: open PATH (the exec fifo) for reading, read the child's byte within
+ * TIMEOUT_MS, remove PATH. 0; -ETIMEDOUT; -ECHILD if the child went away first. */
+int state_exec_start(const char *path, int timeout_ms);
+
+/* `hako run -t` (tty.c). In the child, after pivot_root: make a pty on the container's own
+ * devpts, the slave its controlling terminal and stdin/out/err (a new session), and send the
+ * master's fd to hako over the unix socket SOCK (closed). 0 or a negative errno. */
+int tty_setup_child(int sock);
+/* In hako: receive the master's fd from SOCK. The fd; -ECHILD if the child ended first. */
+int tty_recv_master(int sock);
+/* Copy the master's output to OUT and IN's bytes (IN -1: none) to the master until the
+ * master ends (the workload and every holder of the slave are gone). 0 or -errno. */
+int tty_relay(int master, int in, int out);
+/* Given: hako's terminal in raw mode and tty_relay() on a thread, until tty_session_end()
+ * (which waits for the relay to end, restores the terminal and closes MASTER). */
+struct tty_session;
+int tty_session_start(int master, bool interactive, struct tty_session **out);
+void tty_session_end(struct tty_session *t);
+
+/* `hako create|start|state|kill|delete`, and `hako run --bundle` (lessons/common/runtime.c):
+ * ARGV[0] is the command. Returns the exit code. */
+int runtime_main(int argc, char **argv);
 
 #endif

@@ -9,6 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -21,7 +24,11 @@ struct child_ctx {
 	/* The container's root: its overlay (lesson 11), or the rootfs folder itself. */
 	const char *overlay_options; /* NULL: no overlay (no rootfs, or lesson 11 not done) */
 	const char *root;            /* the merged folder, or cfg->rootfs */
-	bool limits;              /* the user set limits: a cgroup namespace is then not optional */
+	/* hako create (lesson 13): the exec fifo (O_PATH) and the "ready" pipe, or -1. */
+	int fifo_fd;
+	int ready[2];
+	int tty_sock[2]; /* hako run -t: the child sends its pty's master on [1] (lesson 13) */
+	bool limits;     /* the user set limits: a cgroup namespace is then not optional */
 	struct sock_fprog filter; /* seccomp filter, compiled by the parent; len 0: none (10) */
 };
 
@@ -79,6 +86,14 @@ static int child_main(void *arg)
 			report("05", "wait for go", err);
 		_exit(HAKO_EXIT_FAILED);
 	}
+	/* hako create exits while the container waits for start: it must not take the
+	 * container with it (userns_sync_wait asked for that, lesson 05). */
+	if (ctx->fifo_fd >= 0) {
+		prctl(PR_SET_PDEATHSIG, 0);
+		close(ctx->ready[0]);
+	}
+	if (ctx->tty_sock[0] >= 0)
+		close(ctx->tty_sock[0]);
 
 	/* A cgroup namespace always (09), so the container sees its own cgroup as "/";
 	 * default-on when there are no limits. */
@@ -103,13 +118,42 @@ static int child_main(void *arg)
 		      stderr);
 		ctx->root = cfg->rootfs;
 	}
+	/* Bind mounts' sources, while the host's paths are in sight (lesson 13). */
+	int mount_fds[HAKO_MAX_MOUNTS];
+	if (cfg->nmounts && (err = mounts_prepare(cfg, mount_fds)) < 0) {
+		report("13", "mounts", err);
+		goto bad;
+	}
 	if (ctx->root && (err = mount_enter_rootfs(ctx->root)) < 0) {
 		reported("04", "enter rootfs", err);
 		goto bad;
 	}
+	if ((cfg->nmounts || cfg->readonly_root) && (err = mounts_apply(cfg, mount_fds)) < 0) {
+		report("13", cfg->readonly_root ? "mounts, read-only /" : "mounts", err);
+		goto bad;
+	}
+	for (size_t i = 0; i < cfg->nrlimits; i++) {
+		const struct hako_rlimit *r = &cfg->rlimits[i];
+		if (setrlimit(r->resource, &(struct rlimit){r->soft, r->hard}) < 0) {
+			report("13", "setrlimit", -errno);
+			goto bad;
+		}
+	}
 	/* An image's working folder (lesson 12; its environment: secure_build_env, 09). */
 	if (cfg->workdir && chdir(cfg->workdir) < 0) {
 		report("12", cfg->workdir, -errno);
+		goto bad;
+	}
+	/* -t: a terminal of its own, on the container's devpts (lesson 13). Before lesson 09
+	 * closes the fds above 2: the socket to hako is one of them. */
+	if (ctx->tty_sock[1] >= 0 && (err = tty_setup_child(ctx->tty_sock[1])) < 0) {
+		report("13", "terminal", err);
+		goto bad;
+	}
+	/* hako create: ready, and held here until hako start (lesson 13). Nothing of the
+	 * workload has run; what follows only takes privileges away. */
+	if (ctx->fifo_fd >= 0 && (err = state_exec_wait(ctx->fifo_fd, ctx->ready[1])) < 0) {
+		report("13", "exec fifo", err);
 		goto bad;
 	}
 	if (hako_config_isolated(cfg)) {
@@ -125,6 +169,12 @@ static int child_main(void *arg)
 		if ((err = secure_build_env(cfg)) < 0 &&
 		    (err = default_on("09", "environment not rebuilt", false, err)) < 0)
 			goto bad;
+		/* An OCI bundle's process.env is the whole environment (lesson 13). */
+		if (cfg->env_replace) {
+			clearenv();
+			for (char **e = cfg->env; e && *e; e++)
+				putenv(*e);
+		}
 		/* Asked for by name: --user, --security-opt no-new-privileges, --privileged. */
 		bool asked = cfg->user || cfg->no_new_privs || cfg->privileged;
 		if ((err = caps_apply(cfg)) < 0 &&
@@ -252,10 +302,22 @@ static long long now_us(void)
 	return ts.tv_sec * 1000000LL + ts.tv_nsec / 1000;
 }
 
-int hako_run(const struct hako_config *cfg)
+/*
+ * hako_run() and hako_create(): with CREATED NULL, run the container and wait for it; else
+ * (lesson 13) return once it is ready and held on its exec fifo, its pid in *CREATED and its
+ * cgroup in *CG_OUT.
+ */
+static int run_container(const struct hako_config *cfg, pid_t *created, struct hako_cgroup **cg_out,
+                         char *devdir, size_t devlen)
 {
-	struct child_ctx ctx = {
-	    .cfg = cfg, .go = {-1, -1}, .root = cfg->rootfs, .filter = {0, NULL}};
+	struct child_ctx ctx = {.cfg = cfg,
+	                        .go = {-1, -1},
+	                        .root = cfg->rootfs,
+	                        .filter = {0, NULL},
+	                        .fifo_fd = -1,
+	                        .ready = {-1, -1},
+	                        .tty_sock = {-1, -1}};
+	struct tty_session *tty = NULL;
 	struct hako_cgroup *cg = NULL;
 	struct container_layer layer;
 	bool layer_made = false, started = false;
@@ -272,7 +334,28 @@ int hako_run(const struct hako_config *cfg)
 	bool pipe_set = false;
 	bool limits = cfg->memory || cfg->cpu_max || cfg->pids_limit || cfg->stats;
 
-	if (!hako_config_isolated(cfg) && !limits)
+	/* 0. What would only fail later, with a confusing message (lesson 13). */
+	char why[512];
+	if ((err = spec_check(cfg, why, sizeof(why))) == -ENOSYS) {
+		fputs("hako: warning: configuration not checked: not implemented yet (lesson 13)\n",
+		      stderr);
+	} else if (err < 0) {
+		fprintf(stderr, "hako: %s\n", why);
+		/* As a shell: a command that is not there is 127. */
+		return err == -ENOENT ? 127 : err;
+	}
+	if (cfg->nmounts > HAKO_MAX_MOUNTS) {
+		fprintf(stderr, "hako: %zu mounts: at most %d\n", cfg->nmounts, HAKO_MAX_MOUNTS);
+		return -E2BIG;
+	}
+	/* Without a root filesystem of its own, a mount would land in the host's tree. */
+	if ((cfg->nmounts || cfg->readonly_root) && !cfg->rootfs && !cfg->nlayers) {
+		fputs("hako: -v, --tmpfs and --read-only need a ROOTFS or an image\n", stderr);
+		return -EINVAL;
+	}
+
+	if (!hako_config_isolated(cfg) && !limits && !created && !cfg->nmounts &&
+	    !cfg->readonly_root && !cfg->tty)
 		return run_plain(cfg);
 
 	/* 1. Check everything that can be checked before anything is made. */
@@ -317,7 +400,7 @@ int hako_run(const struct hako_config *cfg)
 
 	/* 2. The container's layer (lesson 11), then its cgroup: both exist before the child,
 	 * which mounts the one and joins the other before exec. */
-	if ((cfg->rootfs || cfg->nlayers) && !(opts = malloc(page))) {
+	if (!cfg->keep_rootfs && (cfg->rootfs || cfg->nlayers) && !(opts = malloc(page))) {
 		err = report("11", "overlay options", -ENOMEM);
 		goto bad;
 	}
@@ -330,6 +413,8 @@ int hako_run(const struct hako_config *cfg)
 	}
 
 	snprintf(name, sizeof(name), "hako-%d", (int)getpid());
+	if (cfg->cgroup_name)
+		snprintf(name, sizeof(name), "%s", cfg->cgroup_name);
 	if (limits && (err = cgroup_create(cfg, name, &cg)) < 0) {
 		report("07", "cgroup", err);
 		goto bad;
@@ -349,6 +434,17 @@ int hako_run(const struct hako_config *cfg)
 		err = report("02", "pipe", -errno);
 		goto bad;
 	}
+	if (created) {
+		ctx.fifo_fd = open(cfg->exec_fifo, O_PATH | O_CLOEXEC);
+		if (ctx.fifo_fd < 0 || pipe2(ctx.ready, O_CLOEXEC) < 0) {
+			err = report("13", cfg->exec_fifo, -errno);
+			goto bad;
+		}
+	}
+	if (cfg->tty && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ctx.tty_sock) < 0) {
+		err = report("13", "socketpair", -errno);
+		goto bad;
+	}
 	pid = container_clone(child_main, &ctx, flags);
 	if (pid < 0) {
 		err = report("02", "clone", pid);
@@ -357,6 +453,10 @@ int hako_run(const struct hako_config *cfg)
 	}
 	close(ctx.go[0]);
 	ctx.go[0] = -1;
+	if (ctx.tty_sock[1] >= 0) {
+		close(ctx.tty_sock[1]);
+		ctx.tty_sock[1] = -1;
+	}
 	/* If the child dies before "go", writing it must fail with EPIPE (reported, then cleaned
 	 * up), not kill hako with SIGPIPE. Set after clone, so the container keeps the default. */
 	sigaction(SIGPIPE, &(struct sigaction){.sa_handler = SIG_IGN}, &old_pipe);
@@ -391,7 +491,45 @@ int hako_run(const struct hako_config *cfg)
 		goto bad;
 	}
 	started = true;
+	if (created) {
+		/* The child says "ready" once everything is in place, or closes the pipe when
+		 * it failed (it said why). */
+		char c;
+		close(ctx.ready[1]);
+		ctx.ready[1] = -1;
+		if (read(ctx.ready[0], &c, 1) != 1) {
+			err = -ECHILD;
+			goto bad;
+		}
+		*created = pid;
+		*cg_out = cg;
+		cg = NULL;
+		/* The device cgroup outlives hako create too: hako delete removes it. */
+		snprintf(devdir, devlen, "%s", devices_dir(devices) ? devices_dir(devices) : "");
+		devices_release(devices);
+		devices = NULL;
+		pid = -1;
+		err = 0;
+		goto bad;
+	}
+	if (cfg->tty) {
+		int master = tty_recv_master(ctx.tty_sock[0]);
+		if (master < 0) {
+			if (master != -ECHILD) /* -ECHILD: the child failed and said why */
+				report("13", "terminal", master);
+			err = master;
+			goto bad;
+		}
+		if ((err = tty_session_start(master, cfg->interactive, &tty)) < 0) {
+			close(master);
+			report("13", "terminal", err);
+			goto bad;
+		}
+	}
 	code = container_wait(pid);
+	/* The relay ends when the container's terminal does: with the container. */
+	tty_session_end(tty);
+	tty = NULL;
 	if (code < 0) {
 		err = report("03", "wait", code);
 		goto bad;
@@ -409,6 +547,7 @@ bad:
 		kill(pid, SIGKILL);
 		waitpid(pid, NULL, 0);
 	}
+	tty_session_end(tty);
 	if (pipe_set)
 		sigaction(SIGPIPE, &old_pipe, NULL);
 	sigprocmask(SIG_SETMASK, &old_mask, NULL);
@@ -416,6 +555,16 @@ bad:
 		close(ctx.go[0]);
 	if (ctx.go[1] >= 0)
 		close(ctx.go[1]);
+	if (ctx.fifo_fd >= 0)
+		close(ctx.fifo_fd);
+	if (ctx.tty_sock[0] >= 0)
+		close(ctx.tty_sock[0]);
+	if (ctx.tty_sock[1] >= 0)
+		close(ctx.tty_sock[1]);
+	if (ctx.ready[0] >= 0)
+		close(ctx.ready[0]);
+	if (ctx.ready[1] >= 0)
+		close(ctx.ready[1]);
 	if (host_if[0])
 		net_veth_destroy(host_if);
 	devices_destroy(devices);
@@ -433,4 +582,20 @@ bad:
 	free(opts);
 	seccomp_free(&ctx.filter);
 	return err;
+}
+
+int hako_run(const struct hako_config *cfg)
+{
+	return run_container(cfg, NULL, NULL, NULL, 0);
+}
+
+int hako_create(const struct hako_config *cfg, pid_t *pid, struct hako_cgroup **cg, char *devdir,
+                size_t len)
+{
+	*pid = -1;
+	*cg = NULL;
+	devdir[0] = '\0';
+	if (!cfg->exec_fifo)
+		return -EINVAL;
+	return run_container(cfg, pid, cg, devdir, len);
 }

@@ -366,3 +366,13 @@ void devices_destroy(struct hako_devices *d)
 		remove_dir(d->dir);
 	free(d);
 }
+
+const char *devices_dir(const struct hako_devices *d)
+{
+	return d && d->made ? d->dir : NULL;
+}
+
+void devices_release(struct hako_devices *d)
+{
+	free(d);
+}
