@@ -256,10 +256,12 @@ static int cmd_run(int argc, char **argv)
 			break;
 		}
 		case OPT_NAME:
-			if (store_check_name(optarg) < 0)
-				return bad_value(
-				    "name", optarg, -EINVAL,
-				    "name (letters, digits, '_', '.', '-'; at most 64)", "11");
+			if (store_check_name(optarg) < 0) {
+				bad_value("name", optarg, -EINVAL,
+				          "name (letters, digits, '_', '.', '-'; at most 64)",
+				          "11");
+				goto out;
+			}
 			cfg.name = optarg;
 			break;
 		case OPT_RM:
@@ -325,6 +327,7 @@ static int cmd_run(int argc, char **argv)
 	if (code < 0)
 		code = HAKO_EXIT_FAILED;
 out:
+	images_release(&cfg);
 	free(cap_add);
 	free(cap_drop);
 	return code;

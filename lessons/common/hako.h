@@ -545,5 +545,7 @@ int images_main(int argc, char **argv);
 /* If NAME is an image in the store, fill CFG from it (layers, command, env, workdir, user),
  * with ARGV (ARGC words, maybe 0) as the command given after it. -ENOENT if there is none. */
 int images_resolve(const char *name, struct hako_config *cfg, char **argv, int argc);
+/* Free what images_resolve() put into CFG (nothing if it was not called). */
+void images_release(struct hako_config *cfg);
 
 #endif

@@ -326,6 +326,43 @@ static char **string_array(json_t *a, size_t extra)
 	return v;
 }
 
+/* What images_resolve() allocated for the one image `hako run` starts; images_release()
+ * frees it. (The command's own words, from ARGV, are not ours.) */
+static struct {
+	const char **layers;
+	size_t nlayers;
+	char **entry, **cmd, **all, **env;
+	char *workdir, *user;
+} resolved;
+
+static void free_strings(char **v)
+{
+	for (size_t i = 0; v && v[i]; i++)
+		free(v[i]);
+	free(v);
+}
+
+void images_release(struct hako_config *cfg)
+{
+	if (!resolved.all)
+		return; /* no image: CFG's fields are the command line's */
+	for (size_t i = 0; i < resolved.nlayers; i++)
+		free((char *)resolved.layers[i]);
+	free(resolved.layers);
+	free_strings(resolved.entry);
+	free_strings(resolved.cmd);
+	free(resolved.all);
+	free_strings(resolved.env);
+	free(resolved.workdir);
+	free(resolved.user);
+	memset(&resolved, 0, sizeof(resolved));
+	cfg->layers = NULL;
+	cfg->nlayers = 0;
+	cfg->argv = NULL;
+	cfg->env = NULL;
+	cfg->workdir = NULL;
+}
+
 int images_resolve(const char *name, struct hako_config *cfg, char **argv, int argc)
 {
 	char store[PATH_MAX], path[PATH_MAX];
@@ -342,32 +379,30 @@ int images_resolve(const char *name, struct hako_config *cfg, char **argv, int a
 		snprintf(path, sizeof(path), "%s/layers/%s", store, json_string_value(v));
 		lower[n - 1 - i] = strdup(path); /* top first */
 	}
-	cfg->layers = lower;
-	cfg->nlayers = n;
+	cfg->layers = resolved.layers = lower;
+	cfg->nlayers = resolved.nlayers = n;
 	/* As docker run: Entrypoint, then the command given or else the image's Cmd. */
-	char **entry = string_array(json_object_get(c, "Entrypoint"), 0);
-	char **cmd = argc > 0 ? NULL : string_array(json_object_get(c, "Cmd"), 0);
+	char **entry = resolved.entry = string_array(json_object_get(c, "Entrypoint"), 0);
+	char **cmd = resolved.cmd = argc > 0 ? NULL : string_array(json_object_get(c, "Cmd"), 0);
 	size_t ne = 0, nc = 0;
 	while (entry[ne])
 		ne++;
 	while (cmd && cmd[nc])
 		nc++;
-	char **all = calloc(ne + (size_t)argc + nc + 1, sizeof(char *));
+	char **all = resolved.all = calloc(ne + (size_t)argc + nc + 1, sizeof(char *));
 	memcpy(all, entry, ne * sizeof(char *));
 	for (int k = 0; k < argc; k++)
 		all[ne + (size_t)k] = argv[k];
 	if (cmd)
 		memcpy(all + ne, cmd, nc * sizeof(char *));
-	free(entry);
-	free(cmd);
 	cfg->argv = all;
 	if (json_object_get(c, "Env"))
-		cfg->env = string_array(json_object_get(c, "Env"), 0);
+		cfg->env = resolved.env = string_array(json_object_get(c, "Env"), 0);
 	const char *s = json_string_value(json_object_get(c, "WorkingDir"));
-	cfg->workdir = s ? strdup(s) : NULL;
+	cfg->workdir = resolved.workdir = s ? strdup(s) : NULL;
 	s = json_string_value(json_object_get(c, "User"));
 	if (s && !cfg->user)
-		cfg->user = strdup(s);
+		cfg->user = resolved.user = strdup(s);
 	json_decref(j);
 	return all[0] ? 0 : -ENOEXEC;
 }

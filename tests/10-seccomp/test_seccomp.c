@@ -1173,9 +1173,14 @@ static void test_seccomp_hako_cap_add_mount(void **state)
 	check_exit(&r, 0, "hako run ROOTFS /scprobe mount:/tmp");
 	check_probe(r.out, probe, "EPERM", "(without CAP_SYS_ADMIN)");
 	hako_run_free(&r);
-	run_hako(&r, opts, rootfs, cmd);
-	check_exit(&r, 0, "hako run --cap-add SYS_ADMIN ROOTFS /scprobe mount:/tmp");
+	/* keyctl stays refused whatever the capabilities: proof that a filter is there at all
+	 * (without one, the capability alone would let mount through). */
+	const char *cmd2[] = {"/scprobe", probe, "keyctl", NULL};
+	run_hako(&r, opts, rootfs, cmd2);
+	check_exit(&r, 0, "hako run --cap-add SYS_ADMIN ROOTFS /scprobe mount:/tmp keyctl");
 	check_probe(r.out, probe, "ok", "(with --cap-add SYS_ADMIN the filter allows mount)");
+	check_probe(r.out, "keyctl", "EPERM",
+	            "(the filter is still there with --cap-add SYS_ADMIN)");
 	hako_run_free(&r);
 }
 

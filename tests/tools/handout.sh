@@ -49,9 +49,22 @@ for l in $lessons; do
 		[ "$(basename "$f")" = workbook.md ] || cp "$f" "$check/hako/lessons/$l/"
 	done
 done
-if ! (cd "$check/hako" && NO_COLOR=1 tests/tools/grade.sh --table all >"$out/grade.txt" 2>&1); then
-	echo "handout: with the solutions copied in, not every lesson scored full marks:" >&2
+# grade.sh's exit status counts a skipped test (a kernel feature this machine lacks) as a lost
+# point; here a test may skip, as it does for the solution in the full course, but nothing
+# else may fall short of PASS.
+(cd "$check/hako" && NO_COLOR=1 tests/tools/grade.sh --table all >"$out/grade.txt" 2>&1)
+short=""
+for l in $lessons; do
+	sum="$check/hako/build/lessons/$l/results/summary.tsv"
+	if [ ! -s "$sum" ]; then
+		short+=" $l:no-results"
+		continue
+	fi
+	short+=$(awk -F'\t' -v l="$l" '$2 != "PASS" && $2 != "SKIP" { printf " %s:%s:%s", l, $1, $2 }' "$sum")
+done
+if [ -n "$short" ]; then
+	echo "handout: with the solutions copied in, not every lesson scored full marks:$short" >&2
 	cat "$out/grade.txt" >&2
 	exit 1
 fi
-echo "handout: with the solutions copied in, every lesson scores full marks there"
+echo "handout: with the solutions copied in, every lesson scores full marks there (skips as in the course)"
