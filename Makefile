@@ -72,8 +72,9 @@ starters: ## regenerate every lessons/NN-*/ starter from solutions/ (overwrites 
 	@test -d solutions || { echo "no solutions/ here (a handout?)"; exit 2; }
 	@for l in $(LESSONS); do tests/tools/mkstarter.sh solutions/$$l lessons/$$l && echo "lessons/$$l"; done
 
-bench: ## start times: hakovm next to a minimal KVM program and QEMU, hako next to unshare+chroot and runc, hako exec next to nsenter and run -d cycles next to runc's; then Linux's boot to /init, hakovm next to QEMU
+bench: ## start times: hakovm next to a minimal KVM program and QEMU, hako next to unshare+chroot and runc, from an image too; hako exec next to nsenter, run -d cycles next to runc's; image import next to umoci; Linux's boot next to QEMU
 	@tests/bench/bench.sh
+	@tests/bench/images.sh
 	@tests/bench/boot.sh
 
 handout: ## build/hako-handout.tar.gz: the course without solutions/, reference code as a library

@@ -161,8 +161,12 @@ bench_containers() {
 
 	local floor_cmd hako_cmd nsc_cmd cc_cmd runc_cmd=()
 	floor_cmd=("$(command -v unshare)" -fpmuin "$(command -v chroot)" "$rootfs" /bin/true)
-	hako_cmd=("$HAKO" run --net none "${limits[@]}" "$rootfs" /bin/true)
-	nsc_cmd=("$HAKO" run --net none "${limits[@]}" --security-opt seccomp=unconfined "$rootfs" /bin/true)
+	# --rm and a store of the benchmark's own: since lesson 11 a container's layer is kept
+	# (in /var/lib/hako) unless asked otherwise.
+	export HAKO_ROOT
+	HAKO_ROOT=$(realpath -m "$OUT/store")
+	hako_cmd=("$HAKO" run --rm --net none "${limits[@]}" "$rootfs" /bin/true)
+	nsc_cmd=("$HAKO" run --rm --net none "${limits[@]}" --security-opt seccomp=unconfined "$rootfs" /bin/true)
 	cc_cmd=("$(command -v env)" HAKO_SECCOMP_CACHE=0 "${hako_cmd[@]}")
 
 	local runc_path

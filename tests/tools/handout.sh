@@ -52,7 +52,7 @@ done
 # grade.sh's exit status counts a skipped test (a kernel feature this machine lacks) as a lost
 # point; here a test may skip, as it does for the solution in the full course, but nothing
 # else may fall short of PASS.
-(cd "$check/hako" && NO_COLOR=1 tests/tools/grade.sh --table all >"$out/grade.txt" 2>&1)
+(cd "$check/hako" && NO_COLOR=1 tests/tools/grade.sh --table all >"$out/grade.txt" 2>&1) || true
 short=""
 for l in $lessons; do
 	sum="$check/hako/build/lessons/$l/results/summary.tsv"
