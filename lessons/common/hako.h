@@ -730,6 +730,7 @@ int runtime_main(int argc, char **argv);
  *     info                  id, image, command: three lines, for `hako ps`
  *     log                   the workload's stdout and stderr
  *     cgroups               the cgroup folders to remove (as lesson 13's)
+ *     security              what built its seccomp filter, for exec (lessons 09, 10)
  *     exit                  "CODE FINISHED" written by the monitor when the workload ended
  */
 
