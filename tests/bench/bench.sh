@@ -252,9 +252,11 @@ PY
 
 bench_lifecycle() {
 	[ "$(id -u)" = 0 ] || return 0 # bench_containers said why
-	local rootfs ct name pid runc_path res
+	local rootfs pid runc_path res sh
+	sh=$(command -v sh)
 	rootfs=$(realpath -m "$OUT/rootfs")
 	[ -x "$rootfs/bin/true" ] || tests/tools/mkrootfs.sh "$rootfs"
+	# Globals (not local): the EXIT trap uses them after this function has returned.
 	ct=$(mktemp -d /tmp/hako-bench-XXXXXX)
 	name=bench$$
 	export HAKO_STATE=$ct/state HAKO_ROOT=$ct
@@ -263,11 +265,11 @@ bench_lifecycle() {
 	pid=$(sed -n 's/.*"pid": *\([0-9]*\).*/\1/p' "$ct/state/$name/state.json")
 	local cmds=(0 "$(command -v nsenter)" -t "$pid" -a /bin/true
 		-- 0 "$HAKO" exec "$name" /bin/true
-		-- 0 sh -c "n=c\$\$; '$HAKO' run -d --name \$n '$rootfs' true >/dev/null && '$HAKO' rm -f \$n >/dev/null")
+		-- 0 "$sh" -c "n=c\$\$; '$HAKO' run -d --name \$n '$rootfs' true >/dev/null && '$HAKO' rm -f \$n >/dev/null")
 	runc_path=$(command -v "$RUNC" || true)
 	if [ -n "$runc_path" ] && [ -f "$OUT/bundle/config.json" ]; then
 		# bench_containers' bundle, run detached: no terminal, stdio to /dev/null.
-		cmds+=(-- 0 sh -c "n=hako-bench-d\$\$; '$runc_path' --root '$ct/runc' run -d --bundle '$OUT/bundle' \$n </dev/null >/dev/null 2>&1 && '$runc_path' --root '$ct/runc' delete -f \$n")
+		cmds+=(-- 0 "$sh" -c "n=hako-bench-d\$\$; '$runc_path' --root '$ct/runc' run -d --bundle '$OUT/bundle' \$n </dev/null >/dev/null 2>&1 && '$runc_path' --root '$ct/runc' delete -f \$n")
 	else
 		runc_path=
 	fi
