@@ -231,4 +231,8 @@ int hako_rm_rf(const char *path);
 /* Write TEXT to PATH (creating parent folders as needed); fails the test on error. */
 void hako_write_file(const char *path, const char *text);
 
+/* The text of PATH (its first 64 KiB) in a static buffer that the next call overwrites; ""
+ * if it cannot be read. For files and /proc entries a test looks at, not for binary data. */
+const char *hako_read_file(const char *path);
+
 #endif
