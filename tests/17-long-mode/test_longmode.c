@@ -92,6 +92,23 @@ static void run_hakovm(struct hako_run *r, const char *const *args)
 	hako_run_prog(r, "hakovm", args, NULL, 10000);
 }
 
+/* Run hakovm on SIZE bytes of IMAGE (written to a folder of the test's own) and check that it
+ * refuses the image: exit 125 (HAKOVM_EXIT_FAILED) and MESSAGE in what it says on stderr. */
+static void check_hakovm_refuses(const uint8_t *image, size_t size, const char *message,
+                                 const char *what)
+{
+	char *dir = hako_tmpdir();
+	struct hako_run r;
+	const char *args[] = {write_image(dir, image, size), NULL};
+
+	run_hakovm(&r, args);
+	hako_rm_rf(dir);
+	free(dir);
+	check_exit(&r, HAKOVM_EXIT_FAILED, "hakovm's exit code");
+	check_contains(r.err, message, what);
+	hako_run_free(&r);
+}
+
 /* A checksum of guest memory, to see that a refused ELF wrote nothing. */
 static uint64_t mem_sum(const struct vm *vm)
 {
@@ -389,15 +406,7 @@ static void test_elf_segment_outside_memory(void **state)
 	free(good);
 	free(vm.mem);
 
-	char *dir = hako_tmpdir();
-	struct hako_run r;
-	const char *args[] = {write_image(dir, image, size), NULL};
-	run_hakovm(&r, args);
-	hako_rm_rf(dir);
-	free(dir);
-	check_exit(&r, HAKOVM_EXIT_FAILED, "hakovm's exit code");
-	check_contains(r.err, "outside guest memory", "hakovm's message");
-	hako_run_free(&r);
+	check_hakovm_refuses(image, size, "outside guest memory", "hakovm's message");
 	free(image);
 }
 
@@ -424,15 +433,7 @@ static void test_elf_entry_outside_memory(void **state)
 	check_that(mem_sum(&vm) == before, "guest memory changed although the ELF was refused");
 	free(vm.mem);
 
-	char *dir = hako_tmpdir();
-	struct hako_run r;
-	const char *args[] = {write_image(dir, image, size), NULL};
-	run_hakovm(&r, args);
-	hako_rm_rf(dir);
-	free(dir);
-	check_exit(&r, HAKOVM_EXIT_FAILED, "hakovm's exit code");
-	check_contains(r.err, "entry point", "hakovm's message");
-	hako_run_free(&r);
+	check_hakovm_refuses(image, size, "entry point", "hakovm's message");
 	free(image);
 }
 
@@ -456,16 +457,8 @@ static void test_elf_overlaps_page_tables(void **state)
 	check_that(mem_sum(&vm) == before, "guest memory changed although the ELF was refused");
 	free(vm.mem);
 
-	char *dir = hako_tmpdir();
-	struct hako_run r;
-	const char *args[] = {write_image(dir, image, size), NULL};
-	run_hakovm(&r, args);
-	hako_rm_rf(dir);
-	free(dir);
-	check_exit(&r, HAKOVM_EXIT_FAILED, "hakovm's exit code");
-	check_contains(r.err, "a segment overlaps hakovm's GDT, page tables and stack",
-	               "hakovm's message for elf_load()'s -EBUSY");
-	hako_run_free(&r);
+	check_hakovm_refuses(image, size, "a segment overlaps hakovm's GDT, page tables and stack",
+	                     "hakovm's message for elf_load()'s -EBUSY");
 	free(image);
 }
 
