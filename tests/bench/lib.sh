@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # lib.sh: what the benchmark scripts share (bench.sh and images.sh source it): number
 # formatting, the verdict on a target, the runc bundle, and the check that each program
 # really runs /bin/true before it is timed. Needs OUT (the output folder) set.
