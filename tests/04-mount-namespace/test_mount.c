@@ -88,7 +88,6 @@ static struct box *box_setup(bool mounts)
 {
 	static struct box box;
 	struct box *b = &box;
-	struct hako_run r;
 	char path[PATH_MAX];
 
 	memset(b, 0, sizeof(*b));
@@ -119,13 +118,7 @@ static struct box *box_setup(bool mounts)
 	if (geteuid() == 0)
 		check_that(chown(path, 65534, 65534) == 0, "chown %s: %s", path, strerror(errno));
 	setenv("HAKO_ROOT", path, 1);
-	check_that(access("tests/tools/mkrootfs.sh", X_OK) == 0,
-	           "tests/tools/mkrootfs.sh is missing: run the tests from the top of the course");
-	char *mk[] = {"tests/tools/mkrootfs.sh", b->rootfs, NULL};
-	run_prog(&r, mk, 60000);
-	check_that(r.exit_code == 0, "tests/tools/mkrootfs.sh %s failed (%d): %s", b->rootfs,
-	           r.exit_code, r.err);
-	hako_run_free(&r);
+	hako_make_rootfs(b->rootfs);
 
 	hako_rand_name(b->marker, 12);
 	hako_rand_name(b->secret, 20);

@@ -627,7 +627,6 @@ struct box {
 
 static void box_setup(struct box *b, bool mounts)
 {
-	struct hako_run r;
 	char p[PATH_MAX];
 
 	if (mounts)
@@ -636,12 +635,7 @@ static void box_setup(struct box *b, bool mounts)
 	chmod(b->dir, 0755); /* an unprivileged hako must be able to look inside */
 	snprintf(b->rootfs, sizeof(b->rootfs), "%s/rootfs", b->dir);
 	snprintf(b->store, sizeof(b->store), "%s/store", b->dir);
-	check_that(access("tests/tools/mkrootfs.sh", X_OK) == 0,
-	           "tests/tools/mkrootfs.sh is missing: run the tests from the top of the course");
-	char *mk[] = {"tests/tools/mkrootfs.sh", b->rootfs, NULL};
-	check_that(hako_run_argv(mk, NULL, 60000, &r) == 0 && r.exit_code == 0,
-	           "tests/tools/mkrootfs.sh %s failed: %s", b->rootfs, r.err ? r.err : "");
-	hako_run_free(&r);
+	hako_make_rootfs(b->rootfs);
 	hako_rand_name(b->marker, 12);
 	hako_rand_name(b->secret, 20);
 	snprintf(p, sizeof(p), "%s/%s", b->rootfs, b->marker);

@@ -66,7 +66,6 @@ static json_t *base_config(struct bundle *b, const char *script)
 
 static void bundle_setup(struct bundle *b, bool full, const char *script)
 {
-	struct hako_run r;
 
 	memset(b, 0, sizeof(*b));
 	b->dir = hako_tmpdir();
@@ -78,13 +77,7 @@ static void bundle_setup(struct bundle *b, bool full, const char *script)
 	hako_rand_name(b->host, hako_rand_range(4, 15));
 	check_that(mkdir(b->path, 0755) == 0, "mkdir %s: %s", b->path, strerror(errno));
 	if (full) {
-		check_that(access("tests/tools/mkrootfs.sh", X_OK) == 0,
-		           "tests/tools/mkrootfs.sh is missing: run the tests from the top of the "
-		           "course");
-		char *mk[] = {"tests/tools/mkrootfs.sh", b->rootfs, NULL};
-		check_that(hako_run_argv(mk, NULL, 60000, &r) == 0 && r.exit_code == 0,
-		           "tests/tools/mkrootfs.sh %s failed: %s", b->rootfs, r.err ? r.err : "");
-		hako_run_free(&r);
+		hako_make_rootfs(b->rootfs);
 	} else {
 		check_that(mkdir(b->rootfs, 0755) == 0, "mkdir %s: %s", b->rootfs, strerror(errno));
 	}

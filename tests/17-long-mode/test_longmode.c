@@ -18,15 +18,7 @@
 /* The guest ELF this lesson's tests.mk built, read into memory. */
 static uint8_t *guest_elf(size_t *size)
 {
-	char path[4096];
-
-	snprintf(path, sizeof(path), "%s/guest-long.elf", hako_out_dir());
-	FILE *f = fopen(path, "rb");
-	check_that(f != NULL, "guest %s was not built", path);
-	uint8_t *buf = malloc(1 << 20);
-	*size = fread(buf, 1, 1 << 20, f);
-	fclose(f);
-	return buf;
+	return hako_read_built("guest-long.elf", size);
 }
 
 /* A VM without KVM: just memory, enough for elf_load(). Free vm->mem when done. */

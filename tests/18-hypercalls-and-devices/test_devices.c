@@ -53,15 +53,7 @@ struct machine {
 /* The guest ELF this lesson's tests.mk built, read into memory. */
 static uint8_t *guest_elf(size_t *size)
 {
-	char path[4096];
-
-	snprintf(path, sizeof(path), "%s/guest-devices.elf", hako_out_dir());
-	FILE *f = fopen(path, "rb");
-	check_that(f != NULL, "guest %s was not built", path);
-	uint8_t *buf = malloc(1 << 20);
-	*size = fread(buf, 1, 1 << 20, f);
-	fclose(f);
-	return buf;
+	return hako_read_built("guest-devices.elf", size);
 }
 
 /* Build the VM: irqchip (lesson 18) before the vCPU, long mode and the guest (17), the UART
