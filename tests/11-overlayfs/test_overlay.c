@@ -644,16 +644,10 @@ static void box_setup(struct box *b, bool mounts)
 	setenv("HAKO_ROOT", b->store, 1);
 }
 
-/* Run `hako WORDS...` (NULL-terminated, up to 12) to completion. */
+/* Run `hako WORDS...` (NULL-terminated, at most 30) to completion. */
 static void hako(struct hako_run *r, const char *const *words)
 {
-	const char *args[16];
-	int n = 0;
-
-	for (; words[n] && n < 14; n++)
-		args[n] = words[n];
-	args[n] = NULL;
-	hako_run_prog(r, "hako", args, NULL, WAIT_MS);
+	hako_run_prog(r, "hako", words, NULL, WAIT_MS);
 }
 
 /* Run `hako run --name NAME ROOTFS /bin/sh -c SCRIPT`. */

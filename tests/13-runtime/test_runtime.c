@@ -111,16 +111,10 @@ static int load(struct bundle *b, struct hako_spec *s, char *err, size_t len)
 	return spec_load(b->path, s, err, len);
 }
 
-/* Run `hako ARGS...` to completion (at most 14 words). */
+/* Run `hako WORDS...` (NULL-terminated, at most 30) to completion. */
 static void hako(struct hako_run *r, const char *const *words)
 {
-	const char *args[16];
-	int n = 0;
-
-	for (; words[n] && n < 14; n++)
-		args[n] = words[n];
-	args[n] = NULL;
-	hako_run_prog(r, "hako", args, NULL, WAIT_MS);
+	hako_run_prog(r, "hako", words, NULL, WAIT_MS);
 }
 
 /* `hako create --bundle B ID` with its output (and the container's) going to B's out.txt, so

@@ -671,11 +671,11 @@ static void test_virtio_registers(void **state)
 {
 	struct vm vm;
 	struct virtio_blk blk;
+	struct device dev;
 	char *dir = hako_tmpdir();
 	uint8_t *content;
 	uint64_t sectors = (uint64_t)hako_rand_range(1, 5000);
 
-	struct device dev;
 	int fd = blk_up(&vm, &blk, &dev, dir, sectors, &content);
 	check_int(reg_read(&dev, VIRTIO_MMIO_MAGIC), VIRTIO_MMIO_MAGIC_VALUE, "MagicValue");
 	check_int(reg_read(&dev, VIRTIO_MMIO_VERSION), 2, "Version");
@@ -705,10 +705,10 @@ static void test_virtio_features_status(void **state)
 {
 	struct vm vm;
 	struct virtio_blk blk;
+	struct device dev;
 	char *dir = hako_tmpdir();
 	uint8_t *content;
 
-	struct device dev;
 	int fd = blk_up(&vm, &blk, &dev, dir, 8, &content);
 	uint32_t s = VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER;
 
@@ -793,11 +793,11 @@ static void test_virtio_blk_requests(void **state)
 {
 	struct vm vm;
 	struct virtio_blk blk;
+	struct device dev;
 	char *dir = hako_tmpdir();
 	uint8_t *content;
 	uint64_t sectors = (uint64_t)hako_rand_range(8, 64);
 
-	struct device dev;
 	int fd = blk_up(&vm, &blk, &dev, dir, sectors, &content);
 	drive_up(&dev);
 	struct virtq *q = &blk.queue;
