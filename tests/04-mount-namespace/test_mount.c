@@ -88,7 +88,6 @@ static struct box *box_setup(bool mounts)
 {
 	static struct box box;
 	struct box *b = &box;
-	struct hako_run r;
 	char path[PATH_MAX];
 
 	memset(b, 0, sizeof(*b));
@@ -119,13 +118,7 @@ static struct box *box_setup(bool mounts)
 	if (geteuid() == 0)
 		check_that(chown(path, 65534, 65534) == 0, "chown %s: %s", path, strerror(errno));
 	setenv("HAKO_ROOT", path, 1);
-	check_that(access("tests/tools/mkrootfs.sh", X_OK) == 0,
-	           "tests/tools/mkrootfs.sh is missing: run the tests from the top of the course");
-	char *mk[] = {"tests/tools/mkrootfs.sh", b->rootfs, NULL};
-	run_prog(&r, mk, 60000);
-	check_that(r.exit_code == 0, "tests/tools/mkrootfs.sh %s failed (%d): %s", b->rootfs,
-	           r.exit_code, r.err);
-	hako_run_free(&r);
+	hako_make_rootfs(b->rootfs);
 
 	hako_rand_name(b->marker, 12);
 	hako_rand_name(b->secret, 20);
@@ -445,6 +438,33 @@ static const char *why_not_started(const char *err)
 	return "";
 }
 
+/* Fail unless READY, saying the container never DID (e.g. "printed \"ready\""); the message
+ * quotes its stderr and what, from that, may have kept it from starting. */
+static void check_box_ready(struct box *b, bool ready, const char *did)
+{
+	char *err = slurp(b->errpath);
+	check_that(ready, "the container never %s; its stderr: %.*s%s", did, quote_len(err), err,
+	           why_not_started(err));
+	free(err);
+}
+
+/* Start a container that waits, read its init's mount table into M (MAX_MNT entries), and end
+ * it; fails the test if it never got ready. Returns the number of mounts, and the box in *BP. */
+static int box_mount_table(struct box **bp, struct mnt *m)
+{
+	struct box *b = box_setup(true);
+	int n = 0;
+
+	box_start(b, "echo ready; read x || :");
+	bool ready = box_wait_for(b, "ready");
+	if (ready)
+		n = box_mounts(b, box_init_pid(b), m);
+	box_finish(b);
+	check_box_ready(b, ready, "printed \"ready\"");
+	*bp = b;
+	return n;
+}
+
 /* ------------------------------------------------------------------------------------------ */
 
 /* This test checks that mount_check_rootfs() accepts a folder and names what is wrong with
@@ -644,9 +664,7 @@ static void test_mount_host_paths_invisible(void **state)
 		host_seen = access(path, F_OK) == 0;
 	}
 	int code = box_finish(b);
-	char *err = slurp(b->errpath);
-	check_that(ready, "the container never printed \"ready\"; its stderr: %.*s%s",
-	           quote_len(err), err, why_not_started(err));
+	check_box_ready(b, ready, "printed \"ready\"");
 	check_that(strncmp(b->out_text, b->secret, strlen(b->secret)) == 0,
 	           "inside, /%s should hold \"%s\"; the container printed \"%s\"", b->marker,
 	           b->secret, b->out_text);
@@ -657,7 +675,6 @@ static void test_mount_host_paths_invisible(void **state)
 	           b->host_file);
 	check_int(code, 0, "exit code of the container");
 	free(seen);
-	free(err);
 }
 
 /* This test checks that after pivot_root the old root is gone: the container's mount table
@@ -668,19 +685,7 @@ static void test_mount_old_root_detached(void **state)
 	static const char *const allowed[] = {"/", "/proc", "/sys", "/dev"};
 	static struct mnt m[MAX_MNT];
 	struct box *b;
-	int n = 0;
-
-	b = box_setup(true);
-	box_start(b, "echo ready; read x || :");
-	bool ready = box_wait_for(b, "ready");
-	if (ready)
-		n = box_mounts(b, box_init_pid(b), m);
-	box_finish(b);
-	char *err = slurp(b->errpath);
-	check_that(ready, "the container never printed \"ready\"; its stderr: %.*s%s",
-	           quote_len(err), err, why_not_started(err));
-	free(err);
-
+	int n = box_mount_table(&b, m);
 	int roots = 0;
 	char want_root[PATH_MAX];
 	snprintf(want_root, sizeof(want_root), "/%s/rootfs", strrchr(b->dir, '/') + 1);
@@ -788,18 +793,7 @@ static void test_mount_sys_read_only(void **state)
 {
 	static struct mnt m[MAX_MNT];
 	struct box *b;
-	int n = 0, found = 0;
-
-	b = box_setup(true);
-	box_start(b, "echo ready; read x || :");
-	bool ready = box_wait_for(b, "ready");
-	if (ready)
-		n = box_mounts(b, box_init_pid(b), m);
-	box_finish(b);
-	char *err = slurp(b->errpath);
-	check_that(ready, "the container never printed \"ready\"; its stderr: %.*s%s",
-	           quote_len(err), err, why_not_started(err));
-	free(err);
+	int n = box_mount_table(&b, m), found = 0;
 	/* More than one mount at "/": the old root is still stacked on the rootfs, and its /sys
 	 * (the host's, read-write) is the one in sight. Say so, or MS_RDONLY looks wrong. */
 	int roots = 0;
@@ -868,10 +862,7 @@ static void test_mount_dev_minimal(void **state)
 			closedir(d);
 	}
 	box_finish(b);
-	char *err = slurp(b->errpath);
-	check_that(ready, "the container never printed \"ready\"; its stderr: %.*s%s",
-	           quote_len(err), err, why_not_started(err));
-	free(err);
+	check_box_ready(b, ready, "printed \"ready\"");
 
 	bool dev_tmpfs = false;
 	for (int i = 0; i < n; i++)
@@ -919,10 +910,7 @@ static void test_mount_dev_pts_shm(void **state)
 		ptmx_ok = lstat(path, &ptmx) == 0;
 	}
 	box_finish(b);
-	char *err = slurp(b->errpath);
-	check_that(ready, "the container never printed \"ready\"; its stderr: %.*s%s",
-	           quote_len(err), err, why_not_started(err));
-	free(err);
+	check_box_ready(b, ready, "printed \"ready\"");
 
 	const char *pts_type = NULL, *shm_type = NULL;
 	for (int i = 0; i < n; i++) {
@@ -962,10 +950,7 @@ static void test_mount_not_propagated(void **state)
 		host = slurp("/proc/self/mountinfo");
 	}
 	box_finish(b);
-	char *err = slurp(b->errpath);
-	check_that(ready, "the container never mounted its tmpfs; its stderr: %.*s%s",
-	           quote_len(err), err, why_not_started(err));
-	free(err);
+	check_box_ready(b, ready, "mounted its tmpfs");
 
 	bool inside = false;
 	for (int i = 0; i < n; i++)
@@ -1178,10 +1163,7 @@ static void test_mount_clean_after_sigterm(void **state)
 	}
 	int code = box_finish(b);
 	check_nothing_left(b, before, top, "SIGTERM to hako");
-	char *err = slurp(b->errpath);
-	check_that(ready, "the container never printed \"ready\"; its stderr: %.*s%s",
-	           quote_len(err), err, why_not_started(err));
-	free(err);
+	check_box_ready(b, ready, "printed \"ready\"");
 	check_int(code, 128 + SIGTERM, "exit code of hako after SIGTERM");
 	snprintf(path, sizeof(path), "/proc/%d", (int)init);
 	check_that(access(path, F_OK) != 0, "the container's init (pid %d) still exists",

@@ -251,22 +251,6 @@ static bool table_has_key(const char *text, long key)
 	return false;
 }
 
-static char *slurp(const char *path)
-{
-	static char buf[65536];
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	size_t got = 0;
-	ssize_t n;
-
-	while (fd >= 0 && got + 1 < sizeof(buf) &&
-	       (n = read(fd, buf + got, sizeof(buf) - 1 - got)) > 0)
-		got += (size_t)n;
-	buf[got] = '\0';
-	if (fd >= 0)
-		close(fd);
-	return buf;
-}
-
 /* This test checks that a System V shared memory segment and message queue made outside
  * are not visible inside the container (its own IPC namespace). */
 static void test_ipc_objects_invisible(void **state)
@@ -279,8 +263,8 @@ static void test_ipc_objects_invisible(void **state)
 	int shm = shmget((key_t)shm_key, (size_t)hako_rand_range(1, 64) * 4096, IPC_CREAT | 0600);
 	int msq = msgget((key_t)msg_key, IPC_CREAT | 0600);
 	check_that(shm >= 0 && msq >= 0, "shmget/msgget: %s", strerror(errno));
-	check_that(table_has_key(slurp("/proc/sysvipc/shm"), shm_key) &&
-	               table_has_key(slurp("/proc/sysvipc/msg"), msg_key),
+	check_that(table_has_key(hako_read_file("/proc/sysvipc/shm"), shm_key) &&
+	               table_has_key(hako_read_file("/proc/sysvipc/msg"), msg_key),
 	           "the test's own objects are not in /proc/sysvipc outside");
 
 	const char *words[] = {"--isolate", "/bin/sh", "-c",
@@ -453,7 +437,7 @@ static void test_net_veth_peer_in_netns(void **state)
 	pid_t pid = netns_child(fds);
 	int rc = net_veth_add(a, b, pid);
 	snprintf(path, sizeof(path), "/proc/%d/net/dev", (int)pid);
-	char *theirs = strdup(slurp(path));
+	char *theirs = strdup(hako_read_file(path));
 	int here_a = link_flags(a), here_b = link_flags(b);
 	close(fds[1]);
 	waitpid(pid, NULL, 0);

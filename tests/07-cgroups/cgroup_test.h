@@ -29,8 +29,7 @@ bool v2_has(const char *dir, const char *ctl);
 void real_dir(const char *ctl, const char *name, char *out, size_t len);
 void require_cgroups(void);
 bool name_from_output(const char *out, char *name, size_t len);
-int count_left(const char *name);
-void remove_left(const char *name);
+int remove_left(const char *name);
 int oom_with(int mode, const char *file, const char *text, int *err);
 char first_written(int fd, int wd_a, int wd_b);
 

@@ -264,7 +264,7 @@ bool name_from_output(const char *out, char *name, size_t len)
 }
 
 /* How many folders of the cgroup NAME exist in any hierarchy. */
-int count_left(const char *name)
+static int count_left(const char *name)
 {
 	char pattern[PATH_MAX];
 	glob_t g;
@@ -280,11 +280,14 @@ int count_left(const char *name)
 	return n;
 }
 
-/* Remove what a test made in the real hierarchies, if the code under test did not. */
-void remove_left(const char *name)
+/* Remove what is left of the cgroup NAME in the real hierarchies (the code under test should
+ * have removed it: the test then says so, and leaves nothing behind). Returns how many
+ * folders there were. */
+int remove_left(const char *name)
 {
 	char pattern[PATH_MAX];
 	glob_t g;
+	int n = count_left(name);
 
 	snprintf(pattern, sizeof(pattern), "/sys/fs/cgroup/*/hako/%s", name);
 	if (glob(pattern, 0, NULL, &g) == 0)
@@ -293,6 +296,7 @@ void remove_left(const char *name)
 	globfree(&g);
 	snprintf(pattern, sizeof(pattern), "/sys/fs/cgroup/hako/%s", name);
 	rmdir(pattern);
+	return n;
 }
 
 /* Make a cgroup with a memory limit in a fake tree of MODE, write TEXT to the OOM file FILE

@@ -57,9 +57,7 @@ void test_cgroup_kernel_memory_oom(void **state)
 	const char *args[] = {"--memory", limit, cgprog(), "hog", hog, NULL};
 	hako_run_list(&r, args);
 	bool named = name_from_output(r.out, name, sizeof(name));
-	int left = named ? count_left(name) : 0;
-	if (named)
-		remove_left(name);
+	int left = named ? remove_left(name) : 0;
 
 	check_that(named,
 	           "the workload did not run in a cgroup under hako/; its "
@@ -88,9 +86,7 @@ void test_cgroup_kernel_memory_within_limit(void **state)
 	const char *args[] = {"--memory", limit, cgprog(), "hog", hog, NULL};
 	hako_run_list(&r, args);
 	bool named = name_from_output(r.out, name, sizeof(name));
-	int left = named ? count_left(name) : 0;
-	if (named)
-		remove_left(name);
+	int left = named ? remove_left(name) : 0;
 
 	check_that(named, "the workload did not run in a cgroup under hako/:\n%s\nstderr: %s",
 	           r.out, r.err);
@@ -197,8 +193,7 @@ void test_cgroup_kernel_cpu_quota(void **state)
 	const char *p = strstr(slurp(cpudir, "cpu.stat"), "nr_throttled ");
 	long long throttled = p ? atoll(p + strlen("nr_throttled ")) : -1;
 	cgroup_destroy(cg);
-	int left = count_left(name);
-	remove_left(name);
+	int left = remove_left(name);
 
 	double want = cfg.cpu_max / 100000.0, got = wall > 0 ? used / 1e6 / wall : -1;
 	check_int(att, 0, "cgroup_attach()");
@@ -276,8 +271,7 @@ void test_cgroup_kernel_attach(void **state)
 	close(hold[1]);
 	waitpid(pid, NULL, 0);
 	cgroup_destroy(cg);
-	int left = count_left(name);
-	remove_left(name);
+	int left = remove_left(name);
 
 	check_int(err, 0, "cgroup_attach()");
 	snprintf(want, sizeof(want), "/hako/%s", name);
@@ -389,9 +383,7 @@ void test_cgroup_kernel_cleanup_after_kill(void **state)
 	                      "/bin/sh",  "-c",  script,         NULL};
 	hako_run_list(&r, args);
 	bool named1 = name_from_output(r.out, name1, sizeof(name1));
-	int left1 = named1 ? count_left(name1) : 0;
-	if (named1)
-		remove_left(name1);
+	int left1 = named1 ? remove_left(name1) : 0;
 	int code1 = r.exit_code;
 	bool oom_said = strstr(r.err, "out of memory") != NULL;
 	hako_run_free(&r);
@@ -403,9 +395,7 @@ void test_cgroup_kernel_cleanup_after_kill(void **state)
 	kill(hako, SIGTERM);
 	int status = wait_bounded(hako);
 	close(fd);
-	int left2 = named2 ? count_left(name2) : 0;
-	if (named2)
-		remove_left(name2);
+	int left2 = named2 ? remove_left(name2) : 0;
 
 	check_that(named1, "the workload did not run in a cgroup under hako/");
 	check_int(code1, 137, "exit code when the workload is killed by SIGKILL");
@@ -461,9 +451,7 @@ void test_cgroup_kernel_leftover_killed(void **state)
 		kill(leftover, SIGKILL);
 		still_running(leftover);
 	}
-	int left = named ? count_left(name) : 0;
-	if (named)
-		remove_left(name);
+	int left = named ? remove_left(name) : 0;
 
 	check_that(named, "the workload did not run in a cgroup under hako/: %s; stderr: %s", r.out,
 	           r.err);
@@ -496,8 +484,7 @@ void test_cgroup_kernel_stale_removed(void **state)
 	}
 	const char *args[] = {"--memory", "32m", "--pids-limit", "20", "/bin/true", NULL};
 	hako_run_list(&r, args);
-	int left = count_left(stale);
-	remove_left(stale);
+	int left = remove_left(stale);
 
 	check_that(made > 0, "the test could not make a stale cgroup %s", stale);
 	check_int(r.exit_code, 0, "exit code of `hako run --memory 32m ... true`");

@@ -52,18 +52,12 @@ static void copy_file(const char *from, const char *to, mode_t mode)
 
 static void box_setup(struct box *b)
 {
-	struct hako_run r;
 	char path[PATH_MAX];
 
 	b->dir = hako_tmpdir();
 	chmod(b->dir, 0755); /* an unprivileged hako must be able to look inside */
 	snprintf(b->rootfs, sizeof(b->rootfs), "%s/rootfs", b->dir);
-	check_that(access("tests/tools/mkrootfs.sh", X_OK) == 0,
-	           "tests/tools/mkrootfs.sh is missing: run the tests from the top of the course");
-	char *mk[] = {"tests/tools/mkrootfs.sh", b->rootfs, NULL};
-	check_that(hako_run_argv(mk, NULL, 60000, &r) == 0 && r.exit_code == 0,
-	           "tests/tools/mkrootfs.sh %s failed: %s", b->rootfs, r.err ? r.err : "");
-	hako_run_free(&r);
+	hako_make_rootfs(b->rootfs);
 	snprintf(path, sizeof(path), "%s/bin/capprobe", b->rootfs);
 	copy_file(hako_prog("capprobe"), path, 0755);
 	snprintf(b->hako, sizeof(b->hako), "%s/hako", b->dir);

@@ -783,7 +783,6 @@ static char *make_rootfs(void)
 {
 	static char rootfs[PATH_MAX];
 	char to[PATH_MAX + 16], buf[65536];
-	struct hako_run r;
 	char *dir;
 	ssize_t n;
 
@@ -791,12 +790,7 @@ static char *make_rootfs(void)
 	dir = hako_tmpdir();
 	chmod(dir, 0755);
 	snprintf(rootfs, sizeof(rootfs), "%s/rootfs", dir);
-	check_that(access("tests/tools/mkrootfs.sh", X_OK) == 0,
-	           "tests/tools/mkrootfs.sh is missing: run the tests from the top of the course");
-	char *mk[] = {"tests/tools/mkrootfs.sh", rootfs, NULL};
-	check_that(hako_run_argv(mk, NULL, 60000, &r) == 0 && r.exit_code == 0,
-	           "tests/tools/mkrootfs.sh %s failed: %s", rootfs, r.err ? r.err : "");
-	hako_run_free(&r);
+	hako_make_rootfs(rootfs);
 
 	snprintf(to, sizeof(to), "%s/scprobe", rootfs);
 	int in = open(hako_prog("scprobe"), O_RDONLY | O_CLOEXEC);

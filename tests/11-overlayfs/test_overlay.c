@@ -30,19 +30,6 @@
 
 /* ---- Helpers ---- */
 
-/* PATH's text (at most 64 KiB) in a static buffer; "" if it cannot be read. */
-static const char *slurp(const char *path)
-{
-	static char buf[65536];
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
-
-	if (fd >= 0)
-		close(fd);
-	buf[n > 0 ? n : 0] = '\0';
-	return buf;
-}
-
 static void make_dir(const char *path)
 {
 	check_that(mkdir(path, 0755) == 0 || errno == EEXIST, "mkdir %s: %s", path,
@@ -81,7 +68,7 @@ static void own_mount_namespace(void)
 /* True if our mount table has an overlay mentioning TEXT (a store path). */
 static bool overlay_mounted_here(const char *text)
 {
-	const char *mi = slurp("/proc/self/mountinfo");
+	const char *mi = hako_read_file("/proc/self/mountinfo");
 	for (const char *line = mi; line && *line;
 	     line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
 		const char *end = strchr(line, '\n');
@@ -398,7 +385,7 @@ static int check_stack(void *arg)
 	char p[PATH_MAX];
 
 	snprintf(p, sizeof(p), "%s/%s", s->merged, s->top);
-	if (strcmp(slurp(p), "from layer 1") != 0)
+	if (strcmp(hako_read_file(p), "from layer 1") != 0)
 		return 1;
 	snprintf(p, sizeof(p), "%s/%s", s->merged, s->hidden);
 	if (access(p, F_OK) == 0)
@@ -410,7 +397,7 @@ static int check_stack(void *arg)
 	if (access(p, F_OK) == 0)
 		return 4;
 	snprintf(p, sizeof(p), "%s/%s", s->merged, s->low);
-	if (strcmp(slurp(p), "bottom") != 0)
+	if (strcmp(hako_read_file(p), "bottom") != 0)
 		return 5;
 	/* A write lands in the merged view. */
 	snprintf(p, sizeof(p), "%s/%s/new", s->merged, s->opaque);
@@ -616,7 +603,7 @@ static void test_overlay_hako_too_many_layers(void **state)
 	}
 	int err = run_layers(many, n_long, store, errfile);
 	check_int(err, -E2BIG, "hako_run() with layers whose options exceed a page");
-	check_contains(slurp(errfile), "too many", "hako's message for too many layers");
+	check_contains(hako_read_file(errfile), "too many", "hako's message for too many layers");
 	check_that(store_empty(store), "hako made a container layer before refusing");
 
 	for (size_t i = 0; i <= OVERLAY_MAX_LAYERS; i++)
@@ -640,7 +627,6 @@ struct box {
 
 static void box_setup(struct box *b, bool mounts)
 {
-	struct hako_run r;
 	char p[PATH_MAX];
 
 	if (mounts)
@@ -649,12 +635,7 @@ static void box_setup(struct box *b, bool mounts)
 	chmod(b->dir, 0755); /* an unprivileged hako must be able to look inside */
 	snprintf(b->rootfs, sizeof(b->rootfs), "%s/rootfs", b->dir);
 	snprintf(b->store, sizeof(b->store), "%s/store", b->dir);
-	check_that(access("tests/tools/mkrootfs.sh", X_OK) == 0,
-	           "tests/tools/mkrootfs.sh is missing: run the tests from the top of the course");
-	char *mk[] = {"tests/tools/mkrootfs.sh", b->rootfs, NULL};
-	check_that(hako_run_argv(mk, NULL, 60000, &r) == 0 && r.exit_code == 0,
-	           "tests/tools/mkrootfs.sh %s failed: %s", b->rootfs, r.err ? r.err : "");
-	hako_run_free(&r);
+	hako_make_rootfs(b->rootfs);
 	hako_rand_name(b->marker, 12);
 	hako_rand_name(b->secret, 20);
 	snprintf(p, sizeof(p), "%s/%s", b->rootfs, b->marker);
@@ -663,16 +644,10 @@ static void box_setup(struct box *b, bool mounts)
 	setenv("HAKO_ROOT", b->store, 1);
 }
 
-/* Run `hako WORDS...` (NULL-terminated, up to 12) to completion. */
+/* Run `hako WORDS...` (NULL-terminated, at most 30) to completion. */
 static void hako(struct hako_run *r, const char *const *words)
 {
-	const char *args[16];
-	int n = 0;
-
-	for (; words[n] && n < 14; n++)
-		args[n] = words[n];
-	args[n] = NULL;
-	hako_run_prog(r, "hako", args, NULL, WAIT_MS);
+	hako_run_prog(r, "hako", words, NULL, WAIT_MS);
 }
 
 /* Run `hako run --name NAME ROOTFS /bin/sh -c SCRIPT`. */
@@ -710,11 +685,11 @@ static void test_overlay_hako_write_in_upper(void **state)
 	snprintf(p, sizeof(p), "%s/%s", b.rootfs, file);
 	check_that(access(p, F_OK) != 0, "the new file was written into the rootfs folder (%s)", p);
 	snprintf(p, sizeof(p), "%s/%s", b.rootfs, b.marker);
-	check_str(slurp(p), b.secret, "the rootfs's own copy of the changed file");
+	check_str(hako_read_file(p), b.secret, "the rootfs's own copy of the changed file");
 	snprintf(p, sizeof(p), "%s\n", text);
-	check_str(slurp(upper_path(&b, name, file)), p, "the new file in the upper layer");
+	check_str(hako_read_file(upper_path(&b, name, file)), p, "the new file in the upper layer");
 	snprintf(p, sizeof(p), "%smore\n", b.secret);
-	check_str(slurp(upper_path(&b, name, b.marker)), p,
+	check_str(hako_read_file(upper_path(&b, name, b.marker)), p,
 	          "the changed file's copy in the upper layer");
 	hako_run_free(&r);
 }
@@ -741,7 +716,7 @@ static void test_overlay_hako_delete_whiteout(void **state)
 	check_that(S_ISCHR(st.st_mode) && st.st_rdev == makedev(0, 0),
 	           "the upper layer's entry is not a whiteout (char 0/0): mode %o", st.st_mode);
 	snprintf(p, sizeof(p), "%s/%s", b.rootfs, b.marker);
-	check_str(slurp(p), b.secret, "the deleted file in the rootfs folder");
+	check_str(hako_read_file(p), b.secret, "the deleted file in the rootfs folder");
 	snprintf(script, sizeof(script), "cat /%s", b.marker);
 	hako_sh(&r, &b, other, script);
 	check_exit(&r, 0, "a new container reads the file");
@@ -774,7 +749,7 @@ static void test_overlay_hako_opaque_dir(void **state)
 	ssize_t n = lgetxattr(upper_path(&b, name, dir), "trusted.overlay.opaque", v, sizeof(v));
 	check_that(n == 1 && v[0] == 'y', "the folder in the upper layer is not opaque");
 	snprintf(p, sizeof(p), "%s/%s/%s", b.rootfs, dir, old);
-	check_str(slurp(p), "old", "the rootfs's file in the folder, outside");
+	check_str(hako_read_file(p), "old", "the rootfs's file in the folder, outside");
 }
 
 /* This test checks that copy-up (opening a rootfs file for writing) keeps the file's mode,
@@ -812,7 +787,7 @@ static void test_overlay_hako_copy_up_attrs(void **state)
 	check_int(up.st_uid, uid, "the copy's owner");
 	check_int(up.st_gid, gid, "the copy's group");
 	check_int(up.st_mtime, lo.st_mtime, "the copy's mtime");
-	check_str(slurp(upper_path(&b, name, file)), "keep me", "the copy's content");
+	check_str(hako_read_file(upper_path(&b, name, file)), "keep me", "the copy's content");
 }
 
 /* This test checks that two containers on one rootfs, running at the same time, do not see
@@ -863,7 +838,7 @@ static pid_t first_child(pid_t pid)
 {
 	char p[64];
 	snprintf(p, sizeof(p), "/proc/%d/task/%d/children", (int)pid, (int)pid);
-	long c = strtol(slurp(p), NULL, 10);
+	long c = strtol(hako_read_file(p), NULL, 10);
 	return c > 0 ? (pid_t)c : -1;
 }
 
@@ -1148,9 +1123,9 @@ static void test_overlay_hako_layer_stack(void **state)
 	waitpid(pid, &st, 0);
 	check_that(WIFEXITED(st), "hako_run() in a child crashed (signal %d)", WTERMSIG(st));
 	check_that(WEXITSTATUS(st) == 0, "hako_run() on two layers: exit %d; stderr: %s",
-	           WEXITSTATUS(st), slurp(errfile));
+	           WEXITSTATUS(st), hako_read_file(errfile));
 	snprintf(p, sizeof(p), "%s/bin/sh\n", text);
-	check_str(slurp(outfile), p, "what the container saw on the layer stack");
+	check_str(hako_read_file(outfile), p, "what the container saw on the layer stack");
 	check_that(store_empty(b.store), "--rm left a container layer in the store");
 	check_that(!overlay_mounted_here(b.store), "an overlay is still mounted");
 }

@@ -29,19 +29,6 @@
 
 /* ---- Helpers ---- */
 
-/* PATH's text (at most 64 KiB) in a static buffer; "" if it cannot be read. */
-static const char *slurp(const char *path)
-{
-	static char buf[65536];
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
-
-	if (fd >= 0)
-		close(fd);
-	buf[n > 0 ? n : 0] = '\0';
-	return buf;
-}
-
 /* A bundle: a folder with config.json and a root filesystem folder "rootfs" (busybox when
  * FULL, else empty: enough for spec_load). The state folder is the test's own. */
 struct bundle {
@@ -79,7 +66,6 @@ static json_t *base_config(struct bundle *b, const char *script)
 
 static void bundle_setup(struct bundle *b, bool full, const char *script)
 {
-	struct hako_run r;
 
 	memset(b, 0, sizeof(*b));
 	b->dir = hako_tmpdir();
@@ -91,13 +77,7 @@ static void bundle_setup(struct bundle *b, bool full, const char *script)
 	hako_rand_name(b->host, hako_rand_range(4, 15));
 	check_that(mkdir(b->path, 0755) == 0, "mkdir %s: %s", b->path, strerror(errno));
 	if (full) {
-		check_that(access("tests/tools/mkrootfs.sh", X_OK) == 0,
-		           "tests/tools/mkrootfs.sh is missing: run the tests from the top of the "
-		           "course");
-		char *mk[] = {"tests/tools/mkrootfs.sh", b->rootfs, NULL};
-		check_that(hako_run_argv(mk, NULL, 60000, &r) == 0 && r.exit_code == 0,
-		           "tests/tools/mkrootfs.sh %s failed: %s", b->rootfs, r.err ? r.err : "");
-		hako_run_free(&r);
+		hako_make_rootfs(b->rootfs);
 	} else {
 		check_that(mkdir(b->rootfs, 0755) == 0, "mkdir %s: %s", b->rootfs, strerror(errno));
 	}
@@ -131,16 +111,10 @@ static int load(struct bundle *b, struct hako_spec *s, char *err, size_t len)
 	return spec_load(b->path, s, err, len);
 }
 
-/* Run `hako ARGS...` to completion (at most 14 words). */
+/* Run `hako WORDS...` (NULL-terminated, at most 30) to completion. */
 static void hako(struct hako_run *r, const char *const *words)
 {
-	const char *args[16];
-	int n = 0;
-
-	for (; words[n] && n < 14; n++)
-		args[n] = words[n];
-	args[n] = NULL;
-	hako_run_prog(r, "hako", args, NULL, WAIT_MS);
+	hako_run_prog(r, "hako", words, NULL, WAIT_MS);
 }
 
 /* `hako create --bundle B ID` with its output (and the container's) going to B's out.txt, so
@@ -160,7 +134,7 @@ static const char *out_txt(struct bundle *b)
 {
 	char p[PATH_MAX + 16];
 	snprintf(p, sizeof(p), "%s/out.txt", b->dir);
-	return slurp(p);
+	return hako_read_file(p);
 }
 
 /* The "status" of `hako state ID`, checking that it prints the spec's JSON. */
@@ -203,7 +177,7 @@ static bool process_alive(pid_t pid)
 {
 	char p[64];
 	snprintf(p, sizeof(p), "/proc/%d/stat", (int)pid);
-	const char *st = slurp(p);
+	const char *st = hako_read_file(p);
 	const char *close_paren = strrchr(st, ')');
 	return close_paren && close_paren[1] == ' ' && close_paren[2] != 'Z';
 }
@@ -336,7 +310,7 @@ static void test_spec_privileges(void **state)
 	check_that(s.cfg.no_new_privs, "cfg.no_new_privs with noNewPrivileges true");
 	check_that(s.cfg.seccomp && strcmp(s.cfg.seccomp, "unconfined") != 0,
 	           "cfg.seccomp must name the profile");
-	check_contains(slurp(s.cfg.seccomp), word, "the profile lesson 10 reads");
+	check_contains(hako_read_file(s.cfg.seccomp), word, "the profile lesson 10 reads");
 	spec_free(&s);
 	json_decref(b.cfg);
 }
@@ -574,7 +548,7 @@ static unsigned long long start_time_of(pid_t pid)
 	unsigned long long t = 0;
 
 	snprintf(p, sizeof(p), "/proc/%d/stat", (int)pid);
-	const char *s = strrchr(slurp(p), ')');
+	const char *s = strrchr(hako_read_file(p), ')');
 	for (int f = 2; s && f < 22; f++)
 		s = strchr(s + 1, ' ');
 	if (s)
@@ -681,10 +655,11 @@ static void test_state_print(void **state)
 		int e = state_print(&st, f);
 		fclose(f);
 		check_int(e, 0, "state_print");
-		json_t *o = json_loads(slurp(path), 0, &jerr);
-		check_that(o != NULL, "state_print wrote no JSON (%s): %s", jerr.text, slurp(path));
+		json_t *o = json_loads(hako_read_file(path), 0, &jerr);
+		check_that(o != NULL, "state_print wrote no JSON (%s): %s", jerr.text,
+		           hako_read_file(path));
 		check_that(json_is_string(json_object_get(o, "ociVersion")), "no ociVersion in %s",
-		           slurp(path));
+		           hako_read_file(path));
 		check_str(json_string_value(json_object_get(o, "id")), id, "id");
 		check_str(json_string_value(json_object_get(o, "bundle")), st.bundle, "bundle");
 		check_str(json_string_value(json_object_get(o, "status")),
@@ -694,7 +669,7 @@ static void test_state_print(void **state)
 			          "pid of a running container");
 		else
 			check_that(json_object_get(o, "pid") == NULL,
-			           "a stopped container has no pid: %s", slurp(path));
+			           "a stopped container has no pid: %s", hako_read_file(path));
 		json_decref(o);
 		st.pid = 0;
 	}
@@ -791,7 +766,7 @@ static void test_runtime_create_start(void **state)
 	check_str(json_string_value(json_object_get(doc, "id")), b.id, "id in hako state");
 	json_decref(doc);
 	check_that(pid > 0 && process_alive(pid), "after create, the pid in the state must live");
-	check_int(atoi(slurp(pidf)), pid, "the --pid-file");
+	check_int(atoi(hako_read_file(pidf)), pid, "the --pid-file");
 	usleep(300000);
 	check_that(access(marker, F_OK) != 0, "the command ran before `hako start`");
 	check_that(cgroup_left(b.id), "no cgroup hako/%s after create with a pids limit", b.id);
@@ -804,7 +779,7 @@ static void test_runtime_create_start(void **state)
 	while (access(marker, F_OK) != 0 && hako_now_ms() < end)
 		usleep(20000);
 	check_that(access(marker, F_OK) == 0, "the command did not run after `hako start`");
-	check_contains(slurp(marker), word, "what the command wrote");
+	check_contains(hako_read_file(marker), word, "what the command wrote");
 	check_str(state_of(&b, NULL), "running", "status after start");
 	hako(&r, start);
 	check_that(r.exit_code != 0, "a second `hako start` must fail");
@@ -872,7 +847,7 @@ static void test_runtime_kill_term(void **state)
 	hako_run_free(&r);
 	check_that(!process_alive(pid), "a process is left after delete");
 	check_that(!cgroup_left(b.id), "the cgroup hako/%s is left after delete", b.id);
-	check_that(!strstr(slurp("/proc/self/mountinfo"), b.path),
+	check_that(!strstr(hako_read_file("/proc/self/mountinfo"), b.path),
 	           "a mount of the bundle is left in the host's mount table");
 	const char *st[] = {"state", b.id, NULL};
 	hako(&r, st);

@@ -28,16 +28,10 @@
 
 /* ---- Helpers ---- */
 
+/* PATH's text in the harness's static buffer (see hako_read_file). */
 static const char *slurp(const char *path)
 {
-	static char buf[65536];
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
-
-	if (fd >= 0)
-		close(fd);
-	buf[n > 0 ? n : 0] = '\0';
-	return buf;
+	return hako_read_file(path);
 }
 
 /* A state folder of the test's own, with one entry NAME whose init is PID. */

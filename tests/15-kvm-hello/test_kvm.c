@@ -26,17 +26,6 @@ static const char *guest_path(const char *name)
 	return path;
 }
 
-/* Read the whole file PATH into a malloc'd buffer. */
-static uint8_t *slurp(const char *path, size_t *size)
-{
-	FILE *f = fopen(path, "rb");
-	check_that(f != NULL, "open %s: %s", path, strerror(errno));
-	uint8_t *buf = malloc(1 << 16);
-	*size = fread(buf, 1, 1 << 16, f);
-	fclose(f);
-	return buf;
-}
-
 /* Make a VM of MEM bytes with its vCPU, failing the test with the step that failed. */
 static void vm_up(struct vm *vm, size_t mem)
 {
@@ -51,7 +40,7 @@ static void vm_up(struct vm *vm, size_t mem)
 static void hello_load(struct vm *vm, uint64_t a, uint64_t b)
 {
 	size_t size;
-	uint8_t *code = slurp(guest_path("guest-hello.bin"), &size);
+	uint8_t *code = hako_read_built("guest-hello.bin", &size);
 	uint64_t args[2] = {a, b};
 
 	check_that(vm->mem != NULL && REAL_MODE_ENTRY + size <= vm->mem_size,

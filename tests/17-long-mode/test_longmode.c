@@ -18,15 +18,7 @@
 /* The guest ELF this lesson's tests.mk built, read into memory. */
 static uint8_t *guest_elf(size_t *size)
 {
-	char path[4096];
-
-	snprintf(path, sizeof(path), "%s/guest-long.elf", hako_out_dir());
-	FILE *f = fopen(path, "rb");
-	check_that(f != NULL, "guest %s was not built", path);
-	uint8_t *buf = malloc(1 << 20);
-	*size = fread(buf, 1, 1 << 20, f);
-	fclose(f);
-	return buf;
+	return hako_read_built("guest-long.elf", size);
 }
 
 /* A VM without KVM: just memory, enough for elf_load(). Free vm->mem when done. */
@@ -90,6 +82,23 @@ static const char *write_image(const char *dir, const uint8_t *image, size_t siz
 static void run_hakovm(struct hako_run *r, const char *const *args)
 {
 	hako_run_prog(r, "hakovm", args, NULL, 10000);
+}
+
+/* Run hakovm on SIZE bytes of IMAGE (written to a folder of the test's own) and check that it
+ * refuses the image: exit 125 (HAKOVM_EXIT_FAILED) and MESSAGE in what it says on stderr. */
+static void check_hakovm_refuses(const uint8_t *image, size_t size, const char *message,
+                                 const char *what)
+{
+	char *dir = hako_tmpdir();
+	struct hako_run r;
+	const char *args[] = {write_image(dir, image, size), NULL};
+
+	run_hakovm(&r, args);
+	hako_rm_rf(dir);
+	free(dir);
+	check_exit(&r, HAKOVM_EXIT_FAILED, "hakovm's exit code");
+	check_contains(r.err, message, what);
+	hako_run_free(&r);
 }
 
 /* A checksum of guest memory, to see that a refused ELF wrote nothing. */
@@ -389,15 +398,7 @@ static void test_elf_segment_outside_memory(void **state)
 	free(good);
 	free(vm.mem);
 
-	char *dir = hako_tmpdir();
-	struct hako_run r;
-	const char *args[] = {write_image(dir, image, size), NULL};
-	run_hakovm(&r, args);
-	hako_rm_rf(dir);
-	free(dir);
-	check_exit(&r, HAKOVM_EXIT_FAILED, "hakovm's exit code");
-	check_contains(r.err, "outside guest memory", "hakovm's message");
-	hako_run_free(&r);
+	check_hakovm_refuses(image, size, "outside guest memory", "hakovm's message");
 	free(image);
 }
 
@@ -424,15 +425,7 @@ static void test_elf_entry_outside_memory(void **state)
 	check_that(mem_sum(&vm) == before, "guest memory changed although the ELF was refused");
 	free(vm.mem);
 
-	char *dir = hako_tmpdir();
-	struct hako_run r;
-	const char *args[] = {write_image(dir, image, size), NULL};
-	run_hakovm(&r, args);
-	hako_rm_rf(dir);
-	free(dir);
-	check_exit(&r, HAKOVM_EXIT_FAILED, "hakovm's exit code");
-	check_contains(r.err, "entry point", "hakovm's message");
-	hako_run_free(&r);
+	check_hakovm_refuses(image, size, "entry point", "hakovm's message");
 	free(image);
 }
 
@@ -456,16 +449,8 @@ static void test_elf_overlaps_page_tables(void **state)
 	check_that(mem_sum(&vm) == before, "guest memory changed although the ELF was refused");
 	free(vm.mem);
 
-	char *dir = hako_tmpdir();
-	struct hako_run r;
-	const char *args[] = {write_image(dir, image, size), NULL};
-	run_hakovm(&r, args);
-	hako_rm_rf(dir);
-	free(dir);
-	check_exit(&r, HAKOVM_EXIT_FAILED, "hakovm's exit code");
-	check_contains(r.err, "a segment overlaps hakovm's GDT, page tables and stack",
-	               "hakovm's message for elf_load()'s -EBUSY");
-	hako_run_free(&r);
+	check_hakovm_refuses(image, size, "a segment overlaps hakovm's GDT, page tables and stack",
+	                     "hakovm's message for elf_load()'s -EBUSY");
 	free(image);
 }
 

@@ -53,15 +53,7 @@ struct machine {
 /* The guest ELF this lesson's tests.mk built, read into memory. */
 static uint8_t *guest_elf(size_t *size)
 {
-	char path[4096];
-
-	snprintf(path, sizeof(path), "%s/guest-devices.elf", hako_out_dir());
-	FILE *f = fopen(path, "rb");
-	check_that(f != NULL, "guest %s was not built", path);
-	uint8_t *buf = malloc(1 << 20);
-	*size = fread(buf, 1, 1 << 20, f);
-	fclose(f);
-	return buf;
+	return hako_read_built("guest-devices.elf", size);
 }
 
 /* Build the VM: irqchip (lesson 18) before the vCPU, long mode and the guest (17), the UART
@@ -648,6 +640,30 @@ static int make_disk(const char *dir, uint64_t sectors, uint8_t **content)
 	return fd;
 }
 
+/* A virtio-blk device at VIRTIO_MMIO_BASE on a fake VM (memory only, no KVM), over a disk of
+ * SECTORS random sectors in DIR: what the register and request tests drive directly. Sets
+ * *CONTENT to the disk's bytes and *DEV to the device; returns the disk's fd. */
+static int blk_up(struct vm *vm, struct virtio_blk *blk, struct device *dev, const char *dir,
+                  uint64_t sectors, uint8_t **content)
+{
+	fake_vm(vm, MEM);
+	int fd = make_disk(dir, sectors, content);
+	check_int(virtio_blk_init(blk, vm, fd, VIRTIO_MMIO_IRQ), 0, "virtio_blk_init()");
+	*dev = (struct device){"virtio-blk", VIRTIO_MMIO_BASE, VIRTIO_MMIO_SIZE, virtio_blk_handle,
+	                       blk};
+	return fd;
+}
+
+/* Undo blk_up() and remove DIR. */
+static void blk_down(struct vm *vm, int fd, uint8_t *content, char *dir)
+{
+	close(fd);
+	free(content);
+	free(vm->mem);
+	hako_rm_rf(dir);
+	free(dir);
+}
+
 /* This test checks the register map: magic, version 2, block device ID, the features (only
  * VIRTIO_F_VERSION_1, in the high half), QueueNumMax, the capacity in the configuration space
  * (any width), and that a 2-byte access to a register is refused. */
@@ -655,15 +671,12 @@ static void test_virtio_registers(void **state)
 {
 	struct vm vm;
 	struct virtio_blk blk;
+	struct device dev;
 	char *dir = hako_tmpdir();
 	uint8_t *content;
 	uint64_t sectors = (uint64_t)hako_rand_range(1, 5000);
 
-	fake_vm(&vm, MEM);
-	int fd = make_disk(dir, sectors, &content);
-	check_int(virtio_blk_init(&blk, &vm, fd, VIRTIO_MMIO_IRQ), 0, "virtio_blk_init()");
-	struct device dev = {"virtio-blk", VIRTIO_MMIO_BASE, VIRTIO_MMIO_SIZE, virtio_blk_handle,
-	                     &blk};
+	int fd = blk_up(&vm, &blk, &dev, dir, sectors, &content);
 	check_int(reg_read(&dev, VIRTIO_MMIO_MAGIC), VIRTIO_MMIO_MAGIC_VALUE, "MagicValue");
 	check_int(reg_read(&dev, VIRTIO_MMIO_VERSION), 2, "Version");
 	check_int(reg_read(&dev, VIRTIO_MMIO_DEVICE_ID), VIRTIO_ID_BLOCK, "DeviceID");
@@ -682,11 +695,7 @@ static void test_virtio_registers(void **state)
 	uint8_t two[2];
 	check_int(virtio_blk_handle(&dev, VIRTIO_MMIO_STATUS, false, two, 2), -EINVAL,
 	          "a 2-byte read of the Status register");
-	close(fd);
-	free(content);
-	free(vm.mem);
-	hako_rm_rf(dir);
-	free(dir);
+	blk_down(&vm, fd, content, dir);
 }
 
 /* This test checks feature negotiation and the status sequence: FEATURES_OK is refused
@@ -696,14 +705,11 @@ static void test_virtio_features_status(void **state)
 {
 	struct vm vm;
 	struct virtio_blk blk;
+	struct device dev;
 	char *dir = hako_tmpdir();
 	uint8_t *content;
 
-	fake_vm(&vm, MEM);
-	int fd = make_disk(dir, 8, &content);
-	check_int(virtio_blk_init(&blk, &vm, fd, VIRTIO_MMIO_IRQ), 0, "virtio_blk_init()");
-	struct device dev = {"virtio-blk", VIRTIO_MMIO_BASE, VIRTIO_MMIO_SIZE, virtio_blk_handle,
-	                     &blk};
+	int fd = blk_up(&vm, &blk, &dev, dir, 8, &content);
 	uint32_t s = VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER;
 
 	reg_write(&dev, VIRTIO_MMIO_STATUS, s);
@@ -741,11 +747,7 @@ static void test_virtio_features_status(void **state)
 	check_int(blk.queue.num, 0, "the queue's size after a reset");
 	check_int(blk.driver_features, 0, "the driver's features after a reset");
 	check_int(reg_read(&dev, VIRTIO_MMIO_INTERRUPT_STATUS), 0, "InterruptStatus after a reset");
-	close(fd);
-	free(content);
-	free(vm.mem);
-	hako_rm_rf(dir);
-	free(dir);
+	blk_down(&vm, fd, content, dir);
 }
 
 /* Bring BLK (behind DEV) up with queue Q_* of 16 entries, as a driver would. */
@@ -791,15 +793,12 @@ static void test_virtio_blk_requests(void **state)
 {
 	struct vm vm;
 	struct virtio_blk blk;
+	struct device dev;
 	char *dir = hako_tmpdir();
 	uint8_t *content;
 	uint64_t sectors = (uint64_t)hako_rand_range(8, 64);
 
-	fake_vm(&vm, MEM);
-	int fd = make_disk(dir, sectors, &content);
-	check_int(virtio_blk_init(&blk, &vm, fd, VIRTIO_MMIO_IRQ), 0, "virtio_blk_init()");
-	struct device dev = {"virtio-blk", VIRTIO_MMIO_BASE, VIRTIO_MMIO_SIZE, virtio_blk_handle,
-	                     &blk};
+	int fd = blk_up(&vm, &blk, &dev, dir, sectors, &content);
 	drive_up(&dev);
 	struct virtq *q = &blk.queue;
 
@@ -891,11 +890,7 @@ static void test_virtio_blk_requests(void **state)
 	          VIRTIO_STATUS_NEEDS_RESET, "NEEDS_RESET after the driver rewrote Status");
 	blk_request_at(&vm, &dev, q, VIRTIO_BLK_T_IN, 0, 512, true);
 	check_int(qused(&vm)[1], used_before, "used.idx after a request to a failed device");
-	close(fd);
-	free(content);
-	free(vm.mem);
-	hako_rm_rf(dir);
-	free(dir);
+	blk_down(&vm, fd, content, dir);
 }
 
 /* This test checks virtio-blk with a real driver: the guest copies the first half of a random

@@ -63,8 +63,7 @@ if [ "$HAKOVM" = build/ref-hako/hakovm ] || [ "$HAKO" = build/ref-hako/hako ]; t
 	make -s -f tests/tools/program.mk SRC=solutions OUT=build/ref-hako
 fi
 $CC -O2 -Wall -o "$OUT/timeit" tests/bench/timeit.c
-ms() { awk -v u="$1" 'BEGIN { printf "%.2f", u / 1000 }'; }
-verdict() { awk -v ok="$1" 'BEGIN { print (ok ? "target met" : "target MISSED") }'; }
+. tests/bench/lib.sh
 
 bench_vm() {
 if [ ! -e /dev/kvm ]; then
@@ -172,39 +171,17 @@ bench_containers() {
 	local runc_path
 	runc_path=$(command -v "$RUNC" || true)
 	if [ -n "$runc_path" ]; then
-		# An OCI bundle: `runc spec` writes a config.json with namespaces (pid, network,
-		# ipc, uts, mount, cgroup), masked paths and a capability set; the root is our
-		# rootfs, the process /bin/true without a terminal, and the same limits as hako.
+		# `runc spec`'s bundle of our rootfs, with the same limits as hako.
 		bundle=$(realpath -m "$OUT/bundle")
 		state=$(realpath -m "$OUT/runc-state")
-		rm -rf "$bundle"
-		mkdir -p "$bundle" "$state"
-		(cd "$bundle" && "$runc_path" spec)
-		python3 - "$bundle/config.json" "$rootfs" <<'PY'
-import json, sys
-path, rootfs = sys.argv[1], sys.argv[2]
-c = json.load(open(path))
-c["root"] = {"path": rootfs, "readonly": False}
-c["process"]["args"] = ["/bin/true"]
-c["process"]["terminal"] = False
-c["linux"]["resources"] = {"memory": {"limit": 256 << 20}, "pids": {"limit": 64},
-                           "cpu": {"quota": 100000, "period": 100000}}
-json.dump(c, open(path, "w"), indent=1)
-PY
+		mkdir -p "$state"
+		runc_bundle "$runc_path" "$bundle" "$rootfs" \
+			'{"memory": {"limit": 268435456}, "pids": {"limit": 64}, "cpu": {"quota": 100000, "period": 100000}}'
 		runc_cmd=("$runc_path" --root "$state" run --bundle "$bundle" "hako-bench-$$")
 	fi
 
 	# ---- check that each one really runs /bin/true in the rootfs ----
-	local name
-	for name in floor hako nsc cc runc; do
-		local -n cmd="${name}_cmd"
-		[ ${#cmd[@]} -gt 0 ] || continue
-		if ! "${cmd[@]}" >"$OUT/$name.out" 2>&1; then
-			echo "bench: $name did not run /bin/true in $rootfs:" >&2
-			cat "$OUT/$name.out" >&2
-			exit 1
-		fi
-	done
+	check_runs_true "" floor hako nsc cc runc
 	if grep -q "warning" "$OUT/hako.out"; then
 		echo "bench: hako runs with a protection missing:" >&2
 		cat "$OUT/hako.out" >&2

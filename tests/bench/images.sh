@@ -37,8 +37,7 @@ fi
 mkdir -p "$OUT"
 [ "$HAKO" != build/ref-hako/hako ] || make -s -f tests/tools/program.mk SRC=solutions OUT=build/ref-hako
 [ -x "$OUT/timeit" ] || $CC -O2 -Wall -o "$OUT/timeit" tests/bench/timeit.c
-ms() { awk -v u="$1" 'BEGIN { printf "%.2f", u / 1000 }'; }
-verdict() { awk -v ok="$1" 'BEGIN { print (ok ? "target met" : "target MISSED") }'; }
+. tests/bench/lib.sh
 
 rootfs=$(realpath -m "$OUT/rootfs")
 image=$(realpath -m "$OUT/image")
@@ -59,30 +58,11 @@ runc_path=$(command -v "$RUNC" || true)
 if [ -n "$runc_path" ]; then
 	bundle=$(realpath -m "$OUT/bundle-images")
 	state=$(realpath -m "$OUT/runc-state")
-	rm -rf "$bundle"
-	mkdir -p "$bundle" "$state"
-	(cd "$bundle" && "$runc_path" spec)
-	python3 - "$bundle/config.json" "$rootfs" <<'PY'
-import json, sys
-path, rootfs = sys.argv[1], sys.argv[2]
-c = json.load(open(path))
-c["root"] = {"path": rootfs, "readonly": False}
-c["process"]["args"] = ["/bin/true"]
-c["process"]["terminal"] = False
-json.dump(c, open(path, "w"), indent=1)
-PY
+	mkdir -p "$state"
+	runc_bundle "$runc_path" "$bundle" "$rootfs"
 	runc_cmd=("$runc_path" --root "$state" run --bundle "$bundle" "hako-bench-img-$$")
 fi
-for name in floor hako runc; do
-	declare -n cmd="${name}_cmd"
-	[ ${#cmd[@]} -gt 0 ] || continue
-	if ! "${cmd[@]}" >"$OUT/$name-image.out" 2>&1; then
-		echo "bench: $name did not run /bin/true:" >&2
-		cat "$OUT/$name-image.out" >&2
-		exit 1
-	fi
-	unset -n cmd
-done
+check_runs_true -image floor hako runc
 
 echo
 echo "bench: $RUNS rounds of: floor, hako-image${runc_path:+, runc} (busybox /bin/true; ms from fork to exit)"

@@ -449,7 +449,7 @@ const char *hako_ns_link(pid_t pid, const char *name, char *buf, size_t len)
 
 int hako_run_argv(char *const argv[], const char *input, int timeout_ms, struct hako_run *r)
 {
-	int out[2] = {-1, -1}, err[2] = {-1, -1}, in[2] = {-1, -1};
+	int out[2] = {-1, -1}, err[2] = {-1, -1}, in[2] = {-1, -1}, ret = -1;
 	size_t out_cap = 0, err_cap = 0, in_off = 0, in_len = input ? strlen(input) : 0;
 	pid_t pid;
 
@@ -547,15 +547,7 @@ int hako_run_argv(char *const argv[], const char *input, int timeout_ms, struct 
 	last_prog.status = r->status;
 	last_prog.err = r->err;
 	record_tail(r->err, r->err_len);
-	for (int i = 0; i < 2; i++) {
-		if (out[i] >= 0)
-			close(out[i]);
-		if (err[i] >= 0)
-			close(err[i]);
-		if (in[i] >= 0)
-			close(in[i]);
-	}
-	return 0;
+	ret = 0;
 bad:
 	for (int i = 0; i < 2; i++) {
 		if (out[i] >= 0)
@@ -565,7 +557,7 @@ bad:
 		if (in[i] >= 0)
 			close(in[i]);
 	}
-	return -1;
+	return ret;
 }
 
 void hako_run_free(struct hako_run *r)
@@ -759,6 +751,50 @@ void hako_write_file(const char *path, const char *text)
 	check_that(f != NULL, "open %s: %s", path, strerror(errno));
 	fputs(text, f);
 	check_that(fclose(f) == 0, "write %s: %s", path, strerror(errno));
+}
+
+void hako_make_rootfs(const char *path)
+{
+	char *mk[] = {"tests/tools/mkrootfs.sh", (char *)path, NULL};
+	struct hako_run r;
+
+	check_that(access(mk[0], X_OK) == 0,
+	           "tests/tools/mkrootfs.sh is missing: run the tests from the top of the course");
+	check_that(hako_run_argv(mk, NULL, 60000, &r) == 0, "could not start %s", mk[0]);
+	check_that(!r.timed_out, "tests/tools/mkrootfs.sh %s did not finish within 60 s", path);
+	check_that(r.exit_code == 0, "tests/tools/mkrootfs.sh %s failed (exit %d): %s", path,
+	           r.exit_code, r.err ? r.err : "");
+	hako_run_free(&r);
+}
+
+uint8_t *hako_read_built(const char *name, size_t *size)
+{
+	char path[4096];
+
+	snprintf(path, sizeof(path), "%s/%s", hako_out_dir(), name);
+	FILE *f = fopen(path, "rb");
+	check_that(f != NULL, "%s was not built: %s", path, strerror(errno));
+	uint8_t *buf = malloc(1 << 20);
+	check_that(buf != NULL, "out of memory");
+	*size = fread(buf, 1, 1 << 20, f);
+	fclose(f);
+	return buf;
+}
+
+const char *hako_read_file(const char *path)
+{
+	static char buf[65536];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	size_t got = 0;
+	ssize_t n;
+
+	while (fd >= 0 && got + 1 < sizeof(buf) &&
+	       (n = read(fd, buf + got, sizeof(buf) - 1 - got)) > 0)
+		got += (size_t)n;
+	buf[got] = '\0';
+	if (fd >= 0)
+		close(fd);
+	return buf;
 }
 
 /* Read the one-time token the grader passed, then erase it from this process's memory and

@@ -164,6 +164,10 @@ const char *hako_prog(const char *name);
 /* The folder for this lesson's build output (HAKO_OUT). */
 const char *hako_out_dir(void);
 
+/* The bytes of NAME in that folder (a guest image the lesson's tests.mk built, say), at most
+ * 1 MiB, in a malloc'd buffer; *SIZE is how many. Fails the test if NAME was not built. */
+uint8_t *hako_read_built(const char *name, size_t *size);
+
 struct hako_run {
 	int status;    /* raw wait status */
 	int exit_code; /* shell-style: WEXITSTATUS, or 128 + signal */
@@ -228,7 +232,15 @@ int hako_fd_count(void);
 char *hako_tmpdir(void);
 int hako_rm_rf(const char *path);
 
+/* Make a busybox root filesystem in the new folder PATH with tests/tools/mkrootfs.sh (run from
+ * the top of the course); fails the test, with the script's stderr, if it cannot. */
+void hako_make_rootfs(const char *path);
+
 /* Write TEXT to PATH (creating parent folders as needed); fails the test on error. */
 void hako_write_file(const char *path, const char *text);
+
+/* The text of PATH (its first 64 KiB) in a static buffer that the next call overwrites; ""
+ * if it cannot be read. For files and /proc entries a test looks at, not for binary data. */
+const char *hako_read_file(const char *path);
 
 #endif

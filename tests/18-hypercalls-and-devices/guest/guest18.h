@@ -5,19 +5,11 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-static inline void outb(uint16_t port, uint8_t v)
-{
-	__asm__ volatile("outb %0, %1" : : "a"(v), "Nd"(port) : "memory");
-}
+#include "guest_io.h" /* tests/lib/guest: outb, inb, print, print_hex, print_dec, guest_exit */
+
 static inline void outl(uint16_t port, uint32_t v)
 {
 	__asm__ volatile("outl %0, %1" : : "a"(v), "Nd"(port) : "memory");
-}
-static inline uint8_t inb(uint16_t port)
-{
-	uint8_t v;
-	__asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port) : "memory");
-	return v;
 }
 static inline uint32_t mmio_read32(uint64_t addr)
 {
@@ -32,12 +24,8 @@ static inline void barrier(void)
 	__asm__ volatile("" : : : "memory");
 }
 
-void print(const char *s);
-void print_dec(uint64_t v);
-void print_hex(uint64_t v);
 /* "KEY=VALUE\n" in decimal. */
 void report(const char *key, int64_t value);
-void guest_exit(int status) __attribute__((noreturn));
 
 /* The IDT with every exception reported and IRQs 0-15 on vectors 32-47, and the two 8259
  * PICs programmed for them, every line masked. */
