@@ -3,13 +3,13 @@
 #   1. the course is consistent (folders, unique file names, manifest = tests in the binaries)
 #   2. the committed starters equal freshly generated ones
 #   3. the C code is clang-format clean, and every diagram's SVG says what its .dot says
-#   4. every solution scores full marks, built with -Werror
-#   5. ... and again under AddressSanitizer + UndefinedBehaviorSanitizer
+#   4. the student handout (no solutions/) builds, and every solution copied into it scores
+#      full marks there, built with -Werror (graded once, where students will grade it)
+#   5. every solution again under AddressSanitizer + UndefinedBehaviorSanitizer
 #   6. every starter compiles and fails every test on an assertion (FAIL, not a crash or hang),
 #      and each failure shows a nudge (the TODO and README task), not the manifest's hint
 #   7. the grader's own fixture tests pass
-#   8. the student handout (no solutions/) builds, and grades solved lessons at full marks
-#   9. every lesson's mutants (tests/NN-slug/mutants/*.patch) are killed by its tests, or
+#   8. every lesson's mutants (tests/NN-slug/mutants/*.patch) are killed by its tests, or
 #      marked equivalent with a reason (a lesson without mutants is, for now, a warning)
 # Each stage prints the time it took; the total comes before the last line. JOBS (default 2)
 # is how many mutants are graded at once.
@@ -22,6 +22,10 @@ manifest=${MANIFEST:-tests/manifest}
 lessons=$(awk '$1 == "lesson" { print $2 }' "$manifest")
 passed=0 failed=0 skipped_both=""
 log=build/check
+# Lesson 19's boot test finds the course kernel through HAKO_KERNEL_DIR, also in the handout.
+if [ -z "${HAKO_KERNEL_DIR:-}" ] && [ -f build/kernel/vmlinux ]; then
+	export HAKO_KERNEL_DIR=$PWD/build/kernel
+fi
 rm -rf "$log"
 mkdir -p "$log"
 
@@ -140,19 +144,32 @@ grade() {
 	"$@" tests/tools/grade.sh --src "$src" --table all >"$log/$name.txt" 2>&1
 	sed 's/^/    /' "$log/$name.txt"
 }
+# The solutions are graded in the handout (step 4), with each solution copied over its starter.
+handout_tree=build/handout/check/hako
 results() { # src-dir-name lesson -> summary.tsv path
-	echo "build/$1/$2/results/summary.tsv"
+	if [ "$1" = solutions ]; then
+		echo "$handout_tree/build/lessons/$2/results/summary.tsv"
+	else
+		echo "build/$1/$2/results/summary.tsv"
+	fi
 }
 
-step "4. solutions score full marks (-Werror)"
-grade solutions solutions env WERROR=1
+step "4. the handout: built without solutions/, every solution copied in scores full marks (-Werror)"
+# handout.sh packs build/hako-handout.tar.gz, unpacks it, copies each solution over its starter
+# and grades every lesson there: the one full-marks pass (a second one in this tree would
+# prove nothing more and cost minutes).
+WERROR=1 tests/tools/handout.sh >"$log/handout.txt" 2>&1
+handout_rc=$?
+sed 's/^/    /' "$log/handout.txt"
+[ $handout_rc = 0 ] && sed 's/^/    /' build/handout/grade.txt # (a failure printed it above)
+if [ $handout_rc = 0 ]; then ok "handout: $(tail -n 1 "$log/handout.txt" | sed 's/^handout: //')"; else bad "handout (see $log/handout.txt)"; fi
 for l in $lessons; do
 	r=$(results solutions "$l")
 	[ -f "$r" ] || { bad "$l: no results"; continue; }
 	notpass=$(awk -F'\t' '$2 != "PASS" && $2 != "SKIP" { print $1 " " $2 }' "$r")
-	if [ -z "$notpass" ]; then ok "$l solution"; else bad "$l solution: $(echo "$notpass" | tr '\n' ';') (see build/solutions/$l/results/)"; fi
+	if [ -z "$notpass" ]; then ok "$l solution"; else bad "$l solution: $(echo "$notpass" | tr '\n' ';') (see ${r%/summary.tsv}/)"; fi
 	listed=$(awk -v s="$l" '$1 == "lesson" { on = ($2 == s); next } on && $1 == "test" { print $2 }' "$manifest" | sort)
-	built=$(build/solutions/$l/tests --list 2>/dev/null | sort)
+	built=$("$handout_tree/build/lessons/$l/tests" --list 2>/dev/null | sort)
 	if [ "$listed" = "$built" ]; then ok "$l manifest lists exactly the tests in tests/$l"; else bad "$l: manifest and tests differ: $(diff <(echo "$listed") <(echo "$built") | grep '^[<>]' | tr '\n' ' ')"; fi
 done
 
@@ -201,15 +218,7 @@ else
 	bad "grader self-test"
 fi
 
-step "8. the student handout"
-if tests/tools/handout.sh >"$log/handout.txt" 2>&1; then
-	ok "handout: $(tail -n 1 "$log/handout.txt" | sed 's/^handout: //')"
-else
-	sed 's/^/    /' "$log/handout.txt"
-	bad "handout"
-fi
-
-step "9. mutants: each lesson's tests catch its planted mistakes"
+step "8. mutants: each lesson's tests catch its planted mistakes"
 # One fixed seed unless SEED is given: a mutant that only some random inputs catch would make
 # CI pass or fail by chance; with a fixed seed the verdict is the same every run (mutant i
 # uses SEED + i). To look for such weak tests, run `SEED=$RANDOM make mutants` now and then.
