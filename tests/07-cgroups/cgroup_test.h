@@ -59,6 +59,7 @@ void test_cgroup_existing_busy(void **state);
 void test_cgroup_kernel_memory_oom(void **state);
 void test_cgroup_kernel_memory_within_limit(void **state);
 void test_cgroup_kernel_pids_limit(void **state);
+void test_cgroup_kernel_refused_limit(void **state);
 void test_cgroup_kernel_cpu_quota(void **state);
 void test_cgroup_kernel_attach(void **state);
 void test_cgroup_kernel_namespace(void **state);
