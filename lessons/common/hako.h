@@ -106,10 +106,11 @@ struct hako_config {
 	bool interactive;        /* -i: hako's stdin goes to the workload */
 
 	/* Detached containers (lesson 14): when set, hako_run() calls MONITOR once the container
-	 * runs (its init's PID, its cgroup or NULL) instead of waiting for it itself, and takes
-	 * what MONITOR returns as the exit code (or a negative errno). Then it cleans up as
-	 * always. */
-	int (*monitor)(void *arg, pid_t pid, struct hako_cgroup *cg);
+	 * runs (its init's PID, its cgroup or NULL, the folder of its device cgroup or NULL:
+	 * lesson 09) instead of waiting for it itself, and takes what MONITOR returns as the exit
+	 * code (or a negative errno). Then it cleans up as always; if the monitor is killed, that
+	 * is left to `hako rm`, which is why MONITOR records where the cgroups are. */
+	int (*monitor)(void *arg, pid_t pid, struct hako_cgroup *cg, const char *devdir);
 	void *monitor_arg;
 };
 

@@ -529,7 +529,8 @@ static int run_container(const struct hako_config *cfg, pid_t *created, struct h
 		}
 	}
 	/* A detached container's monitor waits for it, with a pidfd (lesson 14). */
-	code = cfg->monitor ? cfg->monitor(cfg->monitor_arg, pid, cg) : container_wait(pid);
+	code = cfg->monitor ? cfg->monitor(cfg->monitor_arg, pid, cg, devices_dir(devices))
+	                    : container_wait(pid);
 	/* The relay ends when the container's terminal does: with the container. */
 	tty_session_end(tty);
 	tty = NULL;
