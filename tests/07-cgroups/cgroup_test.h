@@ -56,6 +56,7 @@ void test_cgroup_stale_removed(void **state);
 void test_cgroup_destroy_removes(void **state);
 void test_cgroup_missing_controller(void **state);
 void test_cgroup_existing_busy(void **state);
+void test_cgroup_mkdir_failure_named(void **state);
 void test_cgroup_kernel_memory_oom(void **state);
 void test_cgroup_kernel_memory_within_limit(void **state);
 void test_cgroup_kernel_pids_limit(void **state);

@@ -354,7 +354,7 @@ HAKO_TEST_MAIN(HAKO_TEST(test_cgroup_parse_size), HAKO_TEST(test_cgroup_parse_si
                HAKO_TEST(test_cgroup_oom_killed_v2), HAKO_TEST(test_cgroup_oom_killed_v1),
                HAKO_TEST(test_cgroup_stale_removed), HAKO_TEST(test_cgroup_destroy_removes),
                HAKO_TEST(test_cgroup_missing_controller), HAKO_TEST(test_cgroup_existing_busy),
-               HAKO_TEST(test_cgroup_kernel_memory_oom),
+               HAKO_TEST(test_cgroup_mkdir_failure_named), HAKO_TEST(test_cgroup_kernel_memory_oom),
                HAKO_TEST(test_cgroup_kernel_memory_within_limit),
                HAKO_TEST(test_cgroup_kernel_pids_limit),
                HAKO_TEST(test_cgroup_kernel_refused_limit), HAKO_TEST(test_cgroup_kernel_cpu_quota),
