@@ -32,12 +32,20 @@ int cg_write(const char *dir, const char *file, const char *fmt, ...)
 	/* No O_CREAT: a cgroup's files are made by the kernel, and one that is missing means the
 	 * kernel lacks the feature (memory.memsw.* without swap accounting, say). */
 	fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	/* One write(2): the kernel parses each write on its own. */
-	if (write(fd, text, (size_t)n) != n)
+	if (fd < 0) {
 		err = -errno;
-	close(fd);
+		/* A file missing from a folder that is there: the caller decides (quietly). */
+		if (err == -ENOENT && access(dir, F_OK) == 0)
+			return err;
+	} else {
+		/* One write(2): the kernel parses each write on its own. */
+		ssize_t done = write(fd, text, (size_t)n);
+		if (done < 0)
+			err = -errno;
+		else if (done != n)
+			err = -EIO;
+		close(fd);
+	}
 	if (err < 0)
 		fprintf(stderr, "hako: write \"%s\" to %s: %s\n", text, path, strerror(-err));
 	return err;
@@ -255,7 +263,8 @@ static void sweep_stale(const char *parent)
 
 /*
  * Make controller C's folder: the hako parent (shared by every container: it may exist),
- * its controllers switched on (v2), then the container's own cgroup.
+ * its controllers switched on (v2), then the container's own cgroup. Like every step of
+ * cgroup_create_at, a failure is printed here, once, naming the call and the folder.
  */
 static int make_dir(const struct hako_cgroup *cg, int c)
 {
@@ -269,18 +278,25 @@ static int make_dir(const struct hako_cgroup *cg, int c)
 		return err;
 	}
 	if (cg->ops[c]->prepare_parent &&
-	    (err = cg->ops[c]->prepare_parent(cg->root[c], parent)) < 0)
+	    (err = cg->ops[c]->prepare_parent(cg->root[c], parent)) < 0) {
+		/* cg_write printed any failed write, but for a file that is not there (-ENOENT,
+		 * cgroup.controllers or cgroup.subtree_control): say that one here. */
+		if (err == -ENOENT)
+			fprintf(stderr, "hako: switch on controllers for %s: %s\n", parent,
+			        strerror(-err));
 		return err;
+	}
 	sweep_stale(parent);
 
 	/// TODO(07): Make the container's folder cg->dir[c] (mode 0755); the kernel fills it
 	/// with control files. Return 0, or a negative errno after printing which call failed
-	/// on which folder. A folder that already exists is left over from an earlier run with
-	/// the same name: if processes are in it, it is in use (-EBUSY, touch nothing);
-	/// otherwise replace it with a fresh one. Most fake-tree tests go this way: their fake
-	/// tree already has hako/NAME with empty control files in it (as the kernel would make
-	/// them), and removing a folder that holds plain files fails with ENOTEMPTY: then use
-	/// the folder as it is (return 0). README: "Running the tests".
+	/// on which folder ("hako: mkdir DIR: reason"): this is the only message hako prints
+	/// for it. A folder that already exists is left over from an earlier run with the same
+	/// name: if processes are in it, it is in use (say so, and return -EBUSY, touching
+	/// nothing); otherwise replace it with a fresh one. Most fake-tree tests go this way:
+	/// their fake tree already has hako/NAME with empty control files in it (as the kernel
+	/// would make them), and removing a folder that holds plain files fails with ENOTEMPTY:
+	/// then use the folder as it is (return 0). README: "Running the tests".
 	return -ENOSYS;
 }
 
@@ -290,11 +306,16 @@ int cgroup_create_at(const struct cgroup_root *root, const struct hako_config *c
 	struct hako_cgroup *cg = calloc(1, sizeof(*cg));
 	int err;
 
-	if (!cg)
-		return -ENOMEM;
+	if (!cg) {
+		err = -ENOMEM;
+		fprintf(stderr, "hako: cgroup %s: %s\n", name, strerror(-err));
+		return err;
+	}
 	err = layout(root, name, cg);
-	if (err < 0)
+	if (err < 0) {
+		fprintf(stderr, "hako: cgroup %s/%s: %s\n", CGROUP_PARENT, name, strerror(-err));
 		goto bad;
+	}
 	/// TODO(07): Fail before anything is made if a limit in CFG (memory, cpu_max,
 	/// pids_limit) has no controller to serve it here (layout() left its folder NULL):
 	/// print which option needs which controller, and end with err = -ENODEV at bad.
@@ -314,18 +335,27 @@ int cgroup_create_at(const struct cgroup_root *root, const struct hako_config *c
 		}
 	}
 
-	/* The limits, each in the words of the version that serves it (cgroup_v1.c, _v2.c). */
-	if (cfg->memory &&
-	    (err = cg->ops[CGROUP_MEMORY]->set_memory(cg->dir[CGROUP_MEMORY], cfg->memory)) < 0)
-		goto bad;
-	if (cfg->cpu_max &&
-	    (err = cg->ops[CGROUP_CPU]->set_cpu(cg->dir[CGROUP_CPU], cfg->cpu_max)) < 0)
-		goto bad;
-	if (cfg->pids_limit &&
-	    (err = cg->ops[CGROUP_PIDS]->set_pids(cg->dir[CGROUP_PIDS], cfg->pids_limit)) < 0)
-		goto bad;
+	/* The limits, each in the words of the version that serves it (cgroup_v1.c, _v2.c).
+	 * cg_write printed a write that failed; a control file that is not there (-ENOENT) it
+	 * leaves to us: this kernel lacks the feature the option needs. */
+	const char *option = "--memory";
+	int c = CGROUP_MEMORY;
+	if (cfg->memory && (err = cg->ops[c]->set_memory(cg->dir[c], cfg->memory)) < 0)
+		goto limit;
+	option = "--cpus";
+	c = CGROUP_CPU;
+	if (cfg->cpu_max && (err = cg->ops[c]->set_cpu(cg->dir[c], cfg->cpu_max)) < 0)
+		goto limit;
+	option = "--pids-limit";
+	c = CGROUP_PIDS;
+	if (cfg->pids_limit && (err = cg->ops[c]->set_pids(cg->dir[c], cfg->pids_limit)) < 0)
+		goto limit;
 	*out = cg;
 	return 0;
+limit:
+	if (err == -ENOENT)
+		fprintf(stderr, "hako: %s: a file it needs is not in %s (this kernel lacks it)\n",
+		        option, cg->dir[c]);
 bad:
 	cgroup_destroy(cg);
 	return err;
@@ -335,8 +365,11 @@ int cgroup_create(const struct hako_config *cfg, const char *name, struct hako_c
 {
 	int mode = cgroup_detect_mode(CGROUP_MOUNT);
 
-	if (mode < 0)
+	if (mode < 0) {
+		if (mode != -ENOSYS) /* not written yet: run.c says so */
+			fprintf(stderr, "hako: statfs %s: %s\n", CGROUP_MOUNT, strerror(-mode));
 		return mode;
+	}
 	struct cgroup_root root = {.path = CGROUP_MOUNT, .mode = mode};
 	return cgroup_create_at(&root, cfg, name, out);
 }
@@ -345,8 +378,8 @@ int cgroup_attach(struct hako_cgroup *cg, pid_t pid)
 {
 	/// TODO(07): Move PID into the container's cgroup, in every hierarchy that serves one
 	/// of its controllers (on v1 each hierarchy is joined on its own), and once per
-	/// distinct folder (see the Pitfalls on cpu,cpuacct). 0 or the first negative errno.
-	/// README: "A cgroup is a folder".
+	/// distinct folder (see the Pitfalls on cpu,cpuacct). 0 or the first negative errno
+	/// (cg_write has printed it). README: "A cgroup is a folder".
 	return -ENOSYS;
 }
 
@@ -433,6 +466,12 @@ int cgroup_open_pid(pid_t pid, struct hako_cgroup **out)
 	return 0;
 }
 
+/*
+ * cgroup_destroy runs on clean-up paths (after the container, or after a failed step) where
+ * no caller waits for an error: a folder it cannot remove is printed here, one line each, as
+ * "hako: rmdir DIR: reason", and it goes on with the others. A folder already gone counts as
+ * removed; a leftover named hako-PID is swept by the next cgroup_create (sweep_stale).
+ */
 void cgroup_destroy(struct hako_cgroup *cg)
 {
 	if (!cg)

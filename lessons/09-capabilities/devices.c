@@ -152,6 +152,7 @@ static int v1_limit(const char *name, pid_t pid, struct hako_devices *d)
 	///   write each to devices.allow, in the text rule_text() makes), then move PID in (its
 	///   pid to cgroup.procs). Return the first negative errno (write_file prints it). The
 	///   kernel's admin-guide/cgroup-v1/devices.rst; README: task 9.
+	(void)rule_text;
 	(void)text;
 	return -ENOSYS;
 }
@@ -200,6 +201,7 @@ static int emit_rule(struct bpf_insn *prog, int n, const struct dev_rule *rule)
 	///   the block (an offset counts from the instruction after the jump). Return the new
 	///   length. The kernel's Documentation/bpf/standardization/instruction-set.rst;
 	///   README: task 10.
+	(void)access_bits;
 	(void)jumps;
 	(void)nj;
 	(void)type;

@@ -504,6 +504,7 @@ static int add_conditional(scmp_filter_ctx ctx, int nr, const struct allow_row *
 	/// Rules for one system call are OR-ed; the comparisons inside one rule are AND-ed, and
 	/// libseccomp takes at most one comparison per argument in a rule. Returns 0 or the
 	/// negative errno libseccomp returned. README: "Looking at arguments".
+	(void)personalities;
 	return -ENOSYS;
 }
 
@@ -524,6 +525,7 @@ static int filter_default(uint64_t caps, scmp_filter_ctx *out)
 	/// clone3 row that a capability allows outright replaces the conditional one: check the
 	/// capability rows of a name before its conditional row. On failure return the negative
 	/// errno and leave *OUT alone. README: "The default filter", "Three doors into the kernel".
+	(void)allowlist, (void)add_conditional;
 	(void)caps, (void)out, (void)ctx, (void)err;
 	return -ENOSYS;
 }

@@ -208,7 +208,8 @@ int overlay_diff(const char *upper, const char *const *lowers, size_t nlowers, F
 	int err = walk(upper, "", lowers, nlowers, &c);
 
 	if (err == 0) {
-		qsort(c.lines, c.n, sizeof(*c.lines), by_path);
+		if (c.n > 1) /* qsort wants an array: c.lines is NULL when nothing changed */
+			qsort(c.lines, c.n, sizeof(*c.lines), by_path);
 		for (size_t i = 0; i < c.n; i++)
 			fprintf(out, "%s\n", c.lines[i]);
 	}

@@ -77,6 +77,7 @@ int uart_handle(struct device *dev, uint64_t offset, bool is_write, uint8_t *dat
 		/// loopback mode (MCR bit 4) is on; while DLAB is set, offsets 0 and 1 are the
 		/// divisor instead. IER keeps only its 4 defined bits, MCR its 5. Writes to the
 		/// read-only registers are ignored. Return 0.
+		(void)uart_transmit;
 		return -ENOSYS;
 	}
 
@@ -84,5 +85,6 @@ int uart_handle(struct device *dev, uint64_t offset, bool is_write, uint8_t *dat
 	/// received (RBR reads 0), and hakovm sends each byte at once, so LSR always says "ready to
 	/// send" (THRE and TEMT). IIR says "no interrupt pending", with the FIFO bits when FCR bit
 	/// 0 enabled the FIFOs. MSR is uart_msr(). Return 0. See the README, "The 16550 UART".
+	(void)uart_msr;
 	return -ENOSYS;
 }

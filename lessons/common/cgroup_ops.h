@@ -18,7 +18,8 @@
  *   OOM kills      memory/.../memory.oom_control: oom_kill N    hako/NAME/memory.events
  *   join           cgroup.procs in every hierarchy              hako/NAME/cgroup.procs
  *
- * Every operation returns 0 or a negative errno.
+ * Every operation returns 0 or a negative errno. They print nothing of their own: cg_write
+ * prints a write that failed, and cgroup_create_at says which option lacks a file.
  */
 struct cgroup_ops {
 	int version;
@@ -47,11 +48,14 @@ struct hako_cgroup {
 	bool owned; /* made by cgroup_create_at (destroy removes it), not cgroup_open_pid */
 };
 
-/* Write the text of FMT to DIR/FILE, the way `echo TEXT > FILE` does. -ENOENT if the file
- * does not exist (cgroup files are never created by writing). */
+/* Write the text of FMT to DIR/FILE, the way `echo TEXT > FILE` does. 0, or a negative errno
+ * after printing `hako: write "TEXT" to DIR/FILE: reason`; but a file missing from a folder
+ * that exists gives -ENOENT quietly (cgroup files are never created by writing, and a missing
+ * one means the kernel lacks that feature: the caller decides whether that is an error). */
 int cg_write(const char *dir, const char *file, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-/* Read DIR/FILE into BUF (LEN bytes, NUL-terminated, trailing newline removed). */
+/* Read DIR/FILE into BUF (LEN bytes, NUL-terminated, trailing newline removed). 0 or a
+ * negative errno, quietly: a read is most often a question ("is anything in it?"). */
 int cg_read(const char *dir, const char *file, char *buf, size_t len);
 /* The number after KEY in a "key value" file such as memory.events; -ENOENT if absent. */
 int cg_read_key(const char *dir, const char *file, const char *key, long long *value);

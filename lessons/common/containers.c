@@ -107,7 +107,7 @@ static int write_file(const char *dir, const char *file, const char *text)
 }
 
 /* Called by hako_run() in the monitor once the container runs (cfg->monitor). */
-static int monitor_started(void *arg, pid_t pid, struct hako_cgroup *cg)
+static int monitor_started(void *arg, pid_t pid, struct hako_cgroup *cg, const char *devdir)
 {
 	struct monitor_ctx *m = arg;
 	struct container_state st = {0};
@@ -126,16 +126,20 @@ static int monitor_started(void *arg, pid_t pid, struct hako_cgroup *cg)
 		close(pidfd);
 		return err;
 	}
-	if (cg) {
+	/* The cgroups it is in (lesson 07's, and lesson 09's device cgroup), for `hako rm`: if
+	 * this monitor is killed, nothing else removes them (as hako create does, lesson 13). */
+	if (cg || devdir) {
 		char p[PATH_MAX + 16];
 		FILE *f;
 		snprintf(p, sizeof(p), "%s/cgroups", m->dir);
 		if ((f = fopen(p, "we"))) {
-			for (int c = CGROUP_NCONTROLLERS - 1; c >= 0; c--) {
+			for (int c = CGROUP_NCONTROLLERS - 1; cg && c >= 0; c--) {
 				const char *d = cgroup_dir(cg, c, NULL);
 				if (d)
 					fprintf(f, "%s\n", d);
 			}
+			if (devdir)
+				fprintf(f, "%s\n", devdir);
 			fclose(f);
 		}
 	}

@@ -106,10 +106,11 @@ struct hako_config {
 	bool interactive;        /* -i: hako's stdin goes to the workload */
 
 	/* Detached containers (lesson 14): when set, hako_run() calls MONITOR once the container
-	 * runs (its init's PID, its cgroup or NULL) instead of waiting for it itself, and takes
-	 * what MONITOR returns as the exit code (or a negative errno). Then it cleans up as
-	 * always. */
-	int (*monitor)(void *arg, pid_t pid, struct hako_cgroup *cg);
+	 * runs (its init's PID, its cgroup or NULL, the folder of its device cgroup or NULL:
+	 * lesson 09) instead of waiting for it itself, and takes what MONITOR returns as the exit
+	 * code (or a negative errno). Then it cleans up as always; if the monitor is killed, that
+	 * is left to `hako rm`, which is why MONITOR records where the cgroups are. */
+	int (*monitor)(void *arg, pid_t pid, struct hako_cgroup *cg, const char *devdir);
 	void *monitor_arg;
 };
 
@@ -310,12 +311,16 @@ int cgroup_parse_cpus(const char *text, long long *cpu_max);
 /* The mode of the cgroup filesystems mounted at PATH, or a negative errno. */
 int cgroup_detect_mode(const char *path);
 /* Make the container's cgroup NAME under ROOT's hako parent, in every hierarchy it needs,
- * with CFG's limits; removes stale cgroups of crashed runs first. */
+ * with CFG's limits; removes stale cgroups of crashed runs first. 0, or a negative errno
+ * after printing, once, which call failed on what ("hako: mkdir DIR: reason", "hako: write
+ * "TEXT" to FILE: reason", or the option that has no controller): the caller adds nothing.
+ * Nothing is left behind on failure. */
 int cgroup_create_at(const struct cgroup_root *root, const struct hako_config *cfg,
                      const char *name, struct hako_cgroup **out);
 /* cgroup_create_at() on the real /sys/fs/cgroup, in the mode it is mounted in. */
 int cgroup_create(const struct hako_config *cfg, const char *name, struct hako_cgroup **out);
-/* Move PID into the cgroup (every hierarchy, on cgroup v1). */
+/* Move PID into the cgroup (every hierarchy, on cgroup v1). 0, or a negative errno after
+ * printing the write that failed (as cgroup_create_at does). */
 int cgroup_attach(struct hako_cgroup *cg, pid_t pid);
 /* In the child, after the parent attached it: a new cgroup namespace, rooted at its cgroup. */
 int cgroup_enter_ns(void);
@@ -327,7 +332,9 @@ const char *cgroup_dir(const struct hako_cgroup *cg, enum cgroup_controller c, i
 /* The cgroup of a running container, found from PID: a process inside it, or the `hako run`
  * that made it. -ESRCH if there is none. cgroup_destroy() frees it and removes nothing. */
 int cgroup_open_pid(pid_t pid, struct hako_cgroup **out);
-/* Remove the cgroup (if this process made it) and free CG. Safe with NULL. */
+/* Remove the cgroup (if this process made it) and free CG. Safe with NULL. It runs where no
+ * caller can take an error, so it prints each folder it could not remove ("hako: rmdir DIR:
+ * reason") and goes on; a folder already gone is not an error. */
 void cgroup_destroy(struct hako_cgroup *cg);
 /* Free CG and leave its folders in place: the container outlives this process (`hako create`,
  * lesson 13). Safe with NULL. */

@@ -48,8 +48,8 @@ static int report(const char *lesson, const char *what, int err)
 	return err;
 }
 
-/* For a step that prints its own message, naming the call that failed (lessons 04, 05 and
- * 06 do): add nothing, unless the step is not written yet. Returns ERR. */
+/* For a step that prints its own message, naming the call that failed (lessons 04, 05, 06
+ * and 07 do): add nothing, unless the step is not written yet. Returns ERR. */
 static int reported(const char *lesson, const char *what, int err)
 {
 	return err == -ENOSYS ? report(lesson, what, err) : err;
@@ -418,7 +418,7 @@ static int run_container(const struct hako_config *cfg, pid_t *created, struct h
 	if (cfg->cgroup_name)
 		snprintf(name, sizeof(name), "%s", cfg->cgroup_name);
 	if (limits && (err = cgroup_create(cfg, name, &cg)) < 0) {
-		report("07", "cgroup", err);
+		reported("07", "cgroup", err);
 		goto bad;
 	}
 
@@ -478,7 +478,7 @@ static int run_container(const struct hako_config *cfg, pid_t *created, struct h
 		goto bad;
 	}
 	if (cg && (err = cgroup_attach(cg, pid)) < 0) {
-		report("07", "cgroup", err);
+		reported("07", "cgroup", err);
 		goto bad;
 	}
 	/* Device access as Docker's (09): needs root in the host's user namespace. */
@@ -529,7 +529,8 @@ static int run_container(const struct hako_config *cfg, pid_t *created, struct h
 		}
 	}
 	/* A detached container's monitor waits for it, with a pidfd (lesson 14). */
-	code = cfg->monitor ? cfg->monitor(cfg->monitor_arg, pid, cg) : container_wait(pid);
+	code = cfg->monitor ? cfg->monitor(cfg->monitor_arg, pid, cg, devices_dir(devices))
+	                    : container_wait(pid);
 	/* The relay ends when the container's terminal does: with the container. */
 	tty_session_end(tty);
 	tty = NULL;

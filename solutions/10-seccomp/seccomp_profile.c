@@ -338,7 +338,7 @@ static int parse_rule(struct profile *p, json_t *rule, const char *where)
 	static const char *const arg_keys[] = {"index", "value", "valueTwo", "op", NULL};
 	struct scmp_arg_cmp cmps[6];
 	json_t *names, *name, *args, *v;
-	uint32_t action;
+	uint32_t action = 0; /* parse_action sets it, or the rule is refused (GCC cannot tell) */
 	char at[320];
 	size_t i, ncmp = 0;
 	bool included, excluded;

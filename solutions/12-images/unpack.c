@@ -39,9 +39,8 @@
 #define WH_PREFIX ".wh."
 #define WH_OPAQUE ".wh..wh..opq"
 
-/* Remove NAME in DIRFD whatever it is; a folder with everything in it. (Marked unused only so
- * that the starter, which does not call it yet, compiles cleanly.) */
-static __attribute__((unused)) int remove_any(int dirfd, const char *name)
+/* Remove NAME in DIRFD whatever it is; a folder with everything in it. */
+static int remove_any(int dirfd, const char *name)
 {
 	struct stat st;
 
@@ -157,7 +156,7 @@ static int open_in_root(int rootfd, const char *path, bool create)
 }
 
 /* Copy the current entry's content from R to the open file FD. */
-static __attribute__((unused)) int copy_content(struct tar_reader *r, int fd)
+static int copy_content(struct tar_reader *r, int fd)
 {
 	char buf[65536];
 	ssize_t n;
@@ -309,7 +308,9 @@ static int unpack_entry(struct tar_reader *r, int rootfd, const struct tar_entry
 	if (utimensat(dirfd, leaf, times, AT_SYMLINK_NOFOLLOW) < 0)
 		err = -errno;
 	/// END SOLUTION
+	/// STUB: (void)leaf, (void)remove_any, (void)copy_content;
 	/// STUB: err = -ENOSYS;
+	/// STUB: goto out;
 out:
 	if (fd >= 0)
 		close(fd);

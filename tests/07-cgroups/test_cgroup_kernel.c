@@ -127,6 +127,31 @@ void test_cgroup_kernel_pids_limit(void **state)
 	check_that(pid > 0, "fork() on the host failed after the test");
 }
 
+/* This test checks that a limit the kernel refuses (a --pids-limit above the kernel's most,
+ * PID_MAX_LIMIT, 4194304) stops hako with one line on stderr that names the file written
+ * and the kernel's reason: printed once, where the write failed, and not again by hako run. */
+void test_cgroup_kernel_refused_limit(void **state)
+{
+	struct hako_run r;
+	char limit[32];
+	int lines = 0;
+
+	require_cgroups();
+	snprintf(limit, sizeof(limit), "%ld", hako_rand_range(4194305, 99999999));
+	const char *args[] = {"--pids-limit", limit, "/bin/true", NULL};
+	hako_run_list(&r, args);
+	for (const char *p = r.err; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : "")
+		if (*p != '\n')
+			lines++;
+
+	check_exit(&r, HAKO_EXIT_FAILED, "`hako run --pids-limit LIMIT /bin/true`");
+	check_contains(r.err, "pids.max", "hako's stderr (the file the kernel refused)");
+	check_contains(r.err, limit, "hako's stderr (the value written)");
+	check_contains(r.err, strerror(EINVAL), "hako's stderr (the kernel's reason)");
+	check_that(lines == 1, "hako printed the failure in %d lines, not once:\n%s", lines, r.err);
+	hako_run_free(&r);
+}
+
 /* Read the CPU time (in microseconds) of the real cgroup NAME. */
 static long long real_cpu_usec(const char *name)
 {

@@ -413,3 +413,50 @@ void test_cgroup_existing_busy(void **state)
 	check_int(err, -EBUSY, "cgroup_create_at() when hako/NAME exists and has a process");
 	check_str(got_mem, "", "hako/NAME/memory.max of the cgroup in use");
 }
+
+/* This test checks that a mkdir that fails (hako/ is a file here, so mkdir hako/NAME fails
+ * with ENOTDIR) is returned as -ENOTDIR and printed once, naming the call and the folder:
+ * `hako run` prints nothing more about it. */
+void test_cgroup_mkdir_failure_named(void **state)
+{
+	char *base = hako_tmpdir(), name[40], path[PATH_MAX + 16], errpath[PATH_MAX + 16];
+	struct hako_config cfg = {.net = HAKO_NET_HOST, .stats = true};
+	struct cgroup_root root = {.path = base, .mode = CGROUP_UNIFIED};
+	struct hako_cgroup *cg = NULL;
+	int lines = 0;
+
+	random_name(name);
+	snprintf(path, sizeof(path), "%s/cgroup.controllers", base);
+	hako_write_file(path, "\n"); /* no controller to switch on: nothing written there */
+	snprintf(path, sizeof(path), "%s/hako", base);
+	hako_write_file(path, "a file where the hako folder should be\n");
+	snprintf(errpath, sizeof(errpath), "%s/stderr.txt", base);
+	fflush(stderr);
+	int saved = dup(2), errfd = open(errpath, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	dup2(errfd, 2);
+	int err = cgroup_create_at(&root, &cfg, name, &cg);
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	close(errfd);
+	if (err == 0)
+		cgroup_destroy(cg);
+	char said[4096] = "";
+	FILE *f = fopen(errpath, "r");
+	if (f) {
+		said[fread(said, 1, sizeof(said) - 1, f)] = '\0';
+		fclose(f);
+	}
+	for (const char *p = said; *p; p++) /* lines, the last one maybe without its newline */
+		if (*p != '\n' && (p[1] == '\n' || p[1] == '\0'))
+			lines++;
+	snprintf(path, sizeof(path), "hako/%s", name);
+	hako_rm_rf(base);
+	free(base);
+
+	check_errno(err, -ENOTDIR, "cgroup_create_at() when hako/ is a file");
+	check_contains(said, "mkdir", "what cgroup_create_at() printed (the call that failed)");
+	check_contains(said, path, "what cgroup_create_at() printed (the folder)");
+	check_that(lines == 1, "cgroup_create_at() printed %d lines for one failure:\n%s", lines,
+	           said);
+}

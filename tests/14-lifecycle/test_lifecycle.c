@@ -520,7 +520,8 @@ static pid_t init_pid(struct env *e, const char *name)
 static void check_gone(struct env *e, const char *name, pid_t pid)
 {
 	char p[PATH_MAX + 64];
-	static const char *const hier[] = {"", "/unified", "/memory", "/cpu", "/pids", "/cpuacct"};
+	static const char *const hier[] = {"",      "/unified", "/memory", "/cpu",
+	                                   "/pids", "/cpuacct", "/devices"};
 
 	snprintf(p, sizeof(p), "%s/%s", e->state, name);
 	check_that(access(p, F_OK) < 0, "%s (the state folder) is still there after rm", p);

@@ -6,8 +6,9 @@
 #   4. the student handout (no solutions/) builds, and every solution copied into it scores
 #      full marks there, built with -Werror (graded once, where students will grade it)
 #   5. every solution again under AddressSanitizer + UndefinedBehaviorSanitizer
-#   6. every starter compiles and fails every test on an assertion (FAIL, not a crash or hang),
-#      and each failure shows a nudge (the TODO and README task), not the manifest's hint
+#   6. every starter compiles without a warning and fails every test on an assertion (FAIL,
+#      not a crash or hang), and each failure shows a nudge (the TODO and README task), not
+#      the manifest's hint
 #   7. the grader's own fixture tests pass
 #   8. every lesson's mutants (tests/NN-slug/mutants/*.patch) are killed by its tests, or
 #      marked equivalent with a reason (a lesson without mutants is, for now, a warning)
@@ -182,7 +183,7 @@ for l in $lessons; do
 	if [ -z "$notpass" ]; then ok "$l solution (sanitizers)"; else bad "$l solution under sanitizers: $(echo "$notpass" | tr '\n' ';') (see build/solutions-san/$l/results/)"; fi
 done
 
-step "6. starters compile and fail every test on an assertion"
+step "6. starters compile (without warnings) and fail every test on an assertion"
 # Starters' tests mostly wait for what a stub never does: grade JOBS lessons at once (each
 # grade.sh draws its own seed, so their tests pick different names).
 mkdir -p "$log/starters"
@@ -208,6 +209,14 @@ for l in $lessons; do
 	# Hints in levels: an untouched starter gets nudges (which TODO, which task), never hints.
 	recipes=$(awk -F'\t' '$2 != "PASS" && $2 != "SKIP" && $6 != "nudge" { printf "%s ", $1 }' "$r")
 	if [ -z "$recipes" ]; then ok "$l starter shows nudges, not hints"; else bad "$l starter shows a hint instead of a nudge for: $recipes"; fi
+	# The grader counts the warnings in the student's files: an untouched starter has none,
+	# or the count is noise from the first run on (a helper the stub does not call yet is
+	# "used" by a `/// STUB: (void)helper;` line in the solution).
+	w="$(dirname "$r")/warnings.txt"
+	n_warn=$(grep -c ': warning: ' "$w" 2>/dev/null)
+	if [ ! -f "$w" ]; then bad "$l starter: no $w"
+	elif [ "$n_warn" = 0 ]; then ok "$l starter compiles without warnings"
+	else bad "$l starter: $n_warn compiler warning(s) (see $w)"; fi
 done
 
 step "7. the grader's own tests"
