@@ -1,8 +1,8 @@
 /* lib18.c: lesson 18's guest library (see guest18.h). */
 #include "guest18.h"
 
-#define PIC1       0x20
-#define PIC2       0xa0
+#define PIC1 0x20
+#define PIC2 0xa0
 
 void report(const char *key, int64_t value)
 {
