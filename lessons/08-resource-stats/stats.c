@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 /*
@@ -181,7 +182,7 @@ static void print_row(const char *name, const struct stats_sample *before,
 	fflush(stdout);
 }
 
-int stats_watch(pid_t pid, int count)
+int stats_watch(pid_t pid, int count, int interval_ms)
 {
 	struct hako_cgroup *cg = NULL;
 	int err;
@@ -190,12 +191,14 @@ int stats_watch(pid_t pid, int count)
 	if ((err = cgroup_open_pid(pid, &cg)) < 0)
 		return err;
 
-	/// TODO(08): The `docker stats` loop: one row a second, COUNT rows (for ever when COUNT
-	/// is 0), the header above the first row only. Each row's CPU % is measured over the
-	/// second before it, so the first row needs a sample taken a second earlier. A sample
-	/// that cannot be read means the container has gone: -ENOENT. Leave through out: with
-	/// err set (0 after COUNT rows); it frees CG. print_row() prints one row, under the
-	/// container's name (container_name()); sysconf(3) knows the number of CPUs.
+	/// TODO(08): The `docker stats` loop: one row every INTERVAL_MS milliseconds (hako stats
+	/// passes 1000, a second, unless --interval says otherwise), COUNT rows (for ever when
+	/// COUNT is 0), the header above the first row only. Each row's CPU % is measured over
+	/// the interval before it, so the first row needs a sample taken an interval earlier. A
+	/// sample that cannot be read means the container has gone: -ENOENT. Leave through out:
+	/// with err set (0 after COUNT rows); it frees CG. print_row() prints one row, under the
+	/// container's name (container_name()); sysconf(3) knows the number of CPUs, and
+	/// nanosleep(2) sleeps for a struct timespec (seconds and nanoseconds).
 	(void)container_name, (void)print_row;
 	err = -ENOSYS;
 	goto out;

@@ -363,9 +363,10 @@ double stats_cpu_percent(const struct stats_sample *before, const struct stats_s
 void stats_format_size(long long bytes, char *buf, size_t len);
 /* Print the one-line summary of `hako run --stats` for the container that ran in CG. */
 int stats_print_summary(struct hako_cgroup *cg, long long wall_us);
-/* `hako stats PID`: a docker-stats line for PID's container every second, COUNT lines (or
- * until it exits when COUNT is 0). -ESRCH: no such container; -ENOENT: it went away. */
-int stats_watch(pid_t pid, int count);
+/* `hako stats PID`: a docker-stats line for PID's container every INTERVAL_MS milliseconds
+ * (hako stats: 1000 unless --interval says otherwise), COUNT lines (or until it exits when
+ * COUNT is 0). -ESRCH: no such container; -ENOENT: it went away. */
+int stats_watch(pid_t pid, int count, int interval_ms);
 
 /* ---- lesson 09: capabilities and the default protections (caps.c, secure.c, devices.c) ---- */
 

@@ -201,31 +201,49 @@ static int wait_orphans_reaped(pid_t init, pid_t workload, int timeout_ms, int *
 	return zombies;
 }
 
-/* A shell script that leaves N orphans behind: each `( sleep 2 & )` subshell starts a sleep
- * and exits at once, so the sleep's parent is gone and it is handed to init. They are all
- * orphans by the time the script prints "ready". The script exits CODE once its stdin is
- * closed, so an init that returns when an orphan (exit 0) ends gives the wrong code. */
+/* A shell script that leaves N orphans behind. It prints "started" and waits for a line on
+ * its stdin (the test stops init first, see stop_for_orphans); then each `( sleep 0.1 & )`
+ * subshell starts a sleep and exits at once, so the sleep's parent is gone and it is handed to
+ * init. They are all orphans by the time the script prints "ready". The script exits CODE
+ * once its stdin is closed, so an init that returns when an orphan (exit 0) ends gives the
+ * wrong code. */
 static void orphan_script(char *buf, size_t len, int n, int code)
 {
 	snprintf(buf, len,
-	         "i=0; while [ $i -lt %d ]; do ( sleep 2 & ); i=$((i+1)); done; "
-	         "echo ready; read x || :; exit %d",
+	         "echo started; read go || :; i=0; while [ $i -lt %d ]; do ( sleep 0.1 & ); "
+	         "i=$((i+1)); done; echo ready; read x || :; exit %d",
 	         n, code);
 }
 
+/* Wait up to TIMEOUT_MS until PID is stopped (state T in /proc/PID/stat). */
+static bool wait_stopped(pid_t pid, int timeout_ms)
+{
+	long long deadline = hako_now_ms() + timeout_ms;
+	char st = '?';
+
+	while (proc_stat(pid, &st, NULL, NULL) && st != 'T' && hako_now_ms() < deadline)
+		usleep(2000);
+	return st == 'T';
+}
+
 /*
- * Stop INIT (SIGSTOP) until its orphans (every child but WORKLOAD) have ended, then let it
- * go on (SIGCONT). While it is stopped, their SIGCHLDs merge into one pending signal, so it
+ * Stop INIT (SIGSTOP) before the workload of B makes its orphans, tell the workload to go on,
+ * and let INIT continue (SIGCONT) only once the orphans (every child of INIT but WORKLOAD)
+ * have all ended. While it is stopped, their SIGCHLDs merge into one pending signal, so it
  * wakes up once for all of them: an init that reaps one child per wake-up leaves zombies.
- * Waits at most TIMEOUT_MS.
+ * Returns false if the workload did not print "ready" within TIMEOUT_MS.
  */
-static void stop_while_orphans_end(pid_t init, pid_t workload, int timeout_ms)
+static bool stop_for_orphans(struct hako_bg *b, pid_t init, pid_t workload, int timeout_ms)
 {
 	long long deadline = hako_now_ms() + timeout_ms;
 	pid_t kids[256];
+	bool ready = false;
 
 	kill(init, SIGSTOP);
-	while (hako_now_ms() < deadline) {
+	wait_stopped(init, timeout_ms);
+	if (write(b->in, "go\n", 3) == 3)
+		ready = hako_bg_wait_for(b, "ready", timeout_ms);
+	while (ready && hako_now_ms() < deadline) {
 		int living = children_of(init, kids, 256, false);
 		for (int i = 0; i < living; i++)
 			if (kids[i] == workload) {
@@ -234,9 +252,10 @@ static void stop_while_orphans_end(pid_t init, pid_t workload, int timeout_ms)
 			}
 		if (living == 0)
 			break;
-		usleep(20000);
+		usleep(10000);
 	}
 	kill(init, SIGCONT);
+	return ready;
 }
 
 /* ---- init_main() run by a child of the test, in its own process group ---- */
@@ -365,22 +384,21 @@ static void test_init_main_reaps_orphans(void **state)
 	orphan_script(script, sizeof(script), n, exit_with);
 	char *argv[] = {"/bin/sh", "-c", script, NULL};
 	check_that(init_start(&b, argv) == 0, "fork: %s", strerror(errno));
-	bool ready = hako_bg_wait_for(&b, "ready", 10000);
-	pid_t workload = ready ? first_child(b.pid) : -1;
-	if (workload > 0) {
-		stop_while_orphans_end(b.pid, workload, 10000);
+	bool started = hako_bg_wait_for(&b, "started", 10000), ready = false;
+	pid_t workload = started ? first_child(b.pid) : -1;
+	if (workload > 0 && (ready = stop_for_orphans(&b, b.pid, workload, 10000)))
 		zombies = wait_orphans_reaped(b.pid, workload, 10000, &alive);
-	}
 	init_finish(&b, 10000, &code);
 
-	check_that(ready,
-	           "the workload did not print \"ready\" within 10 s (init_main returned %d)",
+	check_that(started,
+	           "the workload did not print \"started\" within 10 s (init_main returned %d)",
 	           code);
 	check_that(workload > 0, "found no workload under init_main's process");
+	check_that(ready, "the workload did not print \"ready\" within 10 s of being told to go");
 	check_int(zombies, 0,
 	          "zombies left under init 10 s after a burst of orphans ended together (one "
 	          "SIGCHLD for all: reap in a loop)");
-	check_int(alive, 0, "orphans still alive after 10 s (they only sleep 2 s)");
+	check_int(alive, 0, "orphans still alive after 10 s (they only sleep 0.1 s)");
 	snprintf(what, sizeof(what),
 	         "init_main()'s return value once the workload exited %d (its orphans exit 0)",
 	         exit_with);
@@ -431,6 +449,11 @@ static void test_init_main_workload_signals(void **state)
 	check_that(init_start(&b, argv) == 0, "fork: %s", strerror(errno));
 	/* Wait for the child to become cat (after execve). */
 	for (long long deadline = hako_now_ms() + 10000; hako_now_ms() < deadline; usleep(10000)) {
+		char init_state = 'X';
+		/* init_main() returned (its process is a zombie) before a workload ran cat: no
+		 * point in waiting for one. */
+		if (!proc_stat(b.pid, &init_state, NULL, NULL) || init_state == 'Z')
+			break;
 		workload = first_child(b.pid);
 		char path[64];
 		snprintf(path, sizeof(path), "/proc/%d/comm", (int)workload);
@@ -497,10 +520,11 @@ static void test_init_main_early_signal(void **state)
 
 /* ---- hako run: the container's init is PID 1 (root) ---- */
 
-/* Start `hako run --isolate /bin/sh -c SCRIPT` in the background and wait for "ready". Fills
- * *INIT (hako's child) and *WORKLOAD (init's first child) and the PID namespace's link. */
-static bool hako_start(struct hako_bg *b, const char *script, pid_t *init, pid_t *workload,
-                       char *ns, size_t ns_len)
+/* Start `hako run --isolate /bin/sh -c SCRIPT` in the background and wait for it to print
+ * TEXT. Fills *INIT (hako's child) and *WORKLOAD (init's first child) and the PID
+ * namespace's link. hako_start() waits for "ready". */
+static bool hako_start_until(struct hako_bg *b, const char *script, const char *text, pid_t *init,
+                             pid_t *workload, char *ns, size_t ns_len)
 {
 	char *argv[] = {
 	    (char *)hako_prog("hako"), "run", "--isolate", "/bin/sh", "-c", (char *)script, NULL};
@@ -508,13 +532,19 @@ static bool hako_start(struct hako_bg *b, const char *script, pid_t *init, pid_t
 	*init = *workload = -1;
 	ns[0] = '\0';
 	check_that(hako_bg_start(b, argv, NULL, NULL) == 0, "could not start hako");
-	if (!hako_bg_wait_for(b, "ready", 10000))
+	if (!hako_bg_wait_for(b, text, 10000))
 		return false;
 	*init = first_child(b->pid);
 	*workload = *init > 0 ? first_child(*init) : -1;
 	if (*init > 0)
 		hako_ns_link(*init, "pid", ns, ns_len);
 	return *init > 0 && *workload > 0 && ns[0];
+}
+
+static bool hako_start(struct hako_bg *b, const char *script, pid_t *init, pid_t *workload,
+                       char *ns, size_t ns_len)
+{
+	return hako_start_until(b, script, "ready", init, workload, ns, ns_len);
 }
 
 /* hako's exit code from a wait status, or -1 if it did not exit by itself. */
@@ -568,17 +598,17 @@ static void test_init_hako_reaps_orphans(void **state)
 
 	hako_require_root();
 	orphan_script(script, sizeof(script), n, exit_with);
-	bool ok = hako_start(&b, script, &init, &workload, ns, sizeof(ns));
-	if (ok) {
-		stop_while_orphans_end(init, workload, 10000);
+	bool ok = hako_start_until(&b, script, "started", &init, &workload, ns, sizeof(ns));
+	bool ready = ok && stop_for_orphans(&b, init, workload, 10000);
+	if (ready)
 		zombies = wait_orphans_reaped(init, workload, 10000, &alive);
-	}
 	int status = hako_bg_finish(&b, 10000);
 
 	check_that(ok, "no init and workload under hako within 10 s");
+	check_that(ready, "the workload did not print \"ready\" within 10 s of being told to go");
 	check_int(zombies, 0,
 	          "zombies under the container's init after a burst of orphans ended together");
-	check_int(alive, 0, "orphans still alive after 10 s (they only sleep 2 s)");
+	check_int(alive, 0, "orphans still alive after 10 s (they only sleep 0.1 s)");
 	check_int(exit_code_of(status), exit_with,
 	          "hako's exit code (the workload's; its orphans exit 0)");
 	check_int(wait_ns_empty(ns, 3000), 0, "processes left in the container's PID namespace");

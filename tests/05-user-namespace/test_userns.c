@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -208,17 +209,68 @@ static void read_squeezed(const char *path, char *buf, size_t len)
 
 /* ---- the handshake ---- */
 
+/* Is PID asleep in read(FD)? /proc/PID/stat says S (an interruptible sleep) and
+ * /proc/PID/syscall names the call it is in and its arguments, as "NR ARG1 ...". A read() from
+ * a pipe whose write end is still open sleeps until a byte, end of file or a signal comes:
+ * nothing else can make it return. False when the files cannot be read. */
+static bool asleep_in_read(pid_t pid, int fd)
+{
+	char path[64], buf[512];
+	long nr = -1;
+	unsigned long arg = ~0UL;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if (!(f = fopen(path, "re")))
+		return false;
+	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	char *p = strrchr(buf, ')');
+	if (!p || p[1] != ' ' || p[2] != 'S')
+		return false;
+	snprintf(path, sizeof(path), "/proc/%d/syscall", (int)pid);
+	if (!(f = fopen(path, "re")))
+		return false;
+	bool ok = fscanf(f, "%ld %lx", &nr, &arg) == 2;
+	fclose(f);
+	return ok && nr == SYS_read && arg == (unsigned long)fd;
+}
+
+/* Did the child PID answer on REPORT before it went to sleep in read(GO)? Waits until it
+ * answers (true) or sleeps in read(GO) (false), and at most MS (false): a child that blocks
+ * some other way gets the whole time to answer. */
+static bool answered_before_read(pid_t pid, int go, int report, int ms)
+{
+	for (long long end = hako_now_ms() + ms; hako_now_ms() < end;) {
+		if (readable(report, 0))
+			return true;
+		if (asleep_in_read(pid, go))
+			return false;
+		usleep(2000);
+	}
+	return readable(report, 0);
+}
+
 struct sync_child {
 	int go[2];     /* the pipe under test */
 	int report[2]; /* the child writes "ready", then userns_sync_wait's result */
 };
 
 /* Set by a test before start_sync_child(): the child catches SIGUSR1 with a handler that
- * interrupts system calls (no SA_RESTART), as a signal that arrives while it waits would. */
+ * interrupts system calls (no SA_RESTART), as a signal that arrives while it waits would. The
+ * handler writes a byte to usr1_note (when it is not -1), so the test knows it has run. */
 static bool sync_child_catches_usr1;
+static int usr1_note = -1;
 
 static void on_usr1(int sig)
 {
+	int saved = errno; /* the code it interrupted reads errno next */
+	char c = 1;
+
+	if (usr1_note >= 0 && write(usr1_note, &c, 1) < 0)
+		c = 0;
+	errno = saved;
 }
 
 /* A forked child: say ready, wait for go, report what userns_sync_wait returned. */
@@ -267,8 +319,9 @@ static void test_userns_sync_waits(void **state)
 	signal(SIGPIPE, SIG_IGN);
 	pid_t pid = start_sync_child(&s);
 
+	int go_end = s.go[0]; /* the same number in the child */
 	close(s.go[0]);
-	bool early = readable(s.report[0], 1000);
+	bool early = answered_before_read(pid, go_end, s.report[0], 1000);
 	int go_rc = userns_sync_go(s.go);
 	int go_fd = s.go[1];
 	bool got = read_int(s.report[0], 10000, &rc);
@@ -336,13 +389,24 @@ static void test_userns_sync_survives_signal(void **state)
 	struct sync_child s;
 	int rc = -12345;
 
+	int note[2];
+
 	signal(SIGPIPE, SIG_IGN);
+	check_that(pipe2(note, O_CLOEXEC) == 0, "pipe: %s", strerror(errno));
 	sync_child_catches_usr1 = true;
+	usr1_note = note[1];
 	pid_t pid = start_sync_child(&s);
+	close(note[1]);
+	int go_end = s.go[0];
 	close(s.go[0]);
-	bool early = readable(s.report[0], 300);
+	bool early = answered_before_read(pid, go_end, s.report[0], 300);
 	kill(pid, SIGUSR1);
-	bool after_signal = readable(s.report[0], 500);
+	/* Once the handler has run, the read() it interrupted is over: a child asleep in
+	 * read() again has retried. */
+	bool handled = readable(note[0], 10000);
+	close(note[0]);
+	bool after_signal = handled ? answered_before_read(pid, go_end, s.report[0], 500)
+	                            : readable(s.report[0], 500);
 	int go_rc = userns_sync_go(s.go);
 	bool got = read_int(s.report[0], 10000, &rc);
 	if (s.go[1] >= 0)
@@ -361,7 +425,8 @@ static void test_userns_sync_survives_signal(void **state)
 }
 
 /* The middle process of test_userns_sync_dies_with_parent: start a child that waits, tell it
- * go, then sleep until killed. The child reports its pid and sleeps too. */
+ * go, then sleep until killed. The child reports its pid and what userns_sync_wait()
+ * returned, and sleeps too. */
 static void middle_main(int report_w)
 {
 	int go[2];
@@ -371,8 +436,8 @@ static void middle_main(int report_w)
 	pid_t child = fork();
 	if (child == 0) {
 		int rc = userns_sync_wait(go);
-		int me = rc == 0 ? (int)getpid() : -1;
-		if (write(report_w, &me, sizeof(me)) < 0)
+		int me[2] = {(int)getpid(), rc};
+		if (write(report_w, me, sizeof(me)) < 0)
 			_exit(1);
 		for (;;)
 			pause();
@@ -384,11 +449,36 @@ static void middle_main(int report_w)
 		pause();
 }
 
+/* Is PID alive, asleep (S), with no SIGKILL pending? A process whose parent died with
+ * PR_SET_PDEATHSIG set to SIGKILL has SIGKILL pending the moment its parent has exited, and
+ * then dies (the kernel sends it while the parent exits, before the parent can be reaped).
+ * Reads /proc/PID/status; false if it cannot. */
+static bool asleep_without_kill(pid_t pid)
+{
+	char path[64], line[256];
+	unsigned long long pending = 0, mask;
+	bool asleep = false;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	if (!(f = fopen(path, "re")))
+		return false;
+	while (fgets(line, sizeof(line), f)) {
+		if (strncmp(line, "State:", 6) == 0)
+			asleep = strstr(line, "(sleeping)") != NULL;
+		else if ((sscanf(line, "SigPnd: %llx", &mask) == 1 ||
+		          sscanf(line, "ShdPnd: %llx", &mask) == 1))
+			pending |= mask;
+	}
+	fclose(f);
+	return asleep && !(pending & (1ULL << (SIGKILL - 1)));
+}
+
 /* This test checks that a child that got "go" is killed when its parent dies (so a killed
  * hako never leaves its container running). */
 static void test_userns_sync_dies_with_parent(void **state)
 {
-	int report[2], child = -1;
+	int report[2], child[2] = {-1, -12345};
 
 	check_that(pipe2(report, O_CLOEXEC) == 0, "pipe: %s", strerror(errno));
 	fflush(NULL);
@@ -399,20 +489,31 @@ static void test_userns_sync_dies_with_parent(void **state)
 		middle_main(report[1]);
 	}
 	close(report[1]);
-	bool started = read_int(report[0], 10000, &child);
+	bool started = readable(report[0], 10000) &&
+	               read(report[0], child, sizeof(child)) == (ssize_t)sizeof(child);
 	kill(middle, SIGKILL);
 	waitpid(middle, NULL, 0);
-	/* When the grandchild dies, the last write end closes and poll() reports it. */
-	bool died = readable(report[0], 10000);
+	/* When the grandchild dies, the last write end closes and poll() reports it. Once the
+	 * middle process has been reaped, a grandchild still asleep with no SIGKILL pending
+	 * will never die: the failure is certain, so do not wait for it (twice, 20 ms apart, to
+	 * be sure of what /proc shows). */
+	bool died = false;
+	for (int asleep = 0, waited = 0; waited < 10000 && asleep < 2; waited += 20) {
+		if ((died = readable(report[0], 20)))
+			break;
+		asleep = started && asleep_without_kill(child[0]) ? asleep + 1 : 0;
+	}
 	char c;
 	died = died && read(report[0], &c, 1) == 0;
-	if (!died && child > 0)
-		kill(child, SIGKILL);
+	if (!died && started && child[0] > 0)
+		kill(child[0], SIGKILL);
 	close(report[0]);
 
-	check_that(started && child > 0, "the child did not get past userns_sync_wait()");
-	check_that(died, "the child was still alive 10 s after its parent was killed: "
-	                 "prctl(PR_SET_PDEATHSIG, SIGKILL) before waiting");
+	check_that(started && child[0] > 0, "the test's child did not start or report");
+	check_int(child[1], 0, "userns_sync_wait() in the child after its parent said go");
+	check_that(died,
+	           "the child lived on after its parent was killed (asleep, no SIGKILL on its "
+	           "way): prctl(PR_SET_PDEATHSIG, SIGKILL) before waiting");
 }
 
 /* ---- the maps ---- */

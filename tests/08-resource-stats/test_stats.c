@@ -430,17 +430,17 @@ static void test_stats_kernel_cpu_time(void **state)
 	struct hako_run r;
 	struct summary s;
 	char sec[16];
-	double want = hako_rand_range(3, 8) / 10.0;
+	double want = hako_rand_range(1, 2) / 10.0;
 
 	require_cgroups();
-	/* Half a second asleep after the burn, so the CPU % is well below 100 and a summary
-	 * that divides the wrong way round (wall / cpu) is far off. */
+	/* A while asleep after the burn (at least as long as the burn), so the CPU % is well
+	 * below 100 and a summary that divides the wrong way round (wall / cpu) is far off. */
 	char script[PATH_MAX + 64];
 	snprintf(sec, sizeof(sec), "%.1f", want);
-	snprintf(script, sizeof(script), "%s burn-cpu %s && sleep 0.5", cgprog(), sec);
+	snprintf(script, sizeof(script), "%s burn-cpu %s && sleep 0.2", cgprog(), sec);
 	const char *args[] = {"run", "--stats", "/bin/sh", "-c", script, NULL};
 	run_hako(&r, args);
-	check_exit(&r, 0, "exit code of `hako run --stats sh -c 'burn-cpu S && sleep 0.5'`");
+	check_exit(&r, 0, "exit code of `hako run --stats sh -c 'burn-cpu S && sleep 0.2'`");
 	check_that(parse_summary(r.err, &s), "no summary line in stderr: %s", r.err);
 	check_that(s.cpu >= want - 0.02 && s.cpu <= want + 0.5,
 	           "cpu %.2fs for a workload that burned %.1f s of CPU time", s.cpu, want);
@@ -465,8 +465,7 @@ static void test_stats_kernel_pids_peak(void **state)
 
 	require_cgroups();
 	snprintf(k, sizeof(k), "%ld", n);
-	const char *args[] = {"run", "--stats", "--pids-limit", "100", cgprog(), "spawn", k,
-	                      "1",   NULL};
+	const char *args[] = {"run", "--stats", "--pids-limit", "100", cgprog(), "spawn", k, NULL};
 	run_hako(&r, args);
 	check_exit(&r, 0, "exit code");
 	check_that(parse_summary(r.err, &s), "no summary line in stderr: %s", r.err);
@@ -484,7 +483,12 @@ static void test_stats_kernel_pids_peak(void **state)
 	hako_run_free(&r);
 }
 
-static pid_t start_workload(char *const argv[], bool *ready);
+/* The interval the watch tests ask `hako stats` for (--interval MS): short, so that they see
+ * many rows in little time. */
+#define INTERVAL_MS   100
+#define INTERVAL_TEXT "100"
+
+static pid_t start_workload(char *const argv[], bool *ready, int *in);
 
 /* Start `hako run --memory LIMIT cgprog wait SECONDS` in the background and wait (at most
  * 20 s) until the workload runs in its cgroup: it prints /proc/self/cgroup first, and a line
@@ -495,19 +499,23 @@ static pid_t start_container(const char *limit, const char *seconds, bool *ready
 	char *argv[] = {(char *)hako_path(), "run",  "--memory",      (char *)limit,
 	                (char *)cgprog(),    "wait", (char *)seconds, NULL};
 
-	return start_workload(argv, ready);
+	return start_workload(argv, ready, NULL);
 }
 
 /* Start ARGV (a `hako run` of a cgprog that prints its cgroup first) in the background and
- * wait at most 20 s for the workload to show up in its cgroup, as start_container(). */
-static pid_t start_workload(char *const argv[], bool *ready)
+ * wait at most 20 s for the workload to show up in its cgroup, as start_container(). With IN,
+ * hako's stdin (the workload's) is a pipe whose write end *IN receives (close-on-exec, so no
+ * other program holds it): closing it is end of file for the workload. */
+static pid_t start_workload(char *const argv[], bool *ready, int *in)
 {
 	char buf[4096];
 	size_t have = 0;
-	int fds[2];
+	int fds[2], inp[2] = {-1, -1};
 
 	*ready = false;
 	if (pipe(fds) < 0)
+		return -1;
+	if (in && pipe2(inp, O_CLOEXEC) < 0)
 		return -1;
 	fflush(NULL);
 	pid_t pid = fork();
@@ -515,10 +523,16 @@ static pid_t start_workload(char *const argv[], bool *ready)
 		dup2(fds[1], 1);
 		close(fds[0]);
 		close(fds[1]);
+		if (in)
+			dup2(inp[0], 0);
 		execv(argv[0], argv);
 		_exit(127);
 	}
 	close(fds[1]);
+	if (in) {
+		close(inp[0]);
+		*in = inp[1];
+	}
 	time_t end = time(NULL) + 20;
 	while (pid > 0 && !*ready && time(NULL) < end && have < sizeof(buf) - 1) {
 		ssize_t n = read(fds[0], buf + have, sizeof(buf) - 1 - have);
@@ -531,6 +545,40 @@ static pid_t start_workload(char *const argv[], bool *ready)
 	}
 	close(fds[0]); /* the workload writes nothing more */
 	return pid;
+}
+
+/* What `hako stats` printed so far: rows (lines that start with the container's name,
+ * "hako-"), the CPU % of the first, the last and the highest, header lines, and the last
+ * other line (a message). */
+struct rows {
+	int n, headers;
+	double first, last, most;
+	char other[256];
+};
+
+/* Take the complete lines of B's output into R and drop them from B, so that a long watch
+ * never fills B's buffer. */
+static void take_rows(struct hako_bg *b, struct rows *r)
+{
+	char *line = b->text, *nl;
+
+	while ((nl = strchr(line, '\n')) != NULL) {
+		double cpu;
+		if (strncmp(line, "NAME", 4) == 0) {
+			r->headers++;
+		} else if (strncmp(line, "hako-", 5) == 0 && sscanf(line, "%*s %lf%%", &cpu) == 1) {
+			if (r->n++ == 0)
+				r->first = r->most = cpu;
+			r->last = cpu;
+			r->most = cpu > r->most ? cpu : r->most;
+		} else {
+			snprintf(r->other, sizeof(r->other), "%.*s", (int)(nl - line), line);
+		}
+		line = nl + 1;
+	}
+	size_t used = (size_t)(line - b->text);
+	memmove(b->text, line, b->len - used + 1);
+	b->len -= used;
 }
 
 /* This test checks that `hako stats --no-stream PID` prints docker's columns for a running
@@ -548,7 +596,8 @@ static void test_stats_watch_row(void **state)
 	pid_t hako = start_container(limit, "30", &ready);
 	check_that(hako > 0, "could not start hako");
 	snprintf(pidtext, sizeof(pidtext), "%d", (int)hako);
-	char *argv[] = {(char *)hako_path(), "stats", "--no-stream", pidtext, NULL};
+	char *argv[] = {(char *)hako_path(), "stats", "--no-stream", "--interval",
+	                INTERVAL_TEXT,       pidtext, NULL};
 	int started = ready ? hako_run_argv(argv, NULL, 60000, &r) : -1;
 	kill(hako, SIGTERM); /* hako passes it on to the container, then cleans up */
 	waitpid(hako, NULL, 0);
@@ -556,7 +605,7 @@ static void test_stats_watch_row(void **state)
 	check_that(ready, "the container did not start within 20 s (`hako run --memory %s ...`)",
 	           limit);
 	check_that(started == 0 && !r.timed_out, "`hako stats` did not run or finish within 60 s");
-	check_exit(&r, 0, "exit code of `hako stats --no-stream PID`");
+	check_exit(&r, 0, "exit code of `hako stats --no-stream --interval " INTERVAL_TEXT " PID`");
 	check_contains(r.out, "NAME", "the header");
 	check_contains(r.out, "MEM USAGE / LIMIT", "the header");
 	snprintf(expect, sizeof(expect), "hako-%d ", (int)hako);
@@ -579,43 +628,39 @@ static void test_stats_watch_row(void **state)
 	hako_run_free(&r);
 }
 
-/* This test checks that each row's CPU % is measured over the second before it, not since the
- * first sample: the container burns half a second of CPU, then sleeps. The first row must show
- * the burning, and once the container sleeps a row must fall to about 0 %; an average since
- * the start would stay above 2.5 % for the 20 s the test watches, and a first row from a
- * zeroed sample would show almost nothing. Rows are read as they come, so a busy machine only
- * makes the test wait longer. */
-static void test_stats_watch_each_second(void **state)
+/* This test checks that each row's CPU % is measured over the interval before it, not since
+ * the first sample: the container burns CPU until the test has seen two rows (and it has
+ * used 0.2 s), then sleeps. The first row must show the burning, and once the container
+ * sleeps a row must fall to about 0 %; an average since the start would stay above 0.5 %
+ * for the 20 s the test watches, and a first row from a zeroed sample would show almost
+ * nothing.
+ * Rows are read as they come, so a busy machine only makes the test wait longer. */
+static void test_stats_watch_each_interval(void **state)
 {
+	struct rows rows = {.first = -1, .last = -1, .most = -1};
 	struct hako_bg b;
 	char pidtext[16];
+	int in = -1, burning = 0;
 	bool ready;
 
 	require_cgroups();
 	char *run[] = {(char *)hako_path(), "run", "--memory", "64m", (char *)cgprog(),
-	               "burn-wait",         "0.5", "40",       NULL};
-	pid_t hako = start_workload(run, &ready);
+	               "stdin-burn",        "0.2", "30",       NULL};
+	pid_t hako = start_workload(run, &ready, &in);
 	check_that(hako > 0, "could not start hako");
 	snprintf(pidtext, sizeof(pidtext), "%d", (int)hako);
-	char *argv[] = {(char *)hako_path(), "stats", pidtext, NULL};
+	char *argv[] = {(char *)hako_path(), "stats", "--interval", INTERVAL_TEXT, pidtext, NULL};
 	int started = ready ? hako_bg_start(&b, argv, NULL, NULL) : -1;
-	double first = -1, last = -1, most = -1;
-	int rows = 0;
 	long long end = hako_now_ms() + 20000;
 	while (started == 0 && hako_now_ms() < end) {
-		hako_bg_wait_for(&b, "\a", 1000); /* whatever arrived in the last second */
-		rows = 0;
-		for (const char *row = strstr(b.text, "hako-"); row;
-		     row = strstr(row + 1, "hako-")) {
-			double cpu;
-			if (!strchr(row, '\n') || sscanf(row, "%*s %lf%%", &cpu) != 1)
-				continue;
-			if (rows++ == 0)
-				first = cpu;
-			last = cpu;
-			most = cpu > most ? cpu : most;
+		hako_bg_wait_for(&b, "\n", 50);
+		take_rows(&b, &rows);
+		if (in >= 0 && rows.n >= 2) { /* two rows while it burns: now let it stop */
+			close(in);
+			in = -1;
+			burning = rows.n;
 		}
-		if (rows >= 2 && most >= 5 && last < 1)
+		if (in < 0 && rows.n > burning && rows.most >= 5 && rows.last < 0.5)
 			break;
 		if (waitpid(b.pid, NULL, WNOHANG) == b.pid) {
 			b.pid =
@@ -628,58 +673,104 @@ static void test_stats_watch_each_second(void **state)
 			kill(b.pid, SIGTERM);
 		hako_bg_finish(&b, 5000);
 	}
+	if (in >= 0)
+		close(in);
 	if (hako > 0) {
 		kill(hako, SIGTERM);
 		waitpid(hako, NULL, 0);
 	}
 
-	check_that(ready, "the container did not start within 20 s (`hako run ... burn-wait`)");
+	check_that(ready, "the container did not start within 20 s (`hako run ... stdin-burn`)");
 	check_that(started == 0, "`hako stats PID` did not start");
-	check_that(rows >= 2,
-	           "%d rows from `hako stats` (one a second, until it ended or 20 s passed): %s",
-	           rows, b.text);
-	check_that(first >= 5,
+	check_that(rows.n >= 2,
+	           "%d rows from `hako stats --interval " INTERVAL_TEXT
+	           "` (one every 100 ms, until it ended or 20 s passed); last other line: %s",
+	           rows.n, rows.other);
+	check_that(rows.first >= 5,
 	           "the first row says %.2f %% CPU for a container that burned CPU through that "
-	           "second: a row compares two samples a second apart, the first taken before it",
-	           first);
-	check_that(last < 1,
+	           "interval: a row compares two samples an interval apart, the first taken before "
+	           "it",
+	           rows.first);
+	check_that(rows.last < 0.5,
 	           "after %d rows the last says %.2f %% CPU for a container that has been asleep "
-	           "for seconds (the highest said %.2f %%): is each row measured over its own "
-	           "second?",
-	           rows, last, most);
+	           "for many intervals (the highest said %.2f %%): is each row measured over its "
+	           "own interval?",
+	           rows.n, rows.last, rows.most);
 }
 
-/* This test checks that `hako stats` says clearly when a container ends while it watches,
- * and when there is no container for the PID at all. */
+/* This test checks that `hako stats` prints a row per interval (--interval MS), says clearly
+ * when a container ends while it watches, and when there is no container for the PID at
+ * all. */
 static void test_stats_watch_vanished(void **state)
 {
+	struct rows rows = {.first = -1, .last = -1, .most = -1};
 	struct hako_run r;
+	struct hako_bg b;
 	char pidtext[16];
-	bool ready;
+	int in = -1, status = -1;
+	long long three = -1, took = -1;
+	bool ready, exited = false;
 
 	require_cgroups();
-	pid_t hako = start_container("64m", "4", &ready);
+	char *run[] = {(char *)hako_path(), "run",        "--memory", "64m",
+	               (char *)cgprog(),    "stdin-wait", NULL};
+	pid_t hako = start_workload(run, &ready, &in);
 	check_that(hako > 0, "could not start hako");
 	snprintf(pidtext, sizeof(pidtext), "%d", (int)hako);
-	char *argv[] = {(char *)hako_path(), "stats", pidtext, NULL};
-	int started = ready ? hako_run_argv(argv, NULL, 60000, &r) : -1;
-	if (started != 0 || r.timed_out)
-		kill(hako, SIGTERM);
-	waitpid(hako, NULL, 0);
-	check_that(ready, "the container did not start within 20 s (`hako run --memory 64m ...`)");
-	check_that(started == 0 && !r.timed_out, "`hako stats` did not run or finish within 60 s");
-	check_contains(r.out, "hako-", "rows printed while the container ran");
-	int rows = 0, headers = 0;
-	for (const char *p = r.out; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
-		rows += strncmp(p, "hako-", 5) == 0;
-		headers += strncmp(p, "NAME", 4) == 0;
+	/* Through sh, for `2>&1`: the message about the end comes on stderr. */
+	char *argv[] = {"/bin/sh",
+	                "-c",
+	                "exec \"$0\" stats --interval " INTERVAL_TEXT " \"$1\" 2>&1",
+	                (char *)hako_path(),
+	                pidtext,
+	                NULL};
+	long long t0 = hako_now_ms();
+	int started = ready ? hako_bg_start(&b, argv, NULL, NULL) : -1;
+	for (long long end = t0 + 20000; started == 0 && hako_now_ms() < end;) {
+		hako_bg_wait_for(&b, "\n", 50);
+		take_rows(&b, &rows);
+		if (in >= 0 && (rows.n >= 3 || rows.other[0])) {
+			three = rows.n >= 3 ? hako_now_ms() - t0 : -1;
+			close(in); /* the container ends */
+			in = -1;
+		}
+		if (waitpid(b.pid, &status, WNOHANG) == b.pid) {
+			b.pid = -1; /* `hako stats` has ended: read what is left */
+			hako_bg_wait_for(&b, "\a", 100);
+			take_rows(&b, &rows);
+			took = hako_now_ms() - t0;
+			exited = true;
+			break;
+		}
 	}
-	check_int(headers, 1,
+	if (started == 0)
+		hako_bg_finish(&b, 5000);
+	if (in >= 0)
+		close(in);
+	if (hako > 0) {
+		kill(hako, SIGTERM);
+		waitpid(hako, NULL, 0);
+	}
+
+	check_that(ready, "the container did not start within 20 s (`hako run --memory 64m ...`)");
+	check_that(started == 0, "`hako stats` did not start");
+	check_that(exited, "`hako stats` still ran 20 s after it started (its container ends "
+	                   "once it has printed 3 rows)");
+	check_that(rows.n >= 3,
+	           "%d rows before the container ended (it ran until there were 3); "
+	           "last other line: %s",
+	           rows.n, rows.other);
+	check_that(three < 2500,
+	           "3 rows took %lld ms at --interval " INTERVAL_TEXT
+	           ": does stats_watch() sleep INTERVAL_MS between rows?",
+	           three);
+	check_that(rows.n * (long long)INTERVAL_MS <= took + INTERVAL_MS,
+	           "%d rows in %lld ms: one row per interval of %d ms", rows.n, took, INTERVAL_MS);
+	check_int(rows.headers, 1,
 	          "header lines of `hako stats` (not a terminal: only before the first row)");
-	check_that(rows <= 8, "%d rows for a container that ran about 4 s: one row a second", rows);
-	check_contains(r.err, "has exited", "stderr when the container ends");
-	check_that(r.exit_code != 0, "`hako stats` exited 0 after its container went away");
-	hako_run_free(&r);
+	check_contains(rows.other, "has exited", "the last line when the container ends");
+	check_that(WIFEXITED(status) && WEXITSTATUS(status) != 0,
+	           "`hako stats` exited 0 after its container went away");
 
 	snprintf(pidtext, sizeof(pidtext), "%d", (int)hako); /* reaped: no such process now */
 	const char *args2[] = {"stats", "--no-stream", pidtext, NULL};
@@ -696,4 +787,4 @@ HAKO_TEST_MAIN(HAKO_TEST(test_stats_read_v2), HAKO_TEST(test_stats_read_v1),
                HAKO_TEST(test_stats_format_size), HAKO_TEST(test_stats_cpu_percent),
                HAKO_TEST(test_stats_kernel_memory_peak), HAKO_TEST(test_stats_kernel_cpu_time),
                HAKO_TEST(test_stats_kernel_pids_peak), HAKO_TEST(test_stats_watch_row),
-               HAKO_TEST(test_stats_watch_each_second), HAKO_TEST(test_stats_watch_vanished))
+               HAKO_TEST(test_stats_watch_each_interval), HAKO_TEST(test_stats_watch_vanished))

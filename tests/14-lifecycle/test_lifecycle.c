@@ -88,6 +88,31 @@ static pid_t sleeper(void)
 	return pid;
 }
 
+/* Is PID asleep (S in /proc/PID/stat) in the system call NR (/proc/PID/syscall)? False when
+ * the files cannot be read. */
+static bool asleep_in(pid_t pid, long nr)
+{
+	char path[64], buf[512];
+	long at = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if (!(f = fopen(path, "re")))
+		return false;
+	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	char *p = strrchr(buf, ')');
+	if (!p || p[1] != ' ' || p[2] != 'S')
+		return false;
+	snprintf(path, sizeof(path), "/proc/%d/syscall", (int)pid);
+	if (!(f = fopen(path, "re")))
+		return false;
+	bool ok = fscanf(f, "%ld", &at) == 1;
+	fclose(f);
+	return ok && at == nr;
+}
+
 /* ---- Unit tests ---- */
 
 static void test_lifecycle_duration(void **state)
@@ -242,32 +267,35 @@ static void test_lifecycle_lock(void **state)
 	           "%s must be locked (flock LOCK_EX) while the fd is open", p);
 	close(other);
 
-	/* A second hako waits until the first one closes its fd. */
+	/* A second hako waits until the first one closes its fd. We close ours once the second
+	 * is asleep in flock(), or after HOLD ms if it never is; it must not return before. */
 	int hold = (int)hako_rand_range(300, 600);
 	check_that(pipe(pipefd) == 0, "pipe");
 	pid_t pid = fork();
 	check_that(pid >= 0, "fork");
 	if (pid == 0) {
 		quiet_child(pipefd[1]); /* closes our copy of the parent's lock, too */
-		long long t0 = hako_now_ms();
 		int l = lifecycle_lock(root);
-		long long waited = hako_now_ms() - t0;
-		if (write(pipefd[1], &waited, sizeof(waited)) < 0)
+		long long returned = hako_now_ms();
+		if (write(pipefd[1], &returned, sizeof(returned)) < 0)
 			_exit(2);
 		_exit(l >= 0 ? 0 : 1);
 	}
-	usleep((useconds_t)hold * 1000);
+	long long t0 = hako_now_ms();
+	while (hako_now_ms() - t0 < hold && !asleep_in(pid, SYS_flock))
+		usleep(2000);
+	long long released = hako_now_ms();
 	close(fd);
-	long long waited = -1;
+	long long returned = -1;
 	int ws;
-	check_that(read(pipefd[0], &waited, sizeof(waited)) == sizeof(waited),
+	check_that(read(pipefd[0], &returned, sizeof(returned)) == sizeof(returned),
 	           "the second locker said nothing");
 	waitpid(pid, &ws, 0);
 	check_int(WEXITSTATUS(ws), 0, "the second lifecycle_lock once the first was released");
-	check_that(waited >= hold - 50,
-	           "the second lifecycle_lock returned after %lld ms, while the first held the "
-	           "lock for %d ms: it must wait (LOCK_EX without LOCK_NB)",
-	           waited, hold);
+	check_that(returned >= released,
+	           "the second lifecycle_lock returned %lld ms before the first released the lock: "
+	           "it must wait (LOCK_EX without LOCK_NB)",
+	           released - returned);
 	close(pipefd[0]);
 	close(pipefd[1]);
 	hako_rm_rf(tmp);
@@ -373,11 +401,10 @@ static void test_exec_apply_security(void **state)
 
 /* ---- Kernel tests: real detached containers ---- */
 
-/* The rootfs is in a hako_tmpdir(); the state folder and the store are in a folder of the
- * guard's (OWN), which the harness does not remove at the end of the test: the guard needs
+/* The rootfs is shared (see shared_rootfs); the state folder and the store are in a folder of
+ * the guard's (OWN), which the harness does not remove at the end of the test: the guard needs
  * them to find what to clean, then removes OWN itself. */
 struct env {
-	char *dir;
 	char rootfs[PATH_MAX];
 	char own[PATH_MAX];   /* HAKO_ROOT: the store, with containers/NAME layers */
 	char state[PATH_MAX]; /* HAKO_STATE */
@@ -428,24 +455,48 @@ static void start_guard(struct env *e)
 	_exit(0);
 }
 
-static void env_setup(struct env *e)
+/*
+ * The busybox rootfs the containers run from, in PATH: HAKO_OUT/l14-rootfs. Each container
+ * writes only to a layer of its own (lesson 11's overlay, in HAKO_ROOT/containers/NAME), so
+ * one rootfs serves every test of a build, and making one per test would cost a quarter of a
+ * second each. The first test that needs it (or a newer mkrootfs.sh) makes it in a folder of
+ * its own and renames that into place, so no test ever sees half of one.
+ */
+static void shared_rootfs(char *path, size_t len)
 {
+	const char *mkrootfs = "tests/tools/mkrootfs.sh";
+	char out[PATH_MAX], tmp[PATH_MAX + 32], made[PATH_MAX + 32];
+	struct stat script, stamp;
 	struct hako_run r;
 
+	check_that(getenv("HAKO_OUT") && realpath(getenv("HAKO_OUT"), out),
+	           "HAKO_OUT is not set or not a folder: run the tests through `make lesson-14`");
+	check_that(stat(mkrootfs, &script) == 0 && access(mkrootfs, X_OK) == 0,
+	           "%s is missing: run the tests from the top of the course", mkrootfs);
+	snprintf(path, len, "%s/l14-rootfs", out);
+	snprintf(made, sizeof(made), "%s/l14-rootfs.made", out);
+	if (stat(made, &stamp) == 0 && stamp.st_mtime > script.st_mtime && access(path, F_OK) == 0)
+		return;
+	snprintf(tmp, sizeof(tmp), "%s/l14-rootfs.%d", out, (int)getpid());
+	hako_rm_rf(tmp);
+	char *mk[] = {(char *)mkrootfs, tmp, NULL};
+	check_that(hako_run_argv(mk, NULL, 60000, &r) == 0 && r.exit_code == 0, "%s %s failed: %s",
+	           mkrootfs, tmp, r.err ? r.err : "");
+	hako_run_free(&r);
+	chmod(tmp, 0755);
+	hako_rm_rf(path); /* an older one */
+	check_that(rename(tmp, path) == 0, "rename %s to %s: %s", tmp, path, strerror(errno));
+	hako_write_file(made, "");
+}
+
+static void env_setup(struct env *e)
+{
 	hako_require_root();
 	memset(e, 0, sizeof(*e));
-	e->dir = hako_tmpdir();
-	chmod(e->dir, 0755);
-	snprintf(e->rootfs, sizeof(e->rootfs), "%s/rootfs", e->dir);
+	shared_rootfs(e->rootfs, sizeof(e->rootfs));
 	snprintf(e->own, sizeof(e->own), "/tmp/hako-test-l14-XXXXXX");
 	check_that(mkdtemp(e->own) != NULL, "mkdtemp: %s", strerror(errno));
 	snprintf(e->state, sizeof(e->state), "%s/state", e->own);
-	check_that(access("tests/tools/mkrootfs.sh", X_OK) == 0,
-	           "tests/tools/mkrootfs.sh is missing: run the tests from the top of the course");
-	char *mk[] = {"tests/tools/mkrootfs.sh", e->rootfs, NULL};
-	check_that(hako_run_argv(mk, NULL, 60000, &r) == 0 && r.exit_code == 0,
-	           "tests/tools/mkrootfs.sh %s failed: %s", e->rootfs, r.err ? r.err : "");
-	hako_run_free(&r);
 	setenv("HAKO_STATE", e->state, 1);
 	setenv("HAKO_ROOT", e->own, 1);
 	start_guard(e);
@@ -503,7 +554,7 @@ static bool wait_ps(const char *name, const char *status, int ms)
 	while (hako_now_ms() < end) {
 		if (ps_has(name, status, true))
 			return true;
-		usleep(100000);
+		usleep(20000);
 	}
 	return false;
 }
@@ -514,6 +565,43 @@ static pid_t init_pid(struct env *e, const char *name)
 	(void)e;
 	check_int(state_load(name, &st), 0, "reading the container's state.json");
 	return st.pid;
+}
+
+/* Wait up to MS until a child of INIT (the workload) has signal SIG's bit in the mask KEY of
+ * its /proc/PID/status ("SigCgt:" a handler, "SigIgn:" ignored): the shell has run its
+ * `trap`. */
+static bool wait_workload_mask(pid_t init, const char *key, int sig, int ms)
+{
+	long long end = hako_now_ms() + ms;
+
+	do {
+		DIR *d = opendir("/proc");
+		struct dirent *de;
+		bool set = false;
+		while (d && !set && (de = readdir(d))) {
+			char path[300], line[256];
+			int pid = atoi(de->d_name), ppid = -1;
+			unsigned long long mask = 0;
+			if (pid <= 0)
+				continue;
+			snprintf(path, sizeof(path), "/proc/%d/status", pid);
+			FILE *f = fopen(path, "re");
+			while (f && fgets(line, sizeof(line), f)) {
+				sscanf(line, "PPid: %d", &ppid);
+				if (strncmp(line, key, strlen(key)) == 0)
+					mask = strtoull(line + strlen(key), NULL, 16);
+			}
+			if (f)
+				fclose(f);
+			set = ppid == init && (mask & (1ULL << (sig - 1)));
+		}
+		if (d)
+			closedir(d);
+		if (set)
+			return true;
+		usleep(10000);
+	} while (hako_now_ms() < end);
+	return false;
 }
 
 /* Nothing of NAME is left: state folder, layer, cgroups, processes. */
@@ -590,7 +678,6 @@ static void test_detach_logs_rm(void **state)
 	rm_f(name);
 	check_gone(&e, name, pid);
 	check_that(!ps_has(name, NULL, true), "hako ps -a still lists %s after rm -f", name);
-	hako_rm_rf(e.dir);
 }
 
 static void test_ps_exit_code(void **state)
@@ -602,10 +689,15 @@ static void test_ps_exit_code(void **state)
 
 	env_setup(&e);
 	hako_rand_name(name, 10);
-	snprintf(script, sizeof(script), "sleep 1; exit %d", code);
+	/* It runs until we say (SIGHUP, which its init passes on), then exits CODE. */
+	snprintf(script, sizeof(script), "trap 'exit %d' HUP; sleep 1000 & wait", code);
 	run_detached(&e, name, NULL, script);
 	check_that(ps_has(name, "Up ", false), "hako ps (without -a) must list %s while it runs",
 	           name);
+	pid_t init = init_pid(&e, name);
+	check_that(wait_workload_mask(init, "SigCgt:", SIGHUP, 10000),
+	           "the workload of %s did not set its trap for SIGHUP within 10 s", name);
+	kill(init, SIGHUP);
 	snprintf(want, sizeof(want), "Exited (%d) ", code);
 	check_that(wait_ps(name, want, 15000), "hako ps -a does not show %s as \"%s...\"", name,
 	           want);
@@ -615,7 +707,6 @@ static void test_ps_exit_code(void **state)
 	pid_t pid = init_pid(&e, name);
 	rm_f(name);
 	check_gone(&e, name, pid);
-	hako_rm_rf(e.dir);
 }
 
 /* `hako exec NAME sh -c SCRIPT`'s stdout (the run must succeed). */
@@ -726,7 +817,7 @@ static void test_exec_joins_everything(void **state)
 	hako_run_free(&r);
 
 	/* hako stats NAME: the container's cgroup, by name (lesson 08). */
-	const char *st[] = {"stats", "--no-stream", name, NULL};
+	const char *st[] = {"stats", "--no-stream", "--interval", "100", name, NULL};
 	hako(&r, st);
 	check_exit(&r, 0, "hako stats --no-stream NAME");
 	check_contains(r.out, name, "hako stats NAME's NAME column (its cgroup is hako/NAME)");
@@ -742,7 +833,6 @@ static void test_exec_joins_everything(void **state)
 
 	rm_f(name);
 	check_gone(&e, name, pid);
-	hako_rm_rf(e.dir);
 }
 
 static void test_stop_kills_after_timeout(void **state)
@@ -756,21 +846,16 @@ static void test_stop_kills_after_timeout(void **state)
 	hako_rand_name(name, 10);
 	run_detached(&e, name, NULL, "trap '' TERM; echo ready; while :; do sleep 1; done");
 	check_that(wait_ps(name, "Up ", 10000), "%s is not Up", name);
-	usleep(300000); /* the trap is set */
+	check_that(wait_workload_mask(init_pid(&e, name), "SigIgn:", SIGTERM, 10000),
+	           "the workload of %s did not ignore SIGTERM within 10 s (`trap '' TERM`)", name);
 	pid_t pid = init_pid(&e, name);
-	const char *stop[] = {"stop", "-t", "1", name, NULL};
-	long long t0 = hako_now_ms();
-	hako(&r, stop);
-	long long took = hako_now_ms() - t0;
-	check_exit(&r, 0, "hako stop -t 1");
-	hako_run_free(&r);
-	check_that(took >= 900,
-	           "hako stop -t 1 returned after %lld ms: it must give the "
-	           "workload the timeout before SIGKILL",
-	           took);
-	check_that(took < 12000, "hako stop -t 1 took %lld ms: SIGKILL after the timeout", took);
-	check_that(wait_ps(name, "Exited (137)", 5000),
-	           "after stop of a workload that ignores TERM, ps -a must say Exited (137)");
+	/* stop -t 1 in the background: while it gives the workload its second, the test checks
+	 * kill -s on a second container. The time stop takes is measured to the moment it ends. */
+	struct hako_bg b;
+	char *stop[] = {(char *)hako_prog("hako"), "stop", "-t", "1", name, NULL};
+	long long t0 = hako_now_ms(), took = -1;
+	int status = -1;
+	check_that(hako_bg_start(&b, stop, NULL, NULL) == 0, "could not start hako stop");
 
 	/* kill -s: the signal given (one the container's init passes on: a PID namespace's
 	 * init gets no signal it has no handler for). */
@@ -783,13 +868,32 @@ static void test_stop_kills_after_timeout(void **state)
 	hako(&r, k);
 	check_exit(&r, 0, "hako kill -s HUP");
 	hako_run_free(&r);
-	check_that(wait_ps(name2, "Exited (129)", 10000),
-	           "after hako kill -s HUP, ps -a must say Exited (129) (128 + SIGHUP)");
+	bool hup = false;
+	for (long long end = hako_now_ms() + 15000; hako_now_ms() < end && (took < 0 || !hup);) {
+		if (took < 0 && waitpid(b.pid, &status, WNOHANG) == b.pid) {
+			took = hako_now_ms() - t0;
+			b.pid = -1; /* reaped */
+		}
+		if (!hup)
+			hup = ps_has(name2, "Exited (129)", true);
+		usleep(5000);
+	}
+	hako_bg_finish(&b, 5000);
+	check_that(took >= 0, "hako stop -t 1 still ran after 15 s");
+	check_that(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	           "hako stop -t 1 failed (status 0x%x): see its stderr below", status);
+	check_that(took >= 900,
+	           "hako stop -t 1 returned after %lld ms: it must give the "
+	           "workload the timeout before SIGKILL",
+	           took);
+	check_that(took < 12000, "hako stop -t 1 took %lld ms: SIGKILL after the timeout", took);
+	check_that(wait_ps(name, "Exited (137)", 5000),
+	           "after stop of a workload that ignores TERM, ps -a must say Exited (137)");
+	check_that(hup, "after hako kill -s HUP, ps -a must say Exited (129) (128 + SIGHUP)");
 	rm_f(name);
 	rm_f(name2);
 	check_gone(&e, name, pid);
 	check_gone(&e, name2, pid2);
-	hako_rm_rf(e.dir);
 }
 
 static void test_names_unique_twenty(void **state)
@@ -845,7 +949,6 @@ static void test_names_unique_twenty(void **state)
 	hako_run_free(&r);
 	for (int i = 0; i < N; i++)
 		check_gone(&e, names[i], pids[i]);
-	hako_rm_rf(e.dir);
 }
 
 static void test_monitor_killed(void **state)
@@ -872,7 +975,6 @@ static void test_monitor_killed(void **state)
 	check_exit(&r, 0, "hako rm of a container whose monitor was killed");
 	hako_run_free(&r);
 	check_gone(&e, name, pid);
-	hako_rm_rf(e.dir);
 }
 
 HAKO_TEST_MAIN(HAKO_TEST(test_lifecycle_duration), HAKO_TEST(test_lifecycle_format_status),

@@ -4,15 +4,22 @@
  *   cgprog hog MIB           print /proc/self/cgroup, allocate and touch MIB MiB, print "done"
  *   cgprog forker            fork children (held on a pipe) until fork fails, at most 1000;
  *                            print "forked N errno E", release and reap them
- *   cgprog spawn K SECONDS   start K children that sleep SECONDS, wait for them
+ *   cgprog spawn K           start K children that each wait (on a pipe) until all K run,
+ *                            then end together; wait for them
  *   cgprog burn-wall SEC     spin for SEC seconds of wall-clock time; print "wall W"
  *   cgprog burn-cpu SEC      spin until this process used SEC seconds of CPU time
  *   cgprog wait SEC          print /proc/self/cgroup, then sleep SEC seconds
  *   cgprog burn-wait CPU SEC print /proc/self/cgroup, spin for CPU seconds of CPU time, then
  *                            sleep SEC seconds
+ *   cgprog stdin-wait        print /proc/self/cgroup, then wait for end of file on stdin
+ *   cgprog stdin-burn CPU SEC
+ *                            print /proc/self/cgroup, spin until stdin is at end of file and
+ *                            at least CPU seconds of CPU time are used, then sleep SEC seconds
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <stdbool.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -89,15 +96,44 @@ int main(int argc, char **argv)
 		printf("forked %d errno %d\n", n, err);
 		return 0;
 	}
-	if (strcmp(cmd, "spawn") == 0 && argc == 4) {
-		int k = atoi(argv[2]);
+	if (strcmp(cmd, "spawn") == 0 && argc == 3) {
+		int k = atoi(argv[2]), hold[2];
+		if (pipe(hold) < 0)
+			return 1;
 		for (int i = 0; i < k; i++)
 			if (fork() == 0) {
-				sleep((unsigned)atoi(argv[3]));
+				char c;
+				close(hold[1]);
+				while (read(hold[0], &c, 1) > 0)
+					;
 				_exit(0);
 			}
+		close(hold[1]); /* all K run: end of file for every child */
 		while (wait(NULL) > 0)
 			;
+		return 0;
+	}
+	if (strcmp(cmd, "stdin-wait") == 0 && argc == 2) {
+		char buf[256];
+		print_cgroup();
+		while (read(0, buf, sizeof(buf)) > 0)
+			;
+		return 0;
+	}
+	if (strcmp(cmd, "stdin-burn") == 0 && argc == 4) {
+		double sec = atof(argv[2]);
+		volatile unsigned long x = 0;
+		bool eof = false;
+		char buf[256];
+		print_cgroup();
+		while (!eof || now(CLOCK_PROCESS_CPUTIME_ID) < sec) {
+			struct pollfd p = {0, POLLIN, 0};
+			if (!eof && poll(&p, 1, 0) > 0)
+				eof = read(0, buf, sizeof(buf)) <= 0;
+			for (int i = 0; i < 100000; i++)
+				x++;
+		}
+		sleep((unsigned)atoi(argv[3]));
 		return 0;
 	}
 	if (strcmp(cmd, "burn-wall") == 0 && argc == 3) {
