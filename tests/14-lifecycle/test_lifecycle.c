@@ -28,12 +28,6 @@
 
 /* ---- Helpers ---- */
 
-/* PATH's text in the harness's static buffer (see hako_read_file). */
-static const char *slurp(const char *path)
-{
-	return hako_read_file(path);
-}
-
 /* A state folder of the test's own, with one entry NAME whose init is PID. */
 static void fake_entry(struct lifecycle_info *c, const char *root, const char *name, pid_t pid,
                        unsigned long long start)
@@ -340,7 +334,7 @@ static void test_exec_apply_security(void **state)
 	(void)state;
 	hako_require_root();
 	struct exec_security want, got;
-	int last = atoi(slurp("/proc/sys/kernel/cap_last_cap"));
+	int last = atoi(hako_read_file("/proc/sys/kernel/cap_last_cap"));
 	unsigned long long keep = 0;
 	int pipefd[2];
 
@@ -352,7 +346,7 @@ static void test_exec_apply_security(void **state)
 	 * bounding set is done). */
 	/* Only what this process has (a container may run the tests with fewer). */
 	struct exec_security now;
-	check_int(exec_parse_status(slurp("/proc/self/status"), &now), 0,
+	check_int(exec_parse_status(hako_read_file("/proc/self/status"), &now), 0,
 	          "reading the test's own /proc/self/status");
 	for (int c = 0; c <= last; c++)
 		if (hako_rand() % 2 && (now.cap_prm & now.cap_bnd & (1ULL << c)))
@@ -373,7 +367,7 @@ static void test_exec_apply_security(void **state)
 	if (pid == 0) {
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		int err = exec_apply_security(&want);
-		const char *s = slurp("/proc/self/status");
+		const char *s = hako_read_file("/proc/self/status");
 		if (err < 0)
 			dprintf(pipefd[1], "ERR %d", err);
 		else if (write(pipefd[1], s, strlen(s)) < 0)
@@ -505,13 +499,7 @@ static void env_setup(struct env *e)
 /* Run `hako WORDS...` to completion (at most 20 words). */
 static void hako(struct hako_run *r, const char *const *words)
 {
-	const char *args[24];
-	int n = 0;
-
-	for (; words[n] && n < 20; n++)
-		args[n] = words[n];
-	args[n] = NULL;
-	hako_run_prog(r, "hako", args, NULL, WAIT_MS);
+	hako_run_prog(r, "hako", words, NULL, WAIT_MS);
 }
 
 /* `hako run -d --name NAME [--hostname HOST] ROOTFS sh -c SCRIPT`; checks it returned 0. */
@@ -965,7 +953,8 @@ static void test_monitor_killed(void **state)
 	check_that(wait_ps(name, "Up ", 10000), "%s is not Up", name);
 	pid_t pid = init_pid(&e, name);
 	snprintf(p, sizeof(p), "%s/%s/monitor", e.state, name);
-	check_that(sscanf(slurp(p), "%d", &mon) == 1 && mon > 1, "%s holds no monitor pid", p);
+	check_that(sscanf(hako_read_file(p), "%d", &mon) == 1 && mon > 1, "%s holds no monitor pid",
+	           p);
 	check_that(mon != pid, "the monitor and the container's init are one process");
 	kill(mon, SIGKILL);
 	check_that(wait_ps(name, "Exited (255)", 10000),
