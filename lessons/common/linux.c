@@ -38,9 +38,16 @@ const char *hakovm_default_cmdline(void)
 	 * controller (kbd_handle), which hakovm takes as the end; panic=-1: a panic restarts at
 	 * once instead of hanging. On emulated KVM (see kvm_is_emulated) the guest sees the
 	 * host's CPUID whatever KVM_SET_CPUID2 said, so the features KVM's instruction emulator
-	 * cannot run are switched off on the command line instead. */
+	 * cannot run are switched off on the command line instead. There, guest kernel code runs
+	 * in KVM's instruction emulator, so four more options skip boot work that costs seconds
+	 * (lesson 19's README measures each): pty.legacy_count=0, no 512 old-style /dev/pty*
+	 * devices; random.trust_cpu=on, the random generator is seeded by the CPU's RDRAND at
+	 * once (otherwise every new file of the initramfs hashes the entropy pool again);
+	 * rodata=off, the kernel does not write-protect its own code page by page; retain_initrd,
+	 * the initramfs's memory is not overwritten and freed after unpacking. */
 	if (kvm_is_emulated())
-		return "console=ttyS0 reboot=k panic=-1 noxsave clearcpuid=smap,popcnt,erms,fsrm";
+		return "console=ttyS0 reboot=k panic=-1 noxsave clearcpuid=smap,popcnt,erms,fsrm "
+		       "pty.legacy_count=0 random.trust_cpu=on rodata=off retain_initrd";
 	return "console=ttyS0 reboot=k panic=-1";
 }
 
@@ -86,6 +93,94 @@ static void vmlinux_header(uint8_t *setup, struct bzimage *bz, uint64_t kernel_e
 	bz->initrd_addr_max = 0x7fffffff;
 	bz->cmdline_size = 2047;
 	bz->init_size = (uint32_t)kernel_end; /* from pref_address 0: the whole image */
+}
+
+/*
+ * An Intel MultiProcessor (MP) table: how a PC without ACPI tells its kernel about its CPUs,
+ * its buses and its interrupt controllers (the "MultiProcessor Specification" 1.4; Linux's
+ * arch/x86/kernel/mpparse.c reads it). Linux looks for the 16-byte *floating pointer* "_MP_"
+ * in the first KiB of memory, in the last KiB below 640 KiB, then in the 64 KiB of BIOS at
+ * 0xf0000, one 16-byte step at a time; that last search alone takes one to two seconds in
+ * KVM's instruction emulator. hakovm puts the pointer where it is found quickly, at
+ * BOOT_LOW_RAM_END (the last KiB below 640 KiB, which the e820 map reserves), and the table
+ * right after it: one CPU, an ISA bus, KVM's IOAPIC (KVM_CREATE_IRQCHIP, at its usual
+ * 0xfec00000), ISA interrupts 0-15 on IOAPIC pins 0-15 (KVM's default routing: PIT on 0, the
+ * UART's IRQ 4 on 4), and the local APIC's LINT0/LINT1 inputs as a PC wires them.
+ */
+#define MP_IOAPIC_ADDR 0xfec00000u
+#define MP_LAPIC_ADDR  0xfee00000u
+
+static void mp_put(uint8_t *p, size_t off, uint32_t v, int n)
+{
+	for (int i = 0; i < n; i++)
+		p[off + i] = (uint8_t)(v >> (8 * i));
+}
+
+static uint8_t mp_checksum(const uint8_t *p, size_t n)
+{
+	uint8_t sum = 0;
+	for (size_t i = 0; i < n; i++)
+		sum = (uint8_t)(sum + p[i]);
+	return (uint8_t)-sum; /* the byte that makes the sum 0 */
+}
+
+static void mptable_write(struct vm *vm)
+{
+	enum { FP = 16, HDR = 44, CPU = 20, BUS = 8, IOAPIC = 8, IRQ = 8, N_ISA = 16 };
+	size_t len = HDR + CPU + BUS + IOAPIC + (N_ISA + 2) * IRQ;
+	uint8_t *fp = guest_mem(vm, BOOT_LOW_RAM_END, FP + len);
+	if (!fp || vm->mem_size < BOOT_KERNEL_ADDR)
+		return; /* no room: Linux searches, finds nothing and boots without it */
+	uint8_t *t = fp + FP, *e = t + HDR;
+	memset(fp, 0, FP + len);
+
+	memcpy(fp, "_MP_", 4);                   /* the floating pointer */
+	mp_put(fp, 4, BOOT_LOW_RAM_END + FP, 4); /* physptr: the table */
+	fp[8] = 1;                               /* length, in 16-byte units */
+	fp[9] = 4;                               /* specification 1.4 */
+	fp[10] = mp_checksum(fp, FP);            /* feature bytes 0: the table describes all */
+
+	memcpy(t, "PCMP", 4); /* the table's header */
+	mp_put(t, 4, (uint32_t)len, 2);
+	t[6] = 4; /* 1.4 */
+	memcpy(t + 8, "HAKO    ", 8);
+	memcpy(t + 16, "HAKOVM      ", 12);
+	mp_put(t, 34, 3 + N_ISA + 2, 2); /* entry count */
+	mp_put(t, 36, MP_LAPIC_ADDR, 4);
+
+	e[0] = 0;     /* processor: */
+	e[1] = 0;     /* local APIC id 0 */
+	e[2] = 0x14;  /* its version */
+	e[3] = 1 | 2; /* enabled, the boot processor */
+	e += CPU;     /* (signature and feature flags: Linux reads CPUID) */
+	e[0] = 1;     /* bus: */
+	e[1] = 0;     /* id 0 */
+	memcpy(e + 2, "ISA   ", 6);
+	e += BUS;
+	e[0] = 2;    /* IOAPIC: */
+	e[1] = 1;    /* id 1 */
+	e[2] = 0x11; /* version */
+	e[3] = 1;    /* enabled */
+	mp_put(e, 4, MP_IOAPIC_ADDR, 4);
+	e += IOAPIC;
+	for (int irq = 0; irq < N_ISA; irq++, e += IRQ) {
+		e[0] = 3; /* I/O interrupt: */
+		e[1] = 0; /* an ordinary interrupt; flags 0: the bus's default (ISA: edge, high) */
+		e[4] = 0; /* from bus 0 */
+		e[5] = (uint8_t)irq;
+		e[6] = 1;            /* to IOAPIC 1 */
+		e[7] = (uint8_t)irq; /* pin */
+	}
+	e[0] = 4; /* local interrupt: */
+	e[1] = 3; /* ExtINT: the 8259 PIC */
+	e[7] = 0; /* on every local APIC's (0xff) LINT0 */
+	e[6] = 0xff;
+	e += IRQ;
+	e[0] = 4; /* local interrupt: */
+	e[1] = 1; /* NMI */
+	e[6] = 0xff;
+	e[7] = 1; /* on LINT1 */
+	t[7] = mp_checksum(t, len);
 }
 
 /* The end of the highest PT_LOAD of the ELF IMAGE, or 0 if the header is broken (elf_load()
@@ -351,6 +446,7 @@ int hakovm_boot_linux(const char *kvm_path, size_t mem_size, const char *kernel,
 			fail(err == -ENOSYS ? "boot_params_build" : "the zero page", err);
 		goto out;
 	}
+	mptable_write(&vm);
 	err = boot_set_entry(&vm, entry);
 	if (err < 0) {
 		code = fail("the 64-bit entry state", err);

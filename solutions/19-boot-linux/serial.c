@@ -18,8 +18,8 @@
  *   LSR (offset 5) bit 0  DR: a received byte waits in RBR
  *
  * The line to the interrupt controller is IRQ 4: raised while an enabled interrupt is
- * pending, lowered otherwise. The PIC sees edges, so a THR-empty interrupt after another
- * one lowers the line first.
+ * pending, lowered otherwise. The IOAPIC (or PIC) sees edges, so a THR-empty interrupt after
+ * another one lowers the line first.
  */
 enum {
 	RBR_THR = 0,
