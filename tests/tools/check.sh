@@ -14,8 +14,8 @@
 #      marked equivalent with a reason (a lesson without mutants is, for now, a warning)
 # Each stage prints the time it took; the total comes before the last line. JOBS (default 3)
 # is how many mutants are graded at once: a mutant's tests mostly wait (for a container, a
-# timeout, a guest), so three share two cores well (measured here: 250 s with 3 jobs against
-# about 400 s with 2 for the same 452 mutants, at the same load).
+# timeout, a guest), so three share two cores well (here, at load 3-5: 250 s with 3 jobs; 422 s
+# with 2 an hour earlier, before lessons 03, 05, 08 and 14's tests stopped sleeping).
 # A test may SKIP (a kernel feature this machine lacks) only if it skips for both the solution
 # and the starter; such tests are listed. The last line is "check: N passed, N failed".
 set -u
