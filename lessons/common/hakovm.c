@@ -82,7 +82,7 @@ static void usage(FILE *f)
 		char head[32];
 		snprintf(head, sizeof(head), "--%s%s%s", options[i].name,
 		         options[i].value ? " " : "", options[i].value ? options[i].value : "");
-		fprintf(f, "  %-12s", head);
+		fprintf(f, "  %-14s", head);
 		for (const char *c = options[i].help; *c; c++)
 			fprintf(f, *c == '\n' ? "\n                " : "%c", *c);
 		fputc('\n', f);
