@@ -431,15 +431,53 @@ static int cmd_logs(int argc, char **argv)
 	return 0;
 }
 
-/* Wait at most MS milliseconds for C to exit; true if it did. */
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+/* Wait at most MS milliseconds for process PID, started at START (/proc/PID/stat), to end;
+ * true if it has. A pidfd (pidfd_open(2)) becomes readable when its process ends, so this
+ * returns the moment it does, with no polling loop. -1 if pidfds are missing (Linux < 5.3). */
+static int wait_gone(pid_t pid, unsigned long long start, int ms)
+{
+	unsigned long long t;
+	int fd = (int)syscall(SYS_pidfd_open, pid, 0);
+
+	if (fd < 0)
+		return errno == ESRCH ? 1 : -1;
+	/* The pid may have been reused before it was opened: compare the start time. */
+	int gone = state_start_time(pid, &t) < 0 || t != start;
+	if (!gone) {
+		struct pollfd p = {fd, POLLIN, 0};
+		gone = poll(&p, 1, ms) == 1;
+	}
+	close(fd);
+	return gone;
+}
+
+/* Wait at most MS milliseconds for C to exit, and for its monitor to record it and end; true if
+ * the container exited. */
 static bool wait_exited(struct lifecycle_info *c, int ms)
 {
-	for (int i = 0; i <= ms / 20; i++) {
+	long long end = now_ms() + ms;
+	int gone = wait_gone(c->st.pid, c->st.start_time, ms);
+
+	if (gone == 0)
+		return false;
+	if (gone > 0 && c->monitor > 0)
+		wait_gone(c->monitor, c->monitor_start, (int)(end > now_ms() ? end - now_ms() : 0));
+	/* Without pidfds, or if the monitor is still writing: look every 20 ms. */
+	for (;;) {
 		if (lifecycle_status(c) == 0)
 			return true;
+		if (now_ms() >= end)
+			return false;
 		usleep(20000);
 	}
-	return false;
 }
 
 /* "TERM", "SIGTERM", "15" -> 15; -1 if it is none of those. */
@@ -573,10 +611,11 @@ static int cmd_rm(int argc, char **argv)
 		}
 		/* A monitor still there (it cleans up after the container): let it finish. */
 		unsigned long long t;
-		for (int k = 0; k < 250 && ci.monitor > 0 &&
-		                state_start_time(ci.monitor, &t) == 0 && t == ci.monitor_start;
-		     k++)
-			usleep(20000);
+		if (ci.monitor > 0 && wait_gone(ci.monitor, ci.monitor_start, 5000) < 0)
+			for (int k = 0; k < 250 && state_start_time(ci.monitor, &t) == 0 &&
+			                t == ci.monitor_start;
+			     k++)
+				usleep(20000);
 		if (remove_container(argv[i], ci.st.dir) < 0)
 			status = 1;
 		else
