@@ -2,6 +2,8 @@
 #ifndef HAKO_H
 #define HAKO_H
 
+#include "given.h"
+
 #include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
