@@ -308,8 +308,10 @@ int devices_limit(const char *name, pid_t pid, struct hako_devices **out)
 	if (!v1 && !(root = v2_root()))
 		return 0;
 	d = calloc(1, sizeof(*d));
-	if (!d)
+	if (!d) {
+		fprintf(stderr, "hako: device cgroup %s: %s\n", name, strerror(ENOMEM));
 		return -ENOMEM;
+	}
 	err = v1 ? v1_limit(name, pid, d) : v2_limit(root, name, pid, d);
 	if (err < 0) {
 		devices_destroy(d);
