@@ -57,7 +57,7 @@ int userns_sync_go(int go[2])
  * Write TEXT to /proc/PID/FILE with one write(2), as uid_map demands (it takes one write,
  * once). On failure print `hako: write /proc/PID/FILE "TEXT": reason` and return -errno.
  */
-static int write_proc(pid_t pid, const char *file, const char *text)
+static GIVEN int write_proc(pid_t pid, const char *file, const char *text)
 {
 	size_t len = strlen(text);
 	char path[64];
@@ -97,6 +97,5 @@ int userns_write_maps(pid_t pid, uid_t uid, gid_t gid)
 	///   at the first failure and return its error. The line format of a map and what
 	///   setgroups accepts: user_namespaces(7), and the README's "A user namespace and its
 	///   maps".
-	(void)write_proc;
 	return -ENOSYS;
 }

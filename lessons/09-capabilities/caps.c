@@ -201,8 +201,10 @@ int caps_apply(const struct hako_config *cfg)
 	gid_t gid = 0;
 	int err;
 
-	if (cfg->user && caps_parse_user(cfg->user, &uid, &gid) < 0)
+	if (cfg->user && caps_parse_user(cfg->user, &uid, &gid) < 0) {
+		fprintf(stderr, "hako: --user %s: not UID or UID:GID\n", cfg->user);
 		return -EINVAL;
+	}
 	/* --privileged keeps whatever hako has. */
 	if (cfg->privileged)
 		keep = own_bounding();

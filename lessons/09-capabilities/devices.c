@@ -53,7 +53,7 @@ struct hako_devices {
 };
 
 /* RULE as cgroup v1's devices.allow takes it: "c 1:3 rwm", "b *:* m". */
-static void rule_text(const struct dev_rule *rule, char *buf, size_t len)
+static GIVEN void rule_text(const struct dev_rule *rule, char *buf, size_t len)
 {
 	char major[16] = "*", minor[16] = "*";
 
@@ -142,7 +142,6 @@ bad:;
 
 static int v1_limit(const char *name, pid_t pid, struct hako_devices *d)
 {
-	char text[32];
 	int err;
 
 	if ((err = make_dir(DEVICES_ROOT, name, d)) < 0)
@@ -152,8 +151,6 @@ static int v1_limit(const char *name, pid_t pid, struct hako_devices *d)
 	///   write each to devices.allow, in the text rule_text() makes), then move PID in (its
 	///   pid to cgroup.procs). Return the first negative errno (write_file prints it). The
 	///   kernel's admin-guide/cgroup-v1/devices.rst; README: task 9.
-	(void)rule_text;
-	(void)text;
 	return -ENOSYS;
 }
 
@@ -180,7 +177,7 @@ static int v1_limit(const char *name, pid_t pid, struct hako_devices *d)
 	((struct bpf_insn){.code = (c), .dst_reg = (d), .src_reg = (s), .off = (o), .imm = (i)})
 #define MAX_INSNS 256
 
-static int access_bits(const char *access)
+static GIVEN int access_bits(const char *access)
 {
 	return (strchr(access, 'm') ? BPF_DEVCG_ACC_MKNOD : 0) |
 	       (strchr(access, 'r') ? BPF_DEVCG_ACC_READ : 0) |
@@ -190,21 +187,15 @@ static int access_bits(const char *access)
 /* Append RULE's block to PROG at N; returns the new length (or -ENOSYS). */
 static int emit_rule(struct bpf_insn *prog, int n, const struct dev_rule *rule)
 {
-	int jumps[4], nj = 0;
-	int type = rule->type == 'b' ? BPF_DEVCG_DEV_BLOCK : BPF_DEVCG_DEV_CHAR;
-
 	/// TODO(09): Append the block of the comment above for RULE, with INSN(): compare the type
-	///   (BPF_JMP | BPF_JNE | BPF_K against TYPE), then the access (copy r3 to r6, AND it with
-	///   the complement of access_bits(rule->access), jump if not 0), then MAJOR and MINOR
-	///   when they are not -1; then "r0 = 1; exit". Remember the index of every jump in
-	///   jumps[] and set its .off at the end so that it lands on the first instruction after
-	///   the block (an offset counts from the instruction after the jump). Return the new
-	///   length. The kernel's Documentation/bpf/standardization/instruction-set.rst;
-	///   README: task 10.
-	(void)access_bits;
-	(void)jumps;
-	(void)nj;
-	(void)type;
+	///   (BPF_JMP | BPF_JNE | BPF_K against TYPE: BPF_DEVCG_DEV_BLOCK for rule->type 'b',
+	///   BPF_DEVCG_DEV_CHAR for 'c'), then the access (copy r3 to r6, AND it with the
+	///   complement of access_bits(rule->access), jump if not 0), then MAJOR and MINOR when
+	///   they are not -1; then "r0 = 1; exit". Remember the index of every jump (at most
+	///   four: an array of four) and set its .off at the end so that it lands on the first
+	///   instruction after the block (an offset counts from the instruction after the jump).
+	///   Return the new length. The kernel's Documentation/bpf/standardization/
+	///   instruction-set.rst; README: task 10.
 	return -ENOSYS;
 }
 
@@ -317,8 +308,10 @@ int devices_limit(const char *name, pid_t pid, struct hako_devices **out)
 	if (!v1 && !(root = v2_root()))
 		return 0;
 	d = calloc(1, sizeof(*d));
-	if (!d)
+	if (!d) {
+		fprintf(stderr, "hako: device cgroup %s: %s\n", name, strerror(ENOMEM));
 		return -ENOMEM;
+	}
 	err = v1 ? v1_limit(name, pid, d) : v2_limit(root, name, pid, d);
 	if (err < 0) {
 		devices_destroy(d);

@@ -65,8 +65,6 @@ static int mask_path(const char *path)
 /* Make PATH read-only: a bind mount of itself, then made read-only. */
 static int readonly_path(const char *path)
 {
-	struct statvfs sv;
-
 	if (access(path, F_OK) < 0)
 		return errno == ENOENT ? 0 : fail("access", path);
 	/// TODO(09): Bind-mount PATH onto itself (MS_REC: what is mounted below comes along),
@@ -74,7 +72,6 @@ static int readonly_path(const char *path)
 	///   already has (nosuid, nodev, noexec: statvfs(3) gives them as ST_*, which have the
 	///   same values as MS_*): in a user namespace the kernel refuses to clear a flag that
 	///   the parent namespace set. Failures: fail(). README: task 6.
-	(void)sv;
 	return -ENOSYS;
 	return 0;
 }

@@ -45,7 +45,7 @@ enum rule_kind {
 	RULE_SOCKET,      /* every address family but AF_VSOCK and AF_ALG */
 };
 
-static const struct allow_row {
+static GIVEN const struct allow_row {
 	const char *name;
 	uint64_t caps;
 	enum rule_kind kind;
@@ -477,7 +477,7 @@ static const struct allow_row {
 /* The personalities Docker allows (personality(2)): PER_LINUX, UNAME26 (an old kernel
  * version for old programs), ADDR_NO_RANDOMIZE (setarch -R) with either, and 0xffffffff, which
  * only asks for the current one. Others (READ_IMPLIES_EXEC, ...) weaken protections. */
-static const unsigned long personalities[] = {0x0, 0x8, 0x20000, 0x20008, 0xffffffff};
+static GIVEN const unsigned long personalities[] = {0x0, 0x8, 0x20000, 0x20008, 0xffffffff};
 
 #ifndef AF_VSOCK
 #define AF_VSOCK 40
@@ -492,7 +492,7 @@ uint64_t seccomp_caps(const struct hako_config *cfg)
 }
 
 /* Allow the system call NR when its arguments pass ROW's condition. 0 or a negative errno. */
-static int add_conditional(scmp_filter_ctx ctx, int nr, const struct allow_row *row)
+static GIVEN int add_conditional(scmp_filter_ctx ctx, int nr, const struct allow_row *row)
 {
 	/// TODO(10): Add the rule(s) for a row whose kind is not RULE_ALLOW, each one through
 	/// seccomp_rule_add(3) with the comparisons the kind needs (SCMP_A0(...): argument 0):
@@ -504,17 +504,13 @@ static int add_conditional(scmp_filter_ctx ctx, int nr, const struct allow_row *
 	/// Rules for one system call are OR-ed; the comparisons inside one rule are AND-ed, and
 	/// libseccomp takes at most one comparison per argument in a rule. Returns 0 or the
 	/// negative errno libseccomp returned. README: "Looking at arguments".
-	(void)personalities;
 	return -ENOSYS;
 }
 
 /* The default filter for a workload that keeps the capabilities CAPS, in a new *OUT. */
 static int filter_default(uint64_t caps, scmp_filter_ctx *out)
 {
-	scmp_filter_ctx ctx = NULL;
-	int err = 0;
-
-	/// TODO(10): Build Docker's default filter in ctx: every system call fails with EPERM
+	/// TODO(10): Build Docker's default filter, a new libseccomp filter: every call fails with EPERM
 	/// unless the allowlist says otherwise (seccomp_init(3)), for the three x86 ABIs a
 	/// process can call the kernel through: x86_64, i386 (`int 0x80`, even in a 64-bit
 	/// program) and x32 (seccomp_arch_add(3): an architecture the filter does not list gets
@@ -525,14 +521,12 @@ static int filter_default(uint64_t caps, scmp_filter_ctx *out)
 	/// clone3 row that a capability allows outright replaces the conditional one: check the
 	/// capability rows of a name before its conditional row. On failure return the negative
 	/// errno and leave *OUT alone. README: "The default filter", "Three doors into the kernel".
-	(void)allowlist, (void)add_conditional;
-	(void)caps, (void)out, (void)ctx, (void)err;
 	return -ENOSYS;
 }
 
 /* Compile CTX to classic BPF into PROG (its filter malloc'd). libseccomp writes the program
  * to a file descriptor (seccomp_export_bpf); a memfd keeps it in memory. */
-static int filter_compile(scmp_filter_ctx ctx, struct sock_fprog *prog)
+static GIVEN int filter_compile(scmp_filter_ctx ctx, struct sock_fprog *prog)
 {
 	struct stat st;
 	void *buf = NULL;
@@ -691,7 +685,7 @@ static void cache_store(uint64_t caps, const struct sock_fprog *prog)
 }
 
 /* The default filter for CAPS, compiled into PROG: from the cache, or built and stored. */
-static int default_program(uint64_t caps, struct sock_fprog *prog)
+static GIVEN int default_program(uint64_t caps, struct sock_fprog *prog)
 {
 	scmp_filter_ctx ctx = NULL;
 	int err;
@@ -709,9 +703,6 @@ static int default_program(uint64_t caps, struct sock_fprog *prog)
 
 int seccomp_build(const struct hako_config *cfg, struct sock_fprog *prog)
 {
-	scmp_filter_ctx ctx = NULL;
-	int err = 0;
-
 	prog->filter = NULL;
 	prog->len = 0;
 	/// TODO(10): Choose the filter CFG asks for, as `docker run` does: none at all for
@@ -721,7 +712,6 @@ int seccomp_build(const struct hako_config *cfg, struct sock_fprog *prog)
 	/// otherwise (default_program builds it with your filter_default and compiles it, through
 	/// a cache). Either filter is for the capabilities seccomp_caps(cfg) gives. Returns 0 or
 	/// a negative errno (the failing step's). README: "Choosing the filter".
-	(void)cfg, (void)ctx, (void)err, (void)default_program, (void)filter_compile;
 	return -ENOSYS;
 }
 

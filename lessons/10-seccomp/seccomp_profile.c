@@ -105,7 +105,6 @@ static int action_from_name(const char *name, unsigned errno_ret, uint32_t *acti
 	/// SCMP_ACT_KILL_PROCESS, SCMP_ACT_TRAP, SCMP_ACT_LOG, and SCMP_ACT_TRACE (ERRNO_RET is
 	/// then the value the tracer sees). 0, or -EINVAL for any other name (SCMP_ACT_NOTIFY
 	/// included: it needs a listener hako does not have). README: "Docker's profile format".
-	(void)name, (void)errno_ret, (void)action;
 	return -ENOSYS;
 }
 
@@ -119,7 +118,6 @@ static int arg_compare(unsigned index, const char *op, uint64_t value, uint64_t 
 	/// (argument & VALUE) == VALUE_TWO (for the others VALUE is the operand and VALUE_TWO is
 	/// unused). 0, or -EINVAL for an index over 5 or an unknown op. struct scmp_arg_cmp is in
 	/// seccomp.h. README: "Docker's profile format".
-	(void)index, (void)op, (void)value, (void)value_two, (void)cmp;
 	return -ENOSYS;
 }
 

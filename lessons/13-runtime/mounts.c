@@ -86,7 +86,6 @@ int mounts_prepare(const struct hako_config *cfg, int *fds)
 /* Mount M (a bind mount from the open_tree fd FD, or a filesystem) on its target. */
 static int mount_one(const struct hako_mount *m, int fd)
 {
-	unsigned long fsflags = m->flags & (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC);
 	struct stat st;
 	int err;
 
@@ -105,19 +104,19 @@ static int mount_one(const struct hako_mount *m, int fd)
 		return err;
 	}
 
-	/// TODO(13): A bind mount (FD >= 0): attach the copy at M->target with move_mount(2)
-	///   (MOVE_MOUNT_F_EMPTY_PATH: FD itself is the mount), then, if FSFLAGS asks for any
-	///   of ro/nosuid/nodev/noexec, remount it with them (MS_REMOUNT | MS_BIND | FSFLAGS: a
-	///   bind mount takes its flags only on a remount; mount(2)). Any other type: one
-	///   mount(2) of M->source, M->type with FSFLAGS and M->data. Failures: fail() naming
-	///   the call and M->target.
-	(void)fsflags;
+	/// TODO(13): FSFLAGS are the flags of M->flags that a mount takes: MS_RDONLY, MS_NOSUID,
+	///   MS_NODEV, MS_NOEXEC. A bind mount (FD >= 0): attach the copy at M->target with
+	///   move_mount(2) (MOVE_MOUNT_F_EMPTY_PATH: FD itself is the mount), then, if FSFLAGS
+	///   has any of them, remount it with them (MS_REMOUNT | MS_BIND | FSFLAGS: a bind mount
+	///   takes its flags only on a remount; mount(2)). Any other type: one mount(2) of
+	///   M->source, M->type with FSFLAGS and M->data. Failures: fail() naming the call and
+	///   M->target.
 	return -ENOSYS;
 }
 
 /* The mount flags statvfs(3) reports for PATH, in mount(2)'s words: a remount must keep them
  * (in a user namespace the kernel refuses to clear a flag the host set). */
-static unsigned long kept_flags(const char *path)
+static GIVEN unsigned long kept_flags(const char *path)
 {
 	struct statvfs sv;
 	unsigned long f = 0;
@@ -148,7 +147,6 @@ int mounts_apply(const struct hako_config *cfg, int *fds)
 	/// TODO(13): With cfg->readonly_root, make "/" read-only: a remount of the bind mount
 	///   lesson 04 made of the rootfs, keeping the flags it has (kept_flags). The mounts
 	///   on top of it (/proc, /dev, the -v ones) stay as they are.
-	(void)kept_flags;
 	if (cfg->readonly_root)
 		return -ENOSYS;
 	return 0;

@@ -64,15 +64,11 @@ struct key_rule {
 static int check_keys(json_t *obj, const char *path, const struct key_rule *rules, size_t n,
                       char *err, size_t len)
 {
-	const char *key;
-	json_t *value;
-
 	/// TODO(13): Walk OBJ's keys (json_object_foreach, jansson's docs). A key not in RULES
 	///   is -EINVAL with ERR "PATH.KEY: unknown field"; a key whose rule has an
 	///   `unsupported` reason is -ENOTSUP with ERR "PATH.KEY: not supported: REASON".
 	///   Unknown fields must never be skipped silently (see the README's "Refusing what you
 	///   do not know").
-	(void)key, (void)value, (void)rules, (void)n, (void)path;
 	return bad(err, len, -ENOSYS, "config.json: not implemented yet (lesson 13)");
 }
 
@@ -124,7 +120,7 @@ static int is_bool(const json_t *v)
 	})
 
 /* A JSON array of strings as a malloc'd NULL-terminated array of pointers into it. */
-static int string_array(json_t *arr, const char *path, char ***out, char *err, size_t len)
+static GIVEN int string_array(json_t *arr, const char *path, char ***out, char *err, size_t len)
 {
 	size_t i, n = json_array_size(arr);
 	char **v = calloc(n + 1, sizeof(*v));
@@ -294,8 +290,6 @@ static int parse_process(json_t *proc, struct hako_spec *s, char *err, size_t le
 	///   and "user" ({"uid": N, "gid": N}, written "UID:GID" into s->user for cfg.user).
 	///   Use GET(obj, key, type, path): it returns NULL when the key is absent and returns
 	///   -EINVAL from this function when its type is wrong. string_array() makes the arrays.
-	(void)v, (void)string_array, (void)is_object, (void)is_array, (void)is_string;
-	(void)is_bool;
 	return bad(err, len, -ENOSYS, "process: not implemented yet (lesson 13)");
 	if ((v = GET(proc, "rlimits", array, "process")) && (e = parse_rlimits(v, s, err, len)) < 0)
 		return e;
@@ -313,26 +307,25 @@ static int parse_process(json_t *proc, struct hako_spec *s, char *err, size_t le
 static int parse_root(json_t *root, const char *bundle, struct hako_spec *s, char *err, size_t len)
 {
 	static const struct key_rule rules[] = {{"path", NULL}, {"readonly", NULL}};
-	char joined[PATH_MAX * 2], real_bundle[PATH_MAX];
-	json_t *v;
+	char real_bundle[PATH_MAX];
+	json_t *v, *p;
 	int e;
 
 	if ((e = check_keys(root, "root", rules, 2, err, len)) < 0)
 		return e;
-	if (!(v = GET(root, "path", string, "root")))
+	if (!(p = GET(root, "path", string, "root")))
 		return bad(err, len, -EINVAL, "root.path: missing");
-	const char *path = json_string_value(v);
 	if ((v = GET(root, "readonly", bool, "root")))
 		s->cfg.readonly_root = json_is_true(v);
 
 	if (!realpath(bundle, real_bundle))
 		return bad(err, len, -errno, "%s: %s", bundle, strerror(errno));
 	/// TODO(13): Make s->root the absolute, resolved path of the root filesystem
-	///   (realpath(3)): PATH itself if it is absolute, else BUNDLE/PATH. A relative PATH
-	///   that resolves outside the bundle (REAL_BUNDLE and below) is -EINVAL with ERR
+	///   (realpath(3)): PATH (the string P holds) itself if it is absolute, else
+	///   BUNDLE/PATH. A relative PATH that resolves outside the bundle (REAL_BUNDLE and
+	///   below) is -EINVAL with ERR
 	///   "root.path: 'PATH' is outside the bundle". A root that does not exist is
 	///   -ENOENT ("root.path: ..."). Careful: "/b/rootfs-other" is not inside "/b/root".
-	(void)joined, (void)path;
 	return bad(err, len, -ENOSYS, "root: not implemented yet (lesson 13)");
 	s->cfg.rootfs = s->root;
 	s->cfg.keep_rootfs = true; /* as runc: the bundle's root is used as it is */
@@ -343,7 +336,7 @@ static int parse_root(json_t *root, const char *bundle, struct hako_spec *s, cha
 
 int spec_mount_option(const char *opt, unsigned long *flags, char *data, size_t len)
 {
-	static const struct {
+	static GIVEN const struct {
 		const char *name;
 		unsigned long set, clear;
 	} words[] = {
@@ -368,7 +361,6 @@ int spec_mount_option(const char *opt, unsigned long *flags, char *data, size_t 
 	///   bits, and return 0. Anything else (size=64m, mode=755, newinstance, ...) belongs
 	///   to the filesystem: append it to DATA, with a ',' before it unless DATA is empty;
 	///   -E2BIG if it does not fit in LEN bytes with its NUL.
-	(void)words, (void)opt, (void)flags, (void)data, (void)len;
 	return -ENOSYS;
 }
 
@@ -465,8 +457,8 @@ static int parse_mounts(json_t *arr, const char *bundle, struct hako_spec *s, ch
 static int parse_namespaces(json_t *arr, struct hako_spec *s, char *err, size_t len)
 {
 	static const char *const needed[] = {"pid", "mount", "uts", "ipc"};
-	static const char *const known[] = {"pid",     "mount", "uts",   "ipc",
-	                                    "network", "user",  "cgroup"};
+	static GIVEN const char *const known[] = {"pid",     "mount", "uts",   "ipc",
+	                                          "network", "user",  "cgroup"};
 	bool seen[7] = {false};
 	size_t i;
 	json_t *ns;
@@ -474,7 +466,6 @@ static int parse_namespaces(json_t *arr, struct hako_spec *s, char *err, size_t 
 	json_array_foreach(arr, i, ns)
 	{
 		char path[64];
-		size_t k;
 
 		snprintf(path, sizeof(path), "linux.namespaces[%zu]", i);
 		if (!json_is_object(ns))
@@ -485,7 +476,6 @@ static int parse_namespaces(json_t *arr, struct hako_spec *s, char *err, size_t 
 		/// TODO(13): Find TYPE in KNOWN; a type that is not there is -EINVAL with ERR
 		///   "PATH.type: unknown namespace type 'T'". A "path" key (join an existing
 		///   namespace) is -ENOTSUP, naming it. Set SEEN[k].
-		(void)k, (void)known;
 		return bad(err, len, -ENOSYS, "linux.namespaces: not implemented yet (lesson 13)");
 	}
 	for (size_t k = 0; k < sizeof(needed) / sizeof(needed[0]); k++)
@@ -533,7 +523,6 @@ static int parse_resources(json_t *res, struct hako_spec *s, char *err, size_t l
 	    {"rdma", "not implemented"},
 	    {"unified", "not implemented"},
 	};
-	json_t *v, *x;
 	int e;
 
 	if ((e = check_keys(res, "linux.resources", rules, 9, err, len)) < 0)
@@ -542,7 +531,6 @@ static int parse_resources(json_t *res, struct hako_spec *s, char *err, size_t l
 	///   (hako's quota is per CGROUP_CPU_PERIOD: scale quota * 100000 / period, period
 	///   defaults to 100000); pids.limit -> cfg.pids_limit (-1 or 0: no limit). A negative
 	///   memory limit or quota, or a period of 0, is -EINVAL naming the field.
-	(void)v, (void)x;
 	return bad(err, len, -ENOSYS, "linux.resources: not implemented yet (lesson 13)");
 	return 0;
 }
@@ -644,7 +632,6 @@ int spec_load(const char *bundle, struct hako_spec *s, char *err, size_t len)
 	    {"vm", "VM runtimes only"},
 	};
 	char path[PATH_MAX];
-	json_error_t jerr;
 	json_t *doc, *v;
 	int e;
 
@@ -656,7 +643,6 @@ int spec_load(const char *bundle, struct hako_spec *s, char *err, size_t len)
 	///   "config.json: line L: TEXT" (jerr.line, jerr.text) and the result is -EINVAL (-ENOENT
 	///   if the file does not exist). The top level must be an object ("config.json: must be
 	///   an object"). Keep the document in s->json: cfg's strings point into it.
-	(void)jerr, (void)doc;
 	return bad(err, len, -ENOSYS, "config.json: not implemented yet (lesson 13)");
 
 	if ((e = check_keys(doc, "config.json", rules, sizeof(rules) / sizeof(rules[0]), err,
@@ -714,7 +700,6 @@ int spec_check(const struct hako_config *cfg, char *err, size_t len)
 	///   - a memory limit below SPEC_MIN_MEMORY (6 MiB, as docker): -EINVAL, the message
 	///     saying the limit, the minimum, and why (the workload would be OOM-killed at once);
 	///   - a rootfs that is the host's own / (realpath gives "/"): -EINVAL, saying so.
-	(void)cfg;
 	return bad(err, len, -ENOSYS, "not implemented yet (lesson 13)");
 }
 
@@ -726,6 +711,5 @@ int spec_parse_volume(const char *arg, struct hako_mount *m, char *buf, size_t l
 	///   a recursive bind mount (type "bind", MS_BIND | MS_REC, MS_RDONLY with "ro").
 	///   -EINVAL for anything else: a missing DST, a relative path, a fourth field, another
 	///   mode.
-	(void)arg, (void)m, (void)buf, (void)len;
 	return -ENOSYS;
 }

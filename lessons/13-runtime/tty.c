@@ -45,7 +45,6 @@ int tty_setup_child(int sock)
 	///   a controlling terminal), then open NAME and ioctl TIOCSCTTY (ioctl_tty(2)), then
 	///   dup2 it onto 0, 1 and 2. Then send MASTER to hako over SOCK: one byte of data and
 	///   the fd in an SCM_RIGHTS control message (unix(7), cmsg(3)). -errno on failure.
-	(void)sock, (void)slave;
 	err = -ENOSYS;
 out:
 	if (slave >= 0)
@@ -82,7 +81,7 @@ int tty_recv_master(int sock)
 
 /* Copy what is readable on FROM to TO; false at the end (EOF, EIO: the slave's last holder
  * closed it) or on an error. */
-static bool copy_some(int from, int to)
+static GIVEN bool copy_some(int from, int to)
 {
 	char buf[4096];
 	ssize_t n = read(from, buf, sizeof(buf));
@@ -107,7 +106,6 @@ int tty_relay(int master, int in, int out)
 	///   (copy_some). The master ends with POLLHUP or a read of EIO once the workload and
 	///   everything that held the slave are gone: return 0 then. IN's end is not the end of
 	///   the relay: stop polling it (set it to -1) and go on.
-	(void)master, (void)in, (void)out, (void)copy_some;
 	return -ENOSYS;
 }
 

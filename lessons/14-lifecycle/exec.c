@@ -26,9 +26,7 @@
 
 int exec_join_cgroups(pid_t pid)
 {
-	char path[64], line[PATH_MAX], dir[PATH_MAX * 2], self[32];
-	struct stat st;
-	bool hybrid = stat(CGROUP_MOUNT "/unified/cgroup.procs", &st) == 0;
+	char path[64], line[PATH_MAX], self[32];
 	FILE *f;
 	int err = 0;
 
@@ -44,11 +42,10 @@ int exec_join_cgroups(pid_t pid)
 		ctrl++;
 		cg[strcspn(cg, "\n")] = '\0';
 		/// TODO(14): Make DIR the folder of this hierarchy's cgroup CG: CGROUP_MOUNT, then
-		///   "/unified" for line 0 (CTRL empty) on a HYBRID host, "/systemd" for
-		///   "name=systemd", "/CTRL" for v1 controllers; then CG. Skip it when DIR is not a
-		///   folder. Write SELF to DIR/cgroup.procs (open O_WRONLY, write, close); keep the
+		///   "/unified" for line 0 (CTRL empty) on a hybrid host (CGROUP_MOUNT/unified has a
+		///   cgroup.procs), "/systemd" for "name=systemd", "/CTRL" for v1 controllers; then
+		///   CG. Skip it when DIR is not a folder. Write SELF to DIR/cgroup.procs (open O_WRONLY, write, close); keep the
 		///   first error as -errno and go on with the other lines.
-		(void)dir, (void)self, (void)hybrid;
 		err = -ENOSYS;
 	}
 	fclose(f);
@@ -76,7 +73,6 @@ int exec_enter(pid_t pid)
 	///   namespace this process shares already: fstat both links, same st_ino and st_dev
 	///   (setns into your own user namespace is an error). Then setns(2) each fd in ORDER,
 	///   with its type. Print "hako exec: setns NAME: reason" on failure. Close all fds.
-	(void)order, (void)pid;
 	err = -ENOSYS;
 	for (size_t i = 0; i < N; i++)
 		if (fds[i] >= 0)
@@ -106,7 +102,6 @@ int exec_parse_status(const char *text, struct exec_security *s)
 
 int exec_apply_security(const struct exec_security *s)
 {
-	struct __user_cap_header_struct hdr = {.version = _LINUX_CAPABILITY_VERSION_3};
 	struct __user_cap_data_struct data[2];
 
 	memset(data, 0, sizeof(data));
@@ -116,6 +111,5 @@ int exec_apply_security(const struct exec_security *s)
 	///   inheritable sets. Then PR_CAP_AMBIENT_CLEAR_ALL and PR_CAP_AMBIENT_RAISE each
 	///   bit of s->cap_amb. Last, PR_SET_NO_NEW_PRIVS if s->no_new_privs. -errno at the
 	///   first failure.
-	(void)hdr, (void)data, (void)s;
 	return -ENOSYS;
 }

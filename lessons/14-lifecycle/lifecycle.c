@@ -27,7 +27,6 @@
 int lifecycle_lock(const char *root)
 {
 	char path[PATH_MAX + 16];
-	int fd;
 
 	if (mkdir(root, 0711) < 0 && errno != EEXIST)
 		return -errno;
@@ -35,7 +34,6 @@ int lifecycle_lock(const char *root)
 	/// TODO(14): Open PATH (create it, mode 0600, O_CLOEXEC so no container inherits it) and
 	///   take an exclusive flock(2) on it, waiting while another hako holds it (retry on
 	///   EINTR). Return the fd: closing it releases the lock. -errno on failure (close it).
-	(void)fd;
 	return -ENOSYS;
 }
 
@@ -58,7 +56,6 @@ int lifecycle_status(struct lifecycle_info *c)
 	///   process as recorded: state_status (lesson 13) compares pid and start time, never
 	///   trust the pid alone. Else the entry is stale: exited, code 255, finished 0.
 	///   Fill c->exited, c->exit_code and c->finished; return 1 running, 0 exited.
-	(void)code, (void)finished;
 	return -ENOSYS;
 }
 
@@ -68,30 +65,22 @@ void lifecycle_duration(long long seconds, char *buf, size_t len)
 	///   them. Minutes are whole minutes (seconds / 60); hours are rounded to the nearest
 	///   ((seconds + 1800) / 3600), and days, weeks and months (30 days) come from those
 	///   rounded hours; years (365 days) from whole hours, as docker's.
-	(void)seconds;
 	snprintf(buf, len, "?");
 }
 
 void lifecycle_format_status(const struct lifecycle_info *c, long long now, char *buf, size_t len)
 {
-	char d[64];
-
 	/// TODO(14): "Up DURATION" since c->st.created while it runs; "Exited (CODE) DURATION
 	///   ago" since c->finished once it ended, or "Exited (CODE)" when finished is 0. A
 	///   clock that went backwards must not give a negative duration.
-	(void)c, (void)now, (void)d;
 	snprintf(buf, len, "?");
 }
 
 int monitor_wait(int pidfd, int *code)
 {
-	struct pollfd p = {.fd = pidfd, .events = POLLIN};
-	siginfo_t info;
-
 	/// TODO(14): A pidfd is readable (POLLIN) once its process has exited. poll(2) it
 	///   (again on EINTR), then reap the process with waitid(P_PIDFD, PIDFD, ..., WEXITED)
 	///   and turn si_code/si_status into a shell-style code: CLD_EXITED gives the status,
 	///   CLD_KILLED and CLD_DUMPED 128 + the signal.
-	(void)p, (void)info, (void)pidfd, (void)code;
 	return -ENOSYS;
 }

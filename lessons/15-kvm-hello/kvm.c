@@ -77,7 +77,7 @@ int vcpu_create(struct vm *vm)
 }
 
 /* Put ARGS into the argument registers, in the order of hakovm.h's VM_MAX_ARGS. */
-static void set_args(struct kvm_regs *regs, const uint64_t *args, int nargs)
+static GIVEN void set_args(struct kvm_regs *regs, const uint64_t *args, int nargs)
 {
 	__u64 *slot[VM_MAX_ARGS] = {&regs->rdi, &regs->rsi, &regs->rdx, &regs->rcx};
 
@@ -100,7 +100,6 @@ int vcpu_init_real_mode(struct vm *vm, uint16_t entry, const uint64_t *args, int
 	/// of RFLAGS is reserved and must be 1) and the NARGS arguments (set_args()). Return 0, or
 	/// vm_fail(vm, "CALL") when KVM refuses. See the README, "Real mode and the vCPU's
 	/// registers", and KVM_GET_SREGS, KVM_SET_SREGS and KVM_SET_REGS in the KVM API document.
-	(void)set_args;
 	return -ENOSYS;
 }
 

@@ -47,7 +47,7 @@ void uart_init(struct uart *uart, int out_fd)
 
 /* The modem status: a connected line, or in loopback mode the MCR's outputs fed back in
  * (RTS->CTS, DTR->DSR, OUT1->RI, OUT2->DCD), which is what Linux checks to find a UART. */
-static uint8_t uart_msr(const struct uart *uart)
+static GIVEN uint8_t uart_msr(const struct uart *uart)
 {
 	if (!(uart->mcr & MCR_LOOP))
 		return MSR_CONNECTED;
@@ -57,7 +57,7 @@ static uint8_t uart_msr(const struct uart *uart)
 
 /* Send one byte the guest transmitted. A byte that cannot be written is dropped: a real
  * UART with nothing connected does the same. */
-static void uart_transmit(struct uart *uart, uint8_t byte)
+static GIVEN void uart_transmit(struct uart *uart, uint8_t byte)
 {
 	ssize_t n;
 
@@ -77,7 +77,6 @@ int uart_handle(struct device *dev, uint64_t offset, bool is_write, uint8_t *dat
 		/// loopback mode (MCR bit 4) is on; while DLAB is set, offsets 0 and 1 are the
 		/// divisor instead. IER keeps only its 4 defined bits, MCR its 5. Writes to the
 		/// read-only registers are ignored. Return 0.
-		(void)uart_transmit;
 		return -ENOSYS;
 	}
 
@@ -85,6 +84,5 @@ int uart_handle(struct device *dev, uint64_t offset, bool is_write, uint8_t *dat
 	/// received (RBR reads 0), and hakovm sends each byte at once, so LSR always says "ready to
 	/// send" (THRE and TEMT). IIR says "no interrupt pending", with the FIFO bits when FCR bit
 	/// 0 enabled the FIFOs. MSR is uart_msr(). Return 0. See the README, "The 16550 UART".
-	(void)uart_msr;
 	return -ENOSYS;
 }

@@ -86,7 +86,7 @@ static void device_fail(struct virtio_blk *blk, const char *why)
 }
 
 /* What virtq_pop()'s refusals mean, for the report. */
-static const char *queue_error(int err)
+static GIVEN const char *queue_error(int err)
 {
 	switch (err) {
 	case -EFAULT:
@@ -113,7 +113,8 @@ static const char *queue_error(int err)
  * Returns the status byte for the driver, or -EINVAL when the chain is not a request at all
  * (the device then needs a reset). *WRITTEN gets the bytes written into the chain.
  */
-static int blk_request(struct virtio_blk *blk, struct virtq_buf *bufs, int n, uint32_t *written)
+static GIVEN int blk_request(struct virtio_blk *blk, struct virtq_buf *bufs, int n,
+                             uint32_t *written)
 {
 	struct virtio_blk_req_header h;
 
@@ -133,7 +134,6 @@ static int blk_request(struct virtio_blk *blk, struct virtq_buf *bufs, int n, ui
 	///   a total length that is a multiple of VIRTIO_BLK_SECTOR: VIRTIO_BLK_S_IOERR if not.
 	/// Use pread(2) / pwrite(2); a failure or a short transfer is VIRTIO_BLK_S_IOERR. Add
 	/// the bytes put into a read's buffers to *WRITTEN. Return VIRTIO_BLK_S_OK.
-	(void)blk;
 	return VIRTIO_BLK_S_UNSUPP;
 }
 
@@ -141,9 +141,6 @@ static int blk_request(struct virtio_blk *blk, struct virtq_buf *bufs, int n, ui
 static void blk_notify(struct virtio_blk *blk)
 {
 	struct virtq *q = &blk->queue;
-	struct virtq_buf bufs[VIRTQ_MAX_CHAIN];
-	uint16_t head;
-	int n;
 
 	if (!q->ready || !(blk->status & VIRTIO_STATUS_DRIVER_OK) ||
 	    (blk->status & VIRTIO_STATUS_NEEDS_RESET))
@@ -156,12 +153,6 @@ static void blk_notify(struct virtio_blk *blk)
 	/// that is not a request (blk_request() < 0) or a used ring outside guest memory ends in
 	/// device_fail() with a message that says which (queue_error() words virtq_pop()'s).
 	/// Never loop more than the queue allows: virtq_pop() guarantees that.
-	(void)bufs;
-	(void)head;
-	(void)n;
-	(void)queue_error;
-	(void)device_fail;
-	(void)blk_request;
 }
 
 /* Status written by the driver. */
@@ -172,8 +163,6 @@ static void write_status(struct virtio_blk *blk, uint32_t value)
 	/// VIRTIO_STATUS_FEATURES_OK (leave that bit clear, so the driver reads back that it was
 	/// refused) when the driver's features are not a subset of DEVICE_FEATURES or lack
 	/// VIRTIO_F_VERSION_1: hakovm has no legacy interface. See virtio 1.x 3.1.1 and 2.2.
-	(void)value;
-	(void)device_reset;
 }
 
 /* Set the low (HIGH false) or high half of *ADDR to VALUE. */
@@ -195,8 +184,6 @@ static uint32_t read_reg(struct virtio_blk *blk, uint64_t offset)
 	/// 0 (0 for a QueueSel with no queue); QueueReady, InterruptStatus and Status as the device
 	/// holds them; ConfigGeneration 0 (the configuration never changes). Every other register
 	/// reads as 0. See the README, "The virtio-mmio register map".
-	(void)blk;
-	(void)offset;
 	return 0;
 }
 

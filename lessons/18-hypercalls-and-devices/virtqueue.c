@@ -77,9 +77,6 @@ int virtq_pop(struct vm *vm, struct virtq *q, uint16_t *head, struct virtq_buf *
 	/// Fill bufs[i] (data, len, writable), set *HEAD, advance q->last_avail (only when the
 	/// whole chain was good) and return the number of buffers. See the README, "Split
 	/// virtqueues", and virtio 1.x section 2.7.
-	(void)head;
-	(void)bufs;
-	(void)max;
 	return -ENOSYS;
 }
 
@@ -93,6 +90,5 @@ int virtq_push(struct vm *vm, struct virtq *q, uint16_t head, uint32_t len)
 	/// TODO(18): Give the chain at HEAD back: write {HEAD, LEN} into the used ring's entry
 	/// q->used_idx % q->num, then advance q->used_idx and store it in used->idx, in that
 	/// order (the driver reads the entry as soon as it sees the new index). Return 0.
-	(void)used;
 	return -ENOSYS;
 }

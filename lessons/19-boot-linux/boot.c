@@ -54,7 +54,7 @@
 
 /* Little-endian fields at any offset (x86 is little-endian, and memcpy avoids misaligned
  * pointers). */
-static uint32_t get(const uint8_t *p, size_t off, size_t n)
+static GIVEN uint32_t get(const uint8_t *p, size_t off, size_t n)
 {
 	uint32_t v = 0;
 	memcpy(&v, p + off, n);
@@ -80,9 +80,6 @@ int bzimage_parse(const uint8_t *image, size_t size, struct bzimage *bz)
 	///     must be a power of two.
 	/// Read every field with get(): the file is untrusted input. See the README, "The
 	/// setup header".
-	(void)image;
-	(void)size;
-	(void)get;
 	return -ENOSYS;
 }
 
@@ -107,8 +104,6 @@ int bzimage_load(struct vm *vm, const struct bzimage *bz)
 	/// BOOT_KERNEL_ADDR in guest memory. Refuse with -EFBIG, before copying anything, when it
 	/// does not fit in guest memory or when the kernel's working area does not: it ends at
 	/// bzimage_kernel_end(bz), which is not part of the file. guest_mem() is overflow-safe.
-	(void)vm;
-	(void)bz;
 	return -ENOSYS;
 }
 
@@ -120,16 +115,11 @@ int initrd_load(struct vm *vm, const struct bzimage *bz, const uint8_t *data, si
 	/// start below bzimage_kernel_end(bz), where the kernel decompresses itself: -EFBIG (also
 	/// when SIZE alone is larger than guest memory). Copy it and return its address in *ADDR.
 	/// Compute with 64-bit values: initrd_addr_max + 1 overflows 32 bits.
-	(void)vm;
-	(void)bz;
-	(void)data;
-	(void)size;
-	(void)addr;
 	return -ENOSYS;
 }
 
 /* Append one e820 entry (20 bytes: u64 address, u64 size, u32 type) to the zero page BP. */
-static void e820_add(uint8_t *bp, uint64_t addr, uint64_t size, uint32_t type)
+static GIVEN void e820_add(uint8_t *bp, uint64_t addr, uint64_t size, uint32_t type)
 {
 	uint8_t n = bp[BP_E820_ENTRIES];
 	uint8_t *e = bp + BP_E820_TABLE + (size_t)n * 20;
@@ -144,7 +134,6 @@ int boot_params_build(struct vm *vm, const struct bzimage *bz, const char *cmdli
                       uint64_t initrd_addr, uint64_t initrd_size)
 {
 	uint8_t *bp = guest_mem(vm, BOOT_PARAMS_ADDR, BP_SIZE);
-	size_t len = strlen(cmdline);
 
 	if (!bp)
 		return -EFBIG;
@@ -157,11 +146,6 @@ int boot_params_build(struct vm *vm, const struct bzimage *bz, const char *cmdli
 	///   - the e820 map: usable RAM from 0 to BOOT_LOW_RAM_END, reserved from there to 1 MiB,
 	///     usable RAM from 1 MiB to the end of guest memory (e820_add()).
 	/// See the README, "The zero page" and "The e820 map".
-	(void)len;
-	(void)e820_add;
-	(void)put;
-	(void)initrd_addr;
-	(void)initrd_size;
 	return -ENOSYS;
 }
 
@@ -172,10 +156,7 @@ int boot_params_build(struct vm *vm, const struct bzimage *bz, const char *cmdli
 
 int boot_set_entry(struct vm *vm, uint64_t entry)
 {
-	struct kvm_sregs sregs;
-	struct kvm_regs regs;
 	uint64_t *gdt = guest_mem(vm, LM_GDT, 4 * 8);
-	int err;
 
 	if (!gdt)
 		return -EFBIG;
@@ -185,9 +166,5 @@ int boot_set_entry(struct vm *vm, uint64_t entry)
 	/// BOOT_SEL_CODE and the five data segments' selectors BOOT_SEL_DATA. Then the registers:
 	/// all zero but rip = ENTRY, rsi = BOOT_PARAMS_ADDR, rsp = LM_STACK_TOP and rflags = 2
 	/// (interrupts off). Return 0 or -errno.
-	(void)entry;
-	(void)sregs;
-	(void)regs;
-	(void)err;
 	return -ENOSYS;
 }

@@ -40,14 +40,11 @@ int vcpu_setup_cpuid(struct vm *vm)
 
 int vm_setup_platform(struct vm *vm)
 {
-	int err;
-
 	/// TODO(19): The machine, in this order, before any vCPU exists: KVM_SET_TSS_ADDR
 	/// (BOOT_TSS_ADDR: Intel's VT-x needs three pages of guest address space for a TSS of
 	/// its own) and KVM_SET_IDENTITY_MAP_ADDR (BOOT_IDENTITY_ADDR, passed as a pointer to a
 	/// __u64), both on the VM; then lesson 18's vm_irqchip_create(). Return the first error
 	/// (-errno for the ioctls).
-	(void)err;
 	return -ENOSYS;
 }
 
@@ -61,16 +58,11 @@ int vm_setup_platform(struct vm *vm)
 
 int kbd_handle(struct device *dev, uint64_t offset, bool is_write, uint8_t *data, uint32_t size)
 {
-	struct vm *vm = dev->state;
-
 	if (size != 1)
 		return -EINVAL;
 	/// TODO(19): A read of any port returns 0: no key waiting, ready for a command (a read of
 	/// 0xff would say "busy" forever). A write of KBD_CMD_RESET to the command port
-	/// (offset KBD_STATUS_OFFSET) stops the VM with VM_STOP_RESET; other writes are ignored.
-	(void)vm;
-	(void)offset;
-	(void)is_write;
-	(void)data;
+	/// (offset KBD_STATUS_OFFSET) stops the VM (DEV->state) with VM_STOP_RESET; other writes
+	/// are ignored.
 	return -ENOSYS;
 }

@@ -73,7 +73,6 @@ static uint8_t pending(const struct serial *s)
 	/// TODO(19): Which interrupt is pending, by the table above: data ready (IIR_RDA) when
 	/// ERBFI is enabled and a byte waits, else THR empty (IIR_THRE) when ETBEI is enabled and
 	/// thr_empty_irq is set, else IIR_NONE.
-	(void)s;
 	return IIR_NONE;
 }
 

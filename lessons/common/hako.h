@@ -2,6 +2,8 @@
 #ifndef HAKO_H
 #define HAKO_H
 
+#include "given.h"
+
 #include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -391,14 +393,17 @@ int caps_resolve(const char *const *add, size_t nadd, const char *const *drop, s
 int caps_parse_user(const char *text, uid_t *uid, gid_t *gid);
 /* In the child, last before init_main: shrink the bounding set to CFG->caps, switch to
  * CFG->user (groups, then gid, then uid), set permitted and effective to CFG->caps and empty
- * inheritable and ambient, and set no_new_privs if asked. 0 or a negative errno. */
+ * inheritable and ambient, and set no_new_privs if asked. 0, or a negative errno after
+ * printing the call that failed ("hako: setresgid: Invalid argument"; hako adds nothing). */
 int caps_apply(const struct hako_config *cfg);
 
 /* In the child, after pivot_root: hide Docker's masked paths (/proc/kcore, /proc/keys, ...,
  * /sys/firmware) and make its read-only paths (/proc/sys, /proc/sysrq-trigger, ...)
- * read-only. Paths the kernel does not have are skipped. 0 or a negative errno. */
+ * read-only. Paths the kernel does not have are skipped. 0, or a negative errno after
+ * printing the call and the path that failed. */
 int secure_mask_paths(void);
-/* In the child: close every fd above 2, so nothing hako's caller left open reaches inside. */
+/* In the child: close every fd above 2, so nothing hako's caller left open reaches inside.
+ * 0, or a negative errno after printing the call that failed. */
 int secure_close_fds(void);
 /* In the child: replace the environment with the container's own: PATH, HOSTNAME, HOME,
  * TERM (when stdin is a terminal), then CFG->env. 0 or a negative errno. */
@@ -408,7 +413,9 @@ struct hako_devices;
 /* In the parent (root only): put PID into a device cgroup NAME that lets it use only the
  * devices a container needs (null, zero, full, random, urandom, tty, console, ptmx, pts),
  * and make (mknod) but not open any other: cgroup v1's devices hierarchy where there is one,
- * else a BPF program on cgroup v2. *OUT is NULL where there are no cgroups. 0 or -errno. */
+ * else a BPF program on cgroup v2. *OUT is NULL where there are no cgroups. 0, or -errno
+ * after printing the call and the file that failed (-ENOSYS, not written yet, prints
+ * nothing: hako warns and goes on). */
 int devices_limit(const char *name, pid_t pid, struct hako_devices **out);
 /* The same rules as a BPF_CGROUP_DEVICE program, loaded and attached to the cgroup v2
  * folder CGROUP_DIR (what devices_limit does on cgroup v2). 0 or a negative errno. */

@@ -2,6 +2,8 @@
 #ifndef HAKOVM_H
 #define HAKOVM_H
 
+#include "given.h"
+
 #include <errno.h>
 #include <pthread.h>
 #include <stdbool.h>

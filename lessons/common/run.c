@@ -48,8 +48,8 @@ static int report(const char *lesson, const char *what, int err)
 	return err;
 }
 
-/* For a step that prints its own message, naming the call that failed (lessons 04, 05, 06
- * and 07 do): add nothing, unless the step is not written yet. Returns ERR. */
+/* For a step that prints its own message, naming the call that failed (lessons 04, 05, 06,
+ * 07 and 09 do): add nothing, unless the step is not written yet. Returns ERR. */
 static int reported(const char *lesson, const char *what, int err)
 {
 	return err == -ENOSYS ? report(lesson, what, err) : err;
@@ -68,6 +68,13 @@ static int default_on(const char *lesson, const char *what, bool asked, int err)
 		return 0;
 	}
 	return report(lesson, what, err);
+}
+
+/* default_on() for a step that prints its own message (lesson 09's, but the environment):
+ * a failure adds no second line; a step not written yet is handled as default_on() does. */
+static int default_on_reported(const char *lesson, const char *what, bool asked, int err)
+{
+	return err == -ENOSYS ? default_on(lesson, what, asked, err) : err;
 }
 
 /*
@@ -161,10 +168,11 @@ static int child_main(void *arg)
 		 * CAP_SYS_ADMIN, so it comes before the capabilities go); then what the caller
 		 * left us (fds, environment); then the capabilities and the user, last. */
 		if (ctx->root && !cfg->privileged && (err = secure_mask_paths()) < 0 &&
-		    (err = default_on("09", "/proc and /sys paths not masked", false, err)) < 0)
+		    (err = default_on_reported("09", "/proc and /sys paths not masked", false,
+		                               err)) < 0)
 			goto bad;
 		if ((err = secure_close_fds()) < 0 &&
-		    (err = default_on("09", "inherited fds not closed", false, err)) < 0)
+		    (err = default_on_reported("09", "inherited fds not closed", false, err)) < 0)
 			goto bad;
 		if ((err = secure_build_env(cfg)) < 0 &&
 		    (err = default_on("09", "environment not rebuilt", false, err)) < 0)
@@ -178,8 +186,9 @@ static int child_main(void *arg)
 		/* Asked for by name: --user, --security-opt no-new-privileges, --privileged. */
 		bool asked = cfg->user || cfg->no_new_privs || cfg->privileged;
 		if ((err = caps_apply(cfg)) < 0 &&
-		    (err = default_on("09", asked ? "capabilities" : "capabilities not dropped",
-		                      asked, err)) < 0)
+		    (err = default_on_reported("09",
+		                               asked ? "capabilities" : "capabilities not dropped",
+		                               asked, err)) < 0)
 			goto bad;
 	}
 	/* Last before the init: everything above needs calls the filter refuses (mount,
@@ -484,7 +493,7 @@ static int run_container(const struct hako_config *cfg, pid_t *created, struct h
 	/* Device access as Docker's (09): needs root in the host's user namespace. */
 	if (hako_config_isolated(cfg) && !cfg->rootless && !cfg->privileged &&
 	    (err = devices_limit(name, pid, &devices)) < 0 &&
-	    (err = default_on("09", "device access not limited", false, err)) < 0)
+	    (err = default_on_reported("09", "device access not limited", false, err)) < 0)
 		goto bad;
 
 	/* 5. Go. */

@@ -44,7 +44,7 @@ int doctor_kernel_version(int *major, int *minor)
  * type; each is a link to the namespace this process is in ("net:[4026531840]"). The two
  * *_for_children entries name the namespace our next child will get, not a new type.
  */
-static const struct {
+static GIVEN const struct {
 	const char *name;
 	int flag; /* the clone(2)/unshare(2) flag that makes a new one */
 } ns_types[] = {
@@ -75,7 +75,6 @@ int doctor_namespaces(const char *ns_dir)
 	closedir(d);
 	return found;
 	/// END SOLUTION
-	/// STUB: (void)ns_types;
 	/// STUB: return -ENOSYS;
 }
 

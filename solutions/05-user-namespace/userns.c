@@ -89,7 +89,7 @@ int userns_sync_go(int go[2])
  * Write TEXT to /proc/PID/FILE with one write(2), as uid_map demands (it takes one write,
  * once). On failure print `hako: write /proc/PID/FILE "TEXT": reason` and return -errno.
  */
-static int write_proc(pid_t pid, const char *file, const char *text)
+static GIVEN int write_proc(pid_t pid, const char *file, const char *text)
 {
 	size_t len = strlen(text);
 	char path[64];
@@ -141,6 +141,5 @@ int userns_write_maps(pid_t pid, uid_t uid, gid_t gid)
 	snprintf(line, sizeof(line), "0 %u 1\n", (unsigned)gid);
 	return write_proc(pid, "gid_map", line);
 	/// END SOLUTION
-	/// STUB: (void)write_proc;
 	/// STUB: return -ENOSYS;
 }

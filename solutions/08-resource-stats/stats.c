@@ -24,7 +24,7 @@
  */
 
 /* Read the number in DIR/FILE into *VALUE. "max" (v2's "no limit") reads as LLONG_MAX. */
-static int read_ll(const char *dir, const char *file, long long *value)
+static GIVEN int read_ll(const char *dir, const char *file, long long *value)
 {
 	char path[PATH_MAX], buf[64];
 	FILE *f;
@@ -140,7 +140,6 @@ int stats_read(struct hako_cgroup *cg, struct stats_sample *s)
 	}
 	return 0;
 	/// END SOLUTION
-	/// STUB: (void)read_ll;
 	/// STUB: return -ENOSYS;
 }
 
@@ -214,7 +213,7 @@ int stats_print_summary(struct hako_cgroup *cg, long long wall_us)
 }
 
 /* The container's name: the last part of its cgroup folder, hako/NAME. */
-static const char *container_name(struct hako_cgroup *cg)
+static GIVEN const char *container_name(struct hako_cgroup *cg)
 {
 	for (int c = 0; c < CGROUP_NCONTROLLERS; c++) {
 		const char *dir = cgroup_dir(cg, c, NULL);
@@ -226,8 +225,8 @@ static const char *container_name(struct hako_cgroup *cg)
 
 /* The header of the table (on a terminal the screen is cleared first, so that it reads as
  * a live view), then one row: NAME, CPU %, MEM USAGE / LIMIT, MEM %, PIDS. */
-static void print_row(const char *name, const struct stats_sample *before,
-                      const struct stats_sample *after, int ncpus, bool header)
+static GIVEN void print_row(const char *name, const struct stats_sample *before,
+                            const struct stats_sample *after, int ncpus, bool header)
 {
 	char cpu[16], memp[16], use[32], lim[32], mem[80];
 	bool tty = isatty(STDOUT_FILENO);
@@ -261,10 +260,11 @@ int stats_watch(pid_t pid, int count, int interval_ms)
 	/// passes 1000, a second, unless --interval says otherwise), COUNT rows (for ever when
 	/// COUNT is 0), the header above the first row only. Each row's CPU % is measured over
 	/// the interval before it, so the first row needs a sample taken an interval earlier. A
-	/// sample that cannot be read means the container has gone: -ENOENT. Leave through out:
-	/// with err set (0 after COUNT rows); it frees CG. print_row() prints one row, under the
-	/// container's name (container_name()); sysconf(3) knows the number of CPUs, and
-	/// nanosleep(2) sleeps for a struct timespec (seconds and nanoseconds).
+	/// sample that cannot be read means the container has gone: -ENOENT. Set err (0 after
+	/// COUNT rows) and leave through the cgroup_destroy() below, which frees CG. print_row()
+	/// prints one row, under the container's name (container_name()); sysconf(3) knows the
+	/// number of CPUs, and nanosleep(2) sleeps for a struct timespec (seconds and
+	/// nanoseconds).
 	/// BEGIN SOLUTION
 	struct stats_sample before, after;
 	struct timespec gap = {interval_ms / 1000, (interval_ms % 1000) * 1000000L};
@@ -285,11 +285,9 @@ int stats_watch(pid_t pid, int count, int interval_ms)
 		before = after;
 	}
 	err = 0;
-	/// END SOLUTION
-	/// STUB: (void)container_name, (void)print_row;
-	/// STUB: err = -ENOSYS;
-	/// STUB: goto out;
 out:
+	/// END SOLUTION
+	/// STUB: err = -ENOSYS;
 	cgroup_destroy(cg);
 	return err;
 }

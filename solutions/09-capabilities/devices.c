@@ -53,7 +53,7 @@ struct hako_devices {
 };
 
 /* RULE as cgroup v1's devices.allow takes it: "c 1:3 rwm", "b *:* m". */
-static void rule_text(const struct dev_rule *rule, char *buf, size_t len)
+static GIVEN void rule_text(const struct dev_rule *rule, char *buf, size_t len)
 {
 	char major[16] = "*", minor[16] = "*";
 
@@ -142,7 +142,6 @@ bad:;
 
 static int v1_limit(const char *name, pid_t pid, struct hako_devices *d)
 {
-	char text[32];
 	int err;
 
 	if ((err = make_dir(DEVICES_ROOT, name, d)) < 0)
@@ -153,6 +152,8 @@ static int v1_limit(const char *name, pid_t pid, struct hako_devices *d)
 	///   pid to cgroup.procs). Return the first negative errno (write_file prints it). The
 	///   kernel's admin-guide/cgroup-v1/devices.rst; README: task 9.
 	/// BEGIN SOLUTION
+	char text[32];
+
 	if ((err = write_file(d->dir, "devices.deny", "a")) < 0)
 		return err;
 	for (size_t i = 0; i < N_OF(device_rules); i++) {
@@ -163,8 +164,6 @@ static int v1_limit(const char *name, pid_t pid, struct hako_devices *d)
 	snprintf(text, sizeof(text), "%d", (int)pid);
 	return write_file(d->dir, "cgroup.procs", text);
 	/// END SOLUTION
-	/// STUB: (void)rule_text;
-	/// STUB: (void)text;
 	/// STUB: return -ENOSYS;
 }
 
@@ -191,7 +190,7 @@ static int v1_limit(const char *name, pid_t pid, struct hako_devices *d)
 	((struct bpf_insn){.code = (c), .dst_reg = (d), .src_reg = (s), .off = (o), .imm = (i)})
 #define MAX_INSNS 256
 
-static int access_bits(const char *access)
+static GIVEN int access_bits(const char *access)
 {
 	return (strchr(access, 'm') ? BPF_DEVCG_ACC_MKNOD : 0) |
 	       (strchr(access, 'r') ? BPF_DEVCG_ACC_READ : 0) |
@@ -201,18 +200,19 @@ static int access_bits(const char *access)
 /* Append RULE's block to PROG at N; returns the new length (or -ENOSYS). */
 static int emit_rule(struct bpf_insn *prog, int n, const struct dev_rule *rule)
 {
+	/// TODO(09): Append the block of the comment above for RULE, with INSN(): compare the type
+	///   (BPF_JMP | BPF_JNE | BPF_K against TYPE: BPF_DEVCG_DEV_BLOCK for rule->type 'b',
+	///   BPF_DEVCG_DEV_CHAR for 'c'), then the access (copy r3 to r6, AND it with the
+	///   complement of access_bits(rule->access), jump if not 0), then MAJOR and MINOR when
+	///   they are not -1; then "r0 = 1; exit". Remember the index of every jump (at most
+	///   four: an array of four) and set its .off at the end so that it lands on the first
+	///   instruction after the block (an offset counts from the instruction after the jump).
+	///   Return the new length. The kernel's Documentation/bpf/standardization/
+	///   instruction-set.rst; README: task 10.
+	/// BEGIN SOLUTION
 	int jumps[4], nj = 0;
 	int type = rule->type == 'b' ? BPF_DEVCG_DEV_BLOCK : BPF_DEVCG_DEV_CHAR;
 
-	/// TODO(09): Append the block of the comment above for RULE, with INSN(): compare the type
-	///   (BPF_JMP | BPF_JNE | BPF_K against TYPE), then the access (copy r3 to r6, AND it with
-	///   the complement of access_bits(rule->access), jump if not 0), then MAJOR and MINOR
-	///   when they are not -1; then "r0 = 1; exit". Remember the index of every jump in
-	///   jumps[] and set its .off at the end so that it lands on the first instruction after
-	///   the block (an offset counts from the instruction after the jump). Return the new
-	///   length. The kernel's Documentation/bpf/standardization/instruction-set.rst;
-	///   README: task 10.
-	/// BEGIN SOLUTION
 	jumps[nj++] = n;
 	prog[n++] = INSN(BPF_JMP | BPF_JNE | BPF_K, 2, 0, 0, type);
 	prog[n++] = INSN(BPF_ALU | BPF_MOV | BPF_X, 6, 3, 0, 0);
@@ -233,10 +233,6 @@ static int emit_rule(struct bpf_insn *prog, int n, const struct dev_rule *rule)
 		prog[jumps[i]].off = (short)(n - jumps[i] - 1);
 	return n;
 	/// END SOLUTION
-	/// STUB: (void)access_bits;
-	/// STUB: (void)jumps;
-	/// STUB: (void)nj;
-	/// STUB: (void)type;
 	/// STUB: return -ENOSYS;
 }
 
@@ -349,8 +345,10 @@ int devices_limit(const char *name, pid_t pid, struct hako_devices **out)
 	if (!v1 && !(root = v2_root()))
 		return 0;
 	d = calloc(1, sizeof(*d));
-	if (!d)
+	if (!d) {
+		fprintf(stderr, "hako: device cgroup %s: %s\n", name, strerror(ENOMEM));
 		return -ENOMEM;
+	}
 	err = v1 ? v1_limit(name, pid, d) : v2_limit(root, name, pid, d);
 	if (err < 0) {
 		devices_destroy(d);

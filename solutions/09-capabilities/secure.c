@@ -74,8 +74,6 @@ static int mask_path(const char *path)
 /* Make PATH read-only: a bind mount of itself, then made read-only. */
 static int readonly_path(const char *path)
 {
-	struct statvfs sv;
-
 	if (access(path, F_OK) < 0)
 		return errno == ENOENT ? 0 : fail("access", path);
 	/// TODO(09): Bind-mount PATH onto itself (MS_REC: what is mounted below comes along),
@@ -86,13 +84,13 @@ static int readonly_path(const char *path)
 	/// BEGIN SOLUTION
 	if (mount(path, path, NULL, MS_BIND | MS_REC, NULL) < 0)
 		return fail("bind mount", path);
+	struct statvfs sv;
 	if (statvfs(path, &sv) < 0)
 		return fail("statvfs", path);
 	unsigned long keep = sv.f_flag & (ST_NOSUID | ST_NODEV | ST_NOEXEC);
 	if (mount(NULL, path, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | keep, NULL) < 0)
 		return fail("remount read-only", path);
 	/// END SOLUTION
-	/// STUB: (void)sv;
 	/// STUB: return -ENOSYS;
 	return 0;
 }

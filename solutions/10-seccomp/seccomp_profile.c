@@ -124,7 +124,6 @@ static int action_from_name(const char *name, unsigned errno_ret, uint32_t *acti
 		return -EINVAL;
 	return 0;
 	/// END SOLUTION
-	/// STUB: (void)name, (void)errno_ret, (void)action;
 	/// STUB: return -ENOSYS;
 }
 
@@ -163,7 +162,6 @@ static int arg_compare(unsigned index, const char *op, uint64_t value, uint64_t 
 	}
 	return -EINVAL;
 	/// END SOLUTION
-	/// STUB: (void)index, (void)op, (void)value, (void)value_two, (void)cmp;
 	/// STUB: return -ENOSYS;
 }
 

@@ -20,7 +20,7 @@
  * kernel splits the options on. Returns 0, or -E2BIG when it does not fit (BUF then holds
  * what fitted; the caller gives up).
  */
-static int append(char *buf, size_t len, size_t *pos, const char *s, bool escape)
+static GIVEN int append(char *buf, size_t len, size_t *pos, const char *s, bool escape)
 {
 	for (; *s; s++) {
 		bool special = escape && (*s == ':' || *s == ',' || *s == '\\');
@@ -37,9 +37,6 @@ static int append(char *buf, size_t len, size_t *pos, const char *s, bool escape
 int overlay_options(const char *const *lowers, size_t nlowers, const char *upper, const char *work,
                     bool rootless, char *buf, size_t len)
 {
-	size_t pos = 0;
-	int err = 0;
-
 	if (len == 0)
 		return -E2BIG;
 	buf[0] = '\0';
@@ -52,6 +49,9 @@ int overlay_options(const char *const *lowers, size_t nlowers, const char *upper
 	///   (-EINVAL), more than OVERLAY_MAX_LAYERS (-E2BIG); and return append()'s -E2BIG when
 	///   the string does not fit. See the README's "The mount options" and task 1.
 	/// BEGIN SOLUTION
+	size_t pos = 0;
+	int err;
+
 	if (nlowers == 0)
 		return -EINVAL;
 	if (nlowers > OVERLAY_MAX_LAYERS)
@@ -75,7 +75,6 @@ int overlay_options(const char *const *lowers, size_t nlowers, const char *upper
 		err = append(buf, len, &pos, ",userxattr", false);
 	return err;
 	/// END SOLUTION
-	/// STUB: (void)append, (void)pos, (void)err;
 	/// STUB: return -ENOSYS;
 }
 
@@ -193,8 +192,8 @@ static bool in_lowers(const char *const *lowers, size_t nlowers, const char *rel
 
 /* For an opaque folder REL: every name the lowers have there and the upper does not is
  * hidden now, i.e. deleted ("D"). UPPER_DIR is the folder's path in the upper layer. */
-static int hidden_by_opaque(const char *upper_dir, const char *const *lowers, size_t nlowers,
-                            const char *rel, struct changes *c)
+static GIVEN int hidden_by_opaque(const char *upper_dir, const char *const *lowers, size_t nlowers,
+                                  const char *rel, struct changes *c)
 {
 	char path[PATH_MAX], child[PATH_MAX];
 	struct stat st;
@@ -248,15 +247,17 @@ static int walk(const char *upper, const char *rel, const char *const *lowers, s
 			err = -errno;
 			continue;
 		}
-		enum overlay_kind kind = overlay_kind(path, &st);
-		/// TODO(11): Record the change the upper entry SUB (at PATH, of kind KIND) makes, with
-		///   add_change(c, LETTER, sub): a whiteout is 'D' (deleted); anything else is 'C'
-		///   (changed) if the lowers have SUB (in_lowers) and 'A' (added) if they do not.
+		/// TODO(11): Record the change the upper entry SUB (at PATH, of the kind overlay_kind()
+		///   tells) makes, with add_change(c, LETTER, sub): a whiteout is 'D' (deleted);
+		///   anything else is 'C' (changed) if the lowers have SUB (in_lowers) and 'A' (added)
+		///   if they do not.
 		///   Then, for a folder: walk() into it; and when it is opaque, nothing of the lowers
 		///   shows through it any more, so hidden_by_opaque() reports what it hides as 'D'.
 		///   Keep the first error in ERR (the loop then only frees the names). See the
 		///   README's task 4 and `docker diff`.
 		/// BEGIN SOLUTION
+		enum overlay_kind kind = overlay_kind(path, &st);
+
 		if (kind == OVERLAY_WHITEOUT) {
 			err = add_change(c, 'D', sub);
 			continue;
@@ -267,7 +268,6 @@ static int walk(const char *upper, const char *rel, const char *const *lowers, s
 		if (err == 0 && kind == OVERLAY_OPAQUE)
 			err = hidden_by_opaque(path, lowers, nlowers, sub, c);
 		/// END SOLUTION
-		/// STUB: (void)kind, (void)hidden_by_opaque;
 		/// STUB: err = -ENOSYS;
 	}
 	for (int i = 0; i < n; i++)

@@ -40,7 +40,7 @@
 #define WH_OPAQUE ".wh..wh..opq"
 
 /* Remove NAME in DIRFD whatever it is; a folder with everything in it. */
-static int remove_any(int dirfd, const char *name)
+static GIVEN int remove_any(int dirfd, const char *name)
 {
 	struct stat st;
 
@@ -156,7 +156,7 @@ static int open_in_root(int rootfd, const char *path, bool create)
 }
 
 /* Copy the current entry's content from R to the open file FD. */
-static int copy_content(struct tar_reader *r, int fd)
+static GIVEN int copy_content(struct tar_reader *r, int fd)
 {
 	char buf[65536];
 	ssize_t n;
@@ -184,19 +184,11 @@ static const char *split(char *path, char *dir, size_t len)
 	return slash + 1;
 }
 
-/* Unpack the entry E (its content still in R) into the layer ROOTFD. */
-static int unpack_entry(struct tar_reader *r, int rootfd, const struct tar_entry *e, int flags)
+/* Make the entry E (its content still in R) called LEAF in the folder DIRFD of the layer
+ * ROOTFD. */
+static int make_entry(struct tar_reader *r, int rootfd, int dirfd, const char *leaf,
+                      const struct tar_entry *e, int flags)
 {
-	char path[TAR_NAME_MAX], dir[TAR_NAME_MAX];
-	const char *leaf;
-	int dirfd = -1, fd = -1, err;
-
-	if ((err = clean_name(e->name, path, sizeof(path))) != 0)
-		return err > 0 ? 0 : err; /* "./" itself: nothing to make */
-	leaf = split(path, dir, sizeof(dir));
-	if ((dirfd = open_in_root(rootfd, dir, true)) < 0)
-		return dirfd;
-
 	/// TODO(12): make the entry LEAF in DIRFD, as its type says (README.md, "Task 3"):
 	/// - unless flags has LAYER_NO_WHITEOUT, a leaf ".wh..wh..opq" marks DIRFD's folder
 	///   opaque (xattr trusted.overlay.opaque = "y", user.overlay.opaque when
@@ -213,6 +205,8 @@ static int unpack_entry(struct tar_reader *r, int rootfd, const struct tar_entry
 	///   the mode yourself: the umask and a setgid parent folder change what open(),
 	///   mkdir() and mknod() give.
 	/// BEGIN SOLUTION
+	int fd = -1, err = 0;
+
 	if (!(flags & LAYER_NO_WHITEOUT) && strncmp(leaf, WH_PREFIX, strlen(WH_PREFIX)) == 0) {
 		if (strcmp(leaf, WH_OPAQUE) == 0) {
 			const char *attr = flags & LAYER_ROOTLESS ? "user.overlay.opaque"
@@ -307,13 +301,27 @@ static int unpack_entry(struct tar_reader *r, int rootfd, const struct tar_entry
 	struct timespec times[2] = {{.tv_sec = e->mtime}, {.tv_sec = e->mtime}};
 	if (utimensat(dirfd, leaf, times, AT_SYMLINK_NOFOLLOW) < 0)
 		err = -errno;
-	/// END SOLUTION
-	/// STUB: (void)leaf, (void)remove_any, (void)copy_content;
-	/// STUB: err = -ENOSYS;
-	/// STUB: goto out;
 out:
 	if (fd >= 0)
 		close(fd);
+	return err;
+	/// END SOLUTION
+	/// STUB: return -ENOSYS;
+}
+
+/* Unpack the entry E (its content still in R) into the layer ROOTFD. */
+static int unpack_entry(struct tar_reader *r, int rootfd, const struct tar_entry *e, int flags)
+{
+	char path[TAR_NAME_MAX], dir[TAR_NAME_MAX];
+	const char *leaf;
+	int dirfd, err;
+
+	if ((err = clean_name(e->name, path, sizeof(path))) != 0)
+		return err > 0 ? 0 : err; /* "./" itself: nothing to make */
+	leaf = split(path, dir, sizeof(dir));
+	if ((dirfd = open_in_root(rootfd, dir, true)) < 0)
+		return dirfd;
+	err = make_entry(r, rootfd, dirfd, leaf, e, flags);
 	close(dirfd);
 	return err;
 }

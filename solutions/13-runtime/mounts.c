@@ -94,7 +94,6 @@ int mounts_prepare(const struct hako_config *cfg, int *fds)
 /* Mount M (a bind mount from the open_tree fd FD, or a filesystem) on its target. */
 static int mount_one(const struct hako_mount *m, int fd)
 {
-	unsigned long fsflags = m->flags & (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC);
 	struct stat st;
 	int err;
 
@@ -113,13 +112,16 @@ static int mount_one(const struct hako_mount *m, int fd)
 		return err;
 	}
 
-	/// TODO(13): A bind mount (FD >= 0): attach the copy at M->target with move_mount(2)
-	///   (MOVE_MOUNT_F_EMPTY_PATH: FD itself is the mount), then, if FSFLAGS asks for any
-	///   of ro/nosuid/nodev/noexec, remount it with them (MS_REMOUNT | MS_BIND | FSFLAGS: a
-	///   bind mount takes its flags only on a remount; mount(2)). Any other type: one
-	///   mount(2) of M->source, M->type with FSFLAGS and M->data. Failures: fail() naming
-	///   the call and M->target.
+	/// TODO(13): FSFLAGS are the flags of M->flags that a mount takes: MS_RDONLY, MS_NOSUID,
+	///   MS_NODEV, MS_NOEXEC. A bind mount (FD >= 0): attach the copy at M->target with
+	///   move_mount(2) (MOVE_MOUNT_F_EMPTY_PATH: FD itself is the mount), then, if FSFLAGS
+	///   has any of them, remount it with them (MS_REMOUNT | MS_BIND | FSFLAGS: a bind mount
+	///   takes its flags only on a remount; mount(2)). Any other type: one mount(2) of
+	///   M->source, M->type with FSFLAGS and M->data. Failures: fail() naming the call and
+	///   M->target.
 	/// BEGIN SOLUTION
+	unsigned long fsflags = m->flags & (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC);
+
 	if (fd >= 0) {
 		if (move_mount(fd, "", AT_FDCWD, m->target, MOVE_MOUNT_F_EMPTY_PATH) < 0)
 			return fail("move_mount", m->target);
@@ -132,13 +134,12 @@ static int mount_one(const struct hako_mount *m, int fd)
 		return fail("mount", m->target);
 	return 0;
 	/// END SOLUTION
-	/// STUB: (void)fsflags;
 	/// STUB: return -ENOSYS;
 }
 
 /* The mount flags statvfs(3) reports for PATH, in mount(2)'s words: a remount must keep them
  * (in a user namespace the kernel refuses to clear a flag the host set). */
-static unsigned long kept_flags(const char *path)
+static GIVEN unsigned long kept_flags(const char *path)
 {
 	struct statvfs sv;
 	unsigned long f = 0;
@@ -174,7 +175,6 @@ int mounts_apply(const struct hako_config *cfg, int *fds)
 	    mount(NULL, "/", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | kept_flags("/"), NULL) < 0)
 		return fail("remount read-only", "/");
 	/// END SOLUTION
-	/// STUB: (void)kept_flags;
 	/// STUB: if (cfg->readonly_root)
 	/// STUB: 	return -ENOSYS;
 	return 0;

@@ -64,15 +64,15 @@ struct key_rule {
 static int check_keys(json_t *obj, const char *path, const struct key_rule *rules, size_t n,
                       char *err, size_t len)
 {
-	const char *key;
-	json_t *value;
-
 	/// TODO(13): Walk OBJ's keys (json_object_foreach, jansson's docs). A key not in RULES
 	///   is -EINVAL with ERR "PATH.KEY: unknown field"; a key whose rule has an
 	///   `unsupported` reason is -ENOTSUP with ERR "PATH.KEY: not supported: REASON".
 	///   Unknown fields must never be skipped silently (see the README's "Refusing what you
 	///   do not know").
 	/// BEGIN SOLUTION
+	const char *key;
+	json_t *value;
+
 	json_object_foreach(obj, key, value)
 	{
 		size_t i;
@@ -87,7 +87,6 @@ static int check_keys(json_t *obj, const char *path, const struct key_rule *rule
 	}
 	return 0;
 	/// END SOLUTION
-	/// STUB: (void)key, (void)value, (void)rules, (void)n, (void)path;
 	/// STUB: return bad(err, len, -ENOSYS, "config.json: not implemented yet (lesson 13)");
 }
 
@@ -139,7 +138,7 @@ static int is_bool(const json_t *v)
 	})
 
 /* A JSON array of strings as a malloc'd NULL-terminated array of pointers into it. */
-static int string_array(json_t *arr, const char *path, char ***out, char *err, size_t len)
+static GIVEN int string_array(json_t *arr, const char *path, char ***out, char *err, size_t len)
 {
 	size_t i, n = json_array_size(arr);
 	char **v = calloc(n + 1, sizeof(*v));
@@ -360,8 +359,6 @@ static int parse_process(json_t *proc, struct hako_spec *s, char *err, size_t le
 		}
 	}
 	/// END SOLUTION
-	/// STUB: (void)v, (void)string_array, (void)is_object, (void)is_array, (void)is_string;
-	/// STUB: (void)is_bool;
 	/// STUB: return bad(err, len, -ENOSYS, "process: not implemented yet (lesson 13)");
 	if ((v = GET(proc, "rlimits", array, "process")) && (e = parse_rlimits(v, s, err, len)) < 0)
 		return e;
@@ -379,26 +376,29 @@ static int parse_process(json_t *proc, struct hako_spec *s, char *err, size_t le
 static int parse_root(json_t *root, const char *bundle, struct hako_spec *s, char *err, size_t len)
 {
 	static const struct key_rule rules[] = {{"path", NULL}, {"readonly", NULL}};
-	char joined[PATH_MAX * 2], real_bundle[PATH_MAX];
-	json_t *v;
+	char real_bundle[PATH_MAX];
+	json_t *v, *p;
 	int e;
 
 	if ((e = check_keys(root, "root", rules, 2, err, len)) < 0)
 		return e;
-	if (!(v = GET(root, "path", string, "root")))
+	if (!(p = GET(root, "path", string, "root")))
 		return bad(err, len, -EINVAL, "root.path: missing");
-	const char *path = json_string_value(v);
 	if ((v = GET(root, "readonly", bool, "root")))
 		s->cfg.readonly_root = json_is_true(v);
 
 	if (!realpath(bundle, real_bundle))
 		return bad(err, len, -errno, "%s: %s", bundle, strerror(errno));
 	/// TODO(13): Make s->root the absolute, resolved path of the root filesystem
-	///   (realpath(3)): PATH itself if it is absolute, else BUNDLE/PATH. A relative PATH
-	///   that resolves outside the bundle (REAL_BUNDLE and below) is -EINVAL with ERR
+	///   (realpath(3)): PATH (the string P holds) itself if it is absolute, else
+	///   BUNDLE/PATH. A relative PATH that resolves outside the bundle (REAL_BUNDLE and
+	///   below) is -EINVAL with ERR
 	///   "root.path: 'PATH' is outside the bundle". A root that does not exist is
 	///   -ENOENT ("root.path: ..."). Careful: "/b/rootfs-other" is not inside "/b/root".
 	/// BEGIN SOLUTION
+	const char *path = json_string_value(p);
+	char joined[PATH_MAX * 2];
+
 	if (path[0] == '/')
 		snprintf(joined, sizeof(joined), "%s", path);
 	else
@@ -410,7 +410,6 @@ static int parse_root(json_t *root, const char *bundle, struct hako_spec *s, cha
 	    (strncmp(s->root, real_bundle, n) != 0 || (s->root[n] != '/' && s->root[n] != '\0')))
 		return bad(err, len, -EINVAL, "root.path: '%s' is outside the bundle", path);
 	/// END SOLUTION
-	/// STUB: (void)joined, (void)path;
 	/// STUB: return bad(err, len, -ENOSYS, "root: not implemented yet (lesson 13)");
 	s->cfg.rootfs = s->root;
 	s->cfg.keep_rootfs = true; /* as runc: the bundle's root is used as it is */
@@ -421,7 +420,7 @@ static int parse_root(json_t *root, const char *bundle, struct hako_spec *s, cha
 
 int spec_mount_option(const char *opt, unsigned long *flags, char *data, size_t len)
 {
-	static const struct {
+	static GIVEN const struct {
 		const char *name;
 		unsigned long set, clear;
 	} words[] = {
@@ -461,7 +460,6 @@ int spec_mount_option(const char *opt, unsigned long *flags, char *data, size_t 
 	}
 	return 0;
 	/// END SOLUTION
-	/// STUB: (void)words, (void)opt, (void)flags, (void)data, (void)len;
 	/// STUB: return -ENOSYS;
 }
 
@@ -558,8 +556,8 @@ static int parse_mounts(json_t *arr, const char *bundle, struct hako_spec *s, ch
 static int parse_namespaces(json_t *arr, struct hako_spec *s, char *err, size_t len)
 {
 	static const char *const needed[] = {"pid", "mount", "uts", "ipc"};
-	static const char *const known[] = {"pid",     "mount", "uts",   "ipc",
-	                                    "network", "user",  "cgroup"};
+	static GIVEN const char *const known[] = {"pid",     "mount", "uts",   "ipc",
+	                                          "network", "user",  "cgroup"};
 	bool seen[7] = {false};
 	size_t i;
 	json_t *ns;
@@ -567,7 +565,6 @@ static int parse_namespaces(json_t *arr, struct hako_spec *s, char *err, size_t 
 	json_array_foreach(arr, i, ns)
 	{
 		char path[64];
-		size_t k;
 
 		snprintf(path, sizeof(path), "linux.namespaces[%zu]", i);
 		if (!json_is_object(ns))
@@ -579,6 +576,8 @@ static int parse_namespaces(json_t *arr, struct hako_spec *s, char *err, size_t 
 		///   "PATH.type: unknown namespace type 'T'". A "path" key (join an existing
 		///   namespace) is -ENOTSUP, naming it. Set SEEN[k].
 		/// BEGIN SOLUTION
+		size_t k;
+
 		for (k = 0; k < 7 && strcmp(known[k], json_string_value(type)) != 0; k++)
 			;
 		if (k == 7)
@@ -589,7 +588,6 @@ static int parse_namespaces(json_t *arr, struct hako_spec *s, char *err, size_t 
 			           "%s.path: joining an existing namespace is not supported", path);
 		seen[k] = true;
 		/// END SOLUTION
-		/// STUB: (void)k, (void)known;
 		/// STUB: return bad(err, len, -ENOSYS, "linux.namespaces: not implemented yet (lesson 13)");
 	}
 	for (size_t k = 0; k < sizeof(needed) / sizeof(needed[0]); k++)
@@ -637,7 +635,6 @@ static int parse_resources(json_t *res, struct hako_spec *s, char *err, size_t l
 	    {"rdma", "not implemented"},
 	    {"unified", "not implemented"},
 	};
-	json_t *v, *x;
 	int e;
 
 	if ((e = check_keys(res, "linux.resources", rules, 9, err, len)) < 0)
@@ -647,6 +644,8 @@ static int parse_resources(json_t *res, struct hako_spec *s, char *err, size_t l
 	///   defaults to 100000); pids.limit -> cfg.pids_limit (-1 or 0: no limit). A negative
 	///   memory limit or quota, or a period of 0, is -EINVAL naming the field.
 	/// BEGIN SOLUTION
+	json_t *v, *x;
+
 	if ((v = GET(res, "memory", object, "linux.resources")) &&
 	    (x = GET(v, "limit", integer, "linux.resources.memory"))) {
 		if (json_integer_value(x) <= 0)
@@ -672,7 +671,6 @@ static int parse_resources(json_t *res, struct hako_spec *s, char *err, size_t l
 	    (x = GET(v, "limit", integer, "linux.resources.pids")))
 		s->cfg.pids_limit = json_integer_value(x) > 0 ? json_integer_value(x) : 0;
 	/// END SOLUTION
-	/// STUB: (void)v, (void)x;
 	/// STUB: return bad(err, len, -ENOSYS, "linux.resources: not implemented yet (lesson 13)");
 	return 0;
 }
@@ -774,7 +772,6 @@ int spec_load(const char *bundle, struct hako_spec *s, char *err, size_t len)
 	    {"vm", "VM runtimes only"},
 	};
 	char path[PATH_MAX];
-	json_error_t jerr;
 	json_t *doc, *v;
 	int e;
 
@@ -787,6 +784,8 @@ int spec_load(const char *bundle, struct hako_spec *s, char *err, size_t len)
 	///   if the file does not exist). The top level must be an object ("config.json: must be
 	///   an object"). Keep the document in s->json: cfg's strings point into it.
 	/// BEGIN SOLUTION
+	json_error_t jerr;
+
 	doc = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
 	if (!doc) {
 		if (access(path, F_OK) < 0)
@@ -797,7 +796,6 @@ int spec_load(const char *bundle, struct hako_spec *s, char *err, size_t len)
 	if (!json_is_object(doc))
 		return bad(err, len, -EINVAL, "config.json: must be an object");
 	/// END SOLUTION
-	/// STUB: (void)jerr, (void)doc;
 	/// STUB: return bad(err, len, -ENOSYS, "config.json: not implemented yet (lesson 13)");
 
 	if ((e = check_keys(doc, "config.json", rules, sizeof(rules) / sizeof(rules[0]), err,
@@ -874,7 +872,6 @@ int spec_check(const struct hako_config *cfg, char *err, size_t len)
 		           cfg->rootfs);
 	return 0;
 	/// END SOLUTION
-	/// STUB: (void)cfg;
 	/// STUB: return bad(err, len, -ENOSYS, "not implemented yet (lesson 13)");
 }
 
@@ -906,6 +903,5 @@ int spec_parse_volume(const char *arg, struct hako_mount *m, char *buf, size_t l
 		return -EINVAL;
 	return 0;
 	/// END SOLUTION
-	/// STUB: (void)arg, (void)m, (void)buf, (void)len;
 	/// STUB: return -ENOSYS;
 }

@@ -77,41 +77,41 @@ int state_start_time(pid_t pid, unsigned long long *ticks)
 		return -ESRCH;
 	return 0;
 	/// END SOLUTION
-	/// STUB: (void)ticks;
 	/// STUB: return -ENOSYS;
 }
 
 enum state_status state_status(const struct container_state *st)
 {
-	char fifo[PATH_MAX + 16];
-	unsigned long long t;
-
 	/// TODO(13): STOPPED when there is no pid, or state_start_time fails for it, or gives
 	///   another start time than ST's (the pid now belongs to a new process: pids are
 	///   reused). Otherwise CREATED while ST->dir/exec.fifo exists, RUNNING when not.
 	/// BEGIN SOLUTION
+	char fifo[PATH_MAX + 16];
+	unsigned long long t;
+
 	if (st->pid <= 0 || state_start_time(st->pid, &t) < 0 || t != st->start_time)
 		return STATE_STOPPED;
 	snprintf(fifo, sizeof(fifo), "%s/exec.fifo", st->dir);
 	return access(fifo, F_OK) == 0 ? STATE_CREATED : STATE_RUNNING;
 	/// END SOLUTION
-	/// STUB: (void)fifo, (void)t;
 	/// STUB: return STATE_CREATING;
 }
 
 int state_print(const struct container_state *st, FILE *out)
 {
-	static const char *const names[] = {"creating", "created", "running", "stopped"};
-	enum state_status status = state_status(st);
+	static GIVEN const char *const names[] = {"creating", "created", "running", "stopped"};
 	json_t *o = json_object();
 	char *text;
 
 	if (!o)
 		return -ENOMEM;
 	/// TODO(13): The runtime spec's state: "ociVersion" ("1.0.2"), "id", "status" (NAMES),
-	///   "pid" (only while created or running: a stopped container has none), "bundle".
+	///   "pid" (only while created or running, as state_status() says: a stopped container
+	///   has none), "bundle".
 	///   Build it with json_object_set_new, print it with json_dumps + a newline.
 	/// BEGIN SOLUTION
+	enum state_status status = state_status(st);
+
 	json_object_set_new(o, "ociVersion", json_string("1.0.2"));
 	json_object_set_new(o, "id", json_string(st->id));
 	json_object_set_new(o, "status", json_string(names[status]));
@@ -119,7 +119,6 @@ int state_print(const struct container_state *st, FILE *out)
 		json_object_set_new(o, "pid", json_integer(st->pid));
 	json_object_set_new(o, "bundle", json_string(st->bundle));
 	/// END SOLUTION
-	/// STUB: (void)names, (void)status;
 	/// STUB: json_decref(o);
 	/// STUB: return -ENOSYS;
 	/* As runc prints it: the creation time in RFC 3339, UTC. */
@@ -193,15 +192,15 @@ int state_load(const char *id, struct container_state *st)
 
 int state_exec_wait(int fifo_fd, int ready_fd)
 {
-	char path[64];
-	int fd;
-
 	/// TODO(13): Tell hako create that this container is ready: write one byte to
 	///   READY_FD and close it. Then open the fifo for writing through its O_PATH fd
 	///   ("/proc/self/fd/N": the fifo's own path is gone after pivot_root). open(2) of a
 	///   fifo for writing blocks until someone opens it for reading: that is `hako start`.
 	///   Write one byte (start waits for it), close, and return 0; -errno on failure.
 	/// BEGIN SOLUTION
+	char path[64];
+	int fd;
+
 	if (write(ready_fd, "r", 1) != 1)
 		return -errno;
 	close(ready_fd);
@@ -218,22 +217,21 @@ int state_exec_wait(int fifo_fd, int ready_fd)
 	close(fifo_fd);
 	return 0;
 	/// END SOLUTION
-	/// STUB: (void)path, (void)fd, (void)fifo_fd, (void)ready_fd;
 	/// STUB: return -ENOSYS;
 }
 
 int state_exec_start(const char *path, int timeout_ms)
 {
-	char c;
-	int fd, err = 0;
-
 	/// TODO(13): Open PATH for reading without blocking (O_NONBLOCK: a container that died
 	///   before its open would make a blocking open wait forever), then poll(2) for its byte
 	///   for at most TIMEOUT_MS: read it (1 byte: started; 0 bytes: the writer closed
 	///   without writing, -ECHILD), -ETIMEDOUT when poll times out. Remove PATH (unlink)
 	///   once the container has started: the fifo's absence is what `state` calls running.
 	/// BEGIN SOLUTION
-	fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	char c;
+	int err = 0;
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+
 	if (fd < 0)
 		return -errno;
 	struct pollfd p = {.fd = fd, .events = POLLIN};
@@ -249,6 +247,5 @@ int state_exec_start(const char *path, int timeout_ms)
 		err = -errno;
 	return err;
 	/// END SOLUTION
-	/// STUB: (void)c, (void)fd, (void)path, (void)timeout_ms, (void)err;
 	/// STUB: return -ENOSYS;
 }

@@ -26,9 +26,7 @@
 
 int exec_join_cgroups(pid_t pid)
 {
-	char path[64], line[PATH_MAX], dir[PATH_MAX * 2], self[32];
-	struct stat st;
-	bool hybrid = stat(CGROUP_MOUNT "/unified/cgroup.procs", &st) == 0;
+	char path[64], line[PATH_MAX], self[32];
 	FILE *f;
 	int err = 0;
 
@@ -44,11 +42,15 @@ int exec_join_cgroups(pid_t pid)
 		ctrl++;
 		cg[strcspn(cg, "\n")] = '\0';
 		/// TODO(14): Make DIR the folder of this hierarchy's cgroup CG: CGROUP_MOUNT, then
-		///   "/unified" for line 0 (CTRL empty) on a HYBRID host, "/systemd" for
-		///   "name=systemd", "/CTRL" for v1 controllers; then CG. Skip it when DIR is not a
-		///   folder. Write SELF to DIR/cgroup.procs (open O_WRONLY, write, close); keep the
+		///   "/unified" for line 0 (CTRL empty) on a hybrid host (CGROUP_MOUNT/unified has a
+		///   cgroup.procs), "/systemd" for "name=systemd", "/CTRL" for v1 controllers; then
+		///   CG. Skip it when DIR is not a folder. Write SELF to DIR/cgroup.procs (open O_WRONLY, write, close); keep the
 		///   first error as -errno and go on with the other lines.
 		/// BEGIN SOLUTION
+		char dir[PATH_MAX * 2];
+		struct stat st;
+		bool hybrid = stat(CGROUP_MOUNT "/unified/cgroup.procs", &st) == 0;
+
 		if (!*ctrl)
 			snprintf(dir, sizeof(dir), "%s%s%s", CGROUP_MOUNT, hybrid ? "/unified" : "",
 			         cg);
@@ -67,7 +69,6 @@ int exec_join_cgroups(pid_t pid)
 		if (fd >= 0)
 			close(fd);
 		/// END SOLUTION
-		/// STUB: (void)dir, (void)self, (void)hybrid;
 		/// STUB: err = -ENOSYS;
 	}
 	fclose(f);
@@ -123,7 +124,6 @@ int exec_enter(pid_t pid)
 	}
 out:
 	/// END SOLUTION
-	/// STUB: (void)order, (void)pid;
 	/// STUB: err = -ENOSYS;
 	for (size_t i = 0; i < N; i++)
 		if (fds[i] >= 0)
@@ -153,7 +153,6 @@ int exec_parse_status(const char *text, struct exec_security *s)
 
 int exec_apply_security(const struct exec_security *s)
 {
-	struct __user_cap_header_struct hdr = {.version = _LINUX_CAPABILITY_VERSION_3};
 	struct __user_cap_data_struct data[2];
 
 	memset(data, 0, sizeof(data));
@@ -164,6 +163,8 @@ int exec_apply_security(const struct exec_security *s)
 	///   bit of s->cap_amb. Last, PR_SET_NO_NEW_PRIVS if s->no_new_privs. -errno at the
 	///   first failure.
 	/// BEGIN SOLUTION
+	struct __user_cap_header_struct hdr = {.version = _LINUX_CAPABILITY_VERSION_3};
+
 	for (int c = 0; c <= CAP_LAST_CAP; c++)
 		if (!(s->cap_bnd & (1ULL << c)) && prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0 &&
 		    errno != EINVAL)
@@ -186,6 +187,5 @@ int exec_apply_security(const struct exec_security *s)
 		return -errno;
 	return 0;
 	/// END SOLUTION
-	/// STUB: (void)hdr, (void)data, (void)s;
 	/// STUB: return -ENOSYS;
 }

@@ -27,7 +27,6 @@
 int lifecycle_lock(const char *root)
 {
 	char path[PATH_MAX + 16];
-	int fd;
 
 	if (mkdir(root, 0711) < 0 && errno != EEXIST)
 		return -errno;
@@ -36,7 +35,8 @@ int lifecycle_lock(const char *root)
 	///   take an exclusive flock(2) on it, waiting while another hako holds it (retry on
 	///   EINTR). Return the fd: closing it releases the lock. -errno on failure (close it).
 	/// BEGIN SOLUTION
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+
 	if (fd < 0)
 		return -errno;
 	while (flock(fd, LOCK_EX) < 0) {
@@ -48,7 +48,6 @@ int lifecycle_lock(const char *root)
 	}
 	return fd;
 	/// END SOLUTION
-	/// STUB: (void)fd;
 	/// STUB: return -ENOSYS;
 }
 
@@ -89,7 +88,6 @@ int lifecycle_status(struct lifecycle_info *c)
 	c->finished = 0;
 	return 0;
 	/// END SOLUTION
-	/// STUB: (void)code, (void)finished;
 	/// STUB: return -ENOSYS;
 }
 
@@ -125,18 +123,17 @@ void lifecycle_duration(long long seconds, char *buf, size_t len)
 	else
 		snprintf(buf, len, "%lld years", seconds / 3600 / 24 / 365);
 	/// END SOLUTION
-	/// STUB: (void)seconds;
 	/// STUB: snprintf(buf, len, "?");
 }
 
 void lifecycle_format_status(const struct lifecycle_info *c, long long now, char *buf, size_t len)
 {
-	char d[64];
-
 	/// TODO(14): "Up DURATION" since c->st.created while it runs; "Exited (CODE) DURATION
 	///   ago" since c->finished once it ended, or "Exited (CODE)" when finished is 0. A
 	///   clock that went backwards must not give a negative duration.
 	/// BEGIN SOLUTION
+	char d[64];
+
 	if (!c->exited) {
 		lifecycle_duration(now > c->st.created ? now - c->st.created : 0, d, sizeof(d));
 		snprintf(buf, len, "Up %s", d);
@@ -147,20 +144,19 @@ void lifecycle_format_status(const struct lifecycle_info *c, long long now, char
 		snprintf(buf, len, "Exited (%d)", c->exit_code);
 	}
 	/// END SOLUTION
-	/// STUB: (void)c, (void)now, (void)d;
 	/// STUB: snprintf(buf, len, "?");
 }
 
 int monitor_wait(int pidfd, int *code)
 {
-	struct pollfd p = {.fd = pidfd, .events = POLLIN};
-	siginfo_t info;
-
 	/// TODO(14): A pidfd is readable (POLLIN) once its process has exited. poll(2) it
 	///   (again on EINTR), then reap the process with waitid(P_PIDFD, PIDFD, ..., WEXITED)
 	///   and turn si_code/si_status into a shell-style code: CLD_EXITED gives the status,
 	///   CLD_KILLED and CLD_DUMPED 128 + the signal.
 	/// BEGIN SOLUTION
+	struct pollfd p = {.fd = pidfd, .events = POLLIN};
+	siginfo_t info;
+
 	for (;;) {
 		int n = poll(&p, 1, -1);
 		if (n > 0)
@@ -178,6 +174,5 @@ int monitor_wait(int pidfd, int *code)
 		*code = 128 + info.si_status;
 	return 0;
 	/// END SOLUTION
-	/// STUB: (void)p, (void)info, (void)pidfd, (void)code;
 	/// STUB: return -ENOSYS;
 }

@@ -55,7 +55,7 @@ static void report_unknown(struct vm *vm, const char *space, uint64_t addr, bool
 }
 
 /* An I/O exit: SIZE bytes, COUNT times (rep outsb/insb), at io.data_offset in kvm_run. */
-static int handle_io(struct vm *vm)
+static GIVEN int handle_io(struct vm *vm)
 {
 	/// TODO(16): Pass each of the io.count items of this exit (io.size bytes each, stored one
 	/// after the other at io.data_offset in the run page) to the port bus, vm->pio. An item the
@@ -82,7 +82,7 @@ static int handle_io(struct vm *vm)
 }
 
 /* An MMIO exit: a guest access to a physical address that is not guest memory. */
-static int handle_mmio(struct vm *vm)
+static GIVEN int handle_mmio(struct vm *vm)
 {
 	struct kvm_run *run = vm->run;
 
@@ -149,7 +149,6 @@ int vcpu_run(struct vm *vm)
 	}
 	return 0;
 	/// END SOLUTION
-	/// STUB: (void)handle_io, (void)handle_mmio;
 	/// STUB: return -ENOSYS;
 }
 
@@ -177,7 +176,7 @@ static const char *stop_name(const struct vm *vm)
 	return "?";
 }
 
-static void print_segment(FILE *f, const char *name, const struct kvm_segment *s)
+static GIVEN void print_segment(FILE *f, const char *name, const struct kvm_segment *s)
 {
 	fprintf(f, "  %-3s selector 0x%04x base 0x%016" PRIx64 " limit 0x%08x type %u l %u db %u\n",
 	        name, s->selector, (uint64_t)s->base, s->limit, s->type, s->l, s->db);
@@ -227,6 +226,5 @@ int vcpu_report(struct vm *vm, FILE *f)
 	        (uint64_t)s.efer);
 	return 0;
 	/// END SOLUTION
-	/// STUB: (void)print_segment;
 	/// STUB: return -ENOSYS;
 }

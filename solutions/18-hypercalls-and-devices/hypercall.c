@@ -23,7 +23,7 @@
 
 /* Write or read LEN bytes at BUF, retrying short transfers and EINTR. Returns the bytes
  * moved (fewer only at the end of a file, when reading) or -errno. */
-static int64_t transfer(int fd, uint8_t *buf, uint64_t len, bool is_write)
+static GIVEN int64_t transfer(int fd, uint8_t *buf, uint64_t len, bool is_write)
 {
 	uint64_t done = 0;
 
@@ -44,7 +44,7 @@ static int64_t transfer(int fd, uint8_t *buf, uint64_t len, bool is_write)
 }
 
 /* Do the call REQ asks for and return its result (the value of ret). */
-static int64_t hypercall_do(struct hypercall *hc, const struct hc_request *req)
+static GIVEN int64_t hypercall_do(struct hypercall *hc, const struct hc_request *req)
 {
 	/// TODO(18): Do what REQ->nr asks (the table in hakovm.h) and return the result:
 	///   HC_WRITE: the REQ->len bytes at REQ->addr go to hc->out_fd; HC_READ: up to
@@ -79,17 +79,12 @@ static int64_t hypercall_do(struct hypercall *hc, const struct hc_request *req)
 		return -ENOSYS;
 	}
 	/// END SOLUTION
-	/// STUB: (void)hc;
-	/// STUB: (void)req;
-	/// STUB: (void)transfer;
 	/// STUB: return -ENOSYS;
 }
 
 int hypercall_handle(struct device *dev, uint64_t offset, bool is_write, uint8_t *data,
                      uint32_t size)
 {
-	struct hypercall *hc = dev->state;
-
 	if (size != 4)
 		return -EINVAL; /* the ABI is one 4-byte access: outl / inl */
 	if (!is_write) {
@@ -102,8 +97,9 @@ int hypercall_handle(struct device *dev, uint64_t offset, bool is_write, uint8_t
 	/// return -EFAULT, and the run loop reports it), copy it into hakovm's memory first (the
 	/// guest could change it while we look: check the copy, not the original), do it with
 	/// hypercall_do(), write the result into the guest's ret field, count the call in
-	/// hc->calls and return 0.
+	/// hc->calls (the struct hypercall is DEV->state) and return 0.
 	/// BEGIN SOLUTION
+	struct hypercall *hc = dev->state;
 	uint32_t gpa;
 	memcpy(&gpa, data, 4);
 	uint8_t *where = guest_mem(hc->vm, gpa, sizeof(struct hc_request));
@@ -116,7 +112,5 @@ int hypercall_handle(struct device *dev, uint64_t offset, bool is_write, uint8_t
 	hc->calls++;
 	return 0;
 	/// END SOLUTION
-	/// STUB: (void)hc;
-	/// STUB: (void)hypercall_do;
 	/// STUB: return -ENOSYS;
 }

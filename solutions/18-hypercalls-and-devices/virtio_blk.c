@@ -86,7 +86,7 @@ static void device_fail(struct virtio_blk *blk, const char *why)
 }
 
 /* What virtq_pop()'s refusals mean, for the report. */
-static const char *queue_error(int err)
+static GIVEN const char *queue_error(int err)
 {
 	switch (err) {
 	case -EFAULT:
@@ -113,7 +113,8 @@ static const char *queue_error(int err)
  * Returns the status byte for the driver, or -EINVAL when the chain is not a request at all
  * (the device then needs a reset). *WRITTEN gets the bytes written into the chain.
  */
-static int blk_request(struct virtio_blk *blk, struct virtq_buf *bufs, int n, uint32_t *written)
+static GIVEN int blk_request(struct virtio_blk *blk, struct virtq_buf *bufs, int n,
+                             uint32_t *written)
 {
 	struct virtio_blk_req_header h;
 
@@ -156,7 +157,6 @@ static int blk_request(struct virtio_blk *blk, struct virtq_buf *bufs, int n, ui
 	}
 	return VIRTIO_BLK_S_OK;
 	/// END SOLUTION
-	/// STUB: (void)blk;
 	/// STUB: return VIRTIO_BLK_S_UNSUPP;
 }
 
@@ -164,9 +164,6 @@ static int blk_request(struct virtio_blk *blk, struct virtq_buf *bufs, int n, ui
 static void blk_notify(struct virtio_blk *blk)
 {
 	struct virtq *q = &blk->queue;
-	struct virtq_buf bufs[VIRTQ_MAX_CHAIN];
-	uint16_t head;
-	int n;
 
 	if (!q->ready || !(blk->status & VIRTIO_STATUS_DRIVER_OK) ||
 	    (blk->status & VIRTIO_STATUS_NEEDS_RESET))
@@ -180,7 +177,11 @@ static void blk_notify(struct virtio_blk *blk)
 	/// device_fail() with a message that says which (queue_error() words virtq_pop()'s).
 	/// Never loop more than the queue allows: virtq_pop() guarantees that.
 	/// BEGIN SOLUTION
+	struct virtq_buf bufs[VIRTQ_MAX_CHAIN];
+	uint16_t head;
 	bool used = false;
+	int n;
+
 	while ((n = virtq_pop(blk->vm, q, &head, bufs, VIRTQ_MAX_CHAIN)) != 0) {
 		if (n < 0) {
 			device_fail(blk, queue_error(n));
@@ -206,12 +207,6 @@ static void blk_notify(struct virtio_blk *blk)
 		update_irq(blk);
 	}
 	/// END SOLUTION
-	/// STUB: (void)bufs;
-	/// STUB: (void)head;
-	/// STUB: (void)n;
-	/// STUB: (void)queue_error;
-	/// STUB: (void)device_fail;
-	/// STUB: (void)blk_request;
 }
 
 /* Status written by the driver. */
@@ -233,8 +228,6 @@ static void write_status(struct virtio_blk *blk, uint32_t value)
 		value &= ~(uint32_t)VIRTIO_STATUS_FEATURES_OK;
 	blk->status = value | (blk->status & VIRTIO_STATUS_NEEDS_RESET);
 	/// END SOLUTION
-	/// STUB: (void)value;
-	/// STUB: (void)device_reset;
 }
 
 /* Set the low (HIGH false) or high half of *ADDR to VALUE. */
@@ -286,8 +279,6 @@ static uint32_t read_reg(struct virtio_blk *blk, uint64_t offset)
 		return 0; /* write-only and reserved registers read as 0 */
 	}
 	/// END SOLUTION
-	/// STUB: (void)blk;
-	/// STUB: (void)offset;
 	/// STUB: return 0;
 }
 

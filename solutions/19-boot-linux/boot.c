@@ -54,7 +54,7 @@
 
 /* Little-endian fields at any offset (x86 is little-endian, and memcpy avoids misaligned
  * pointers). */
-static uint32_t get(const uint8_t *p, size_t off, size_t n)
+static GIVEN uint32_t get(const uint8_t *p, size_t off, size_t n)
 {
 	uint32_t v = 0;
 	memcpy(&v, p + off, n);
@@ -109,9 +109,6 @@ int bzimage_parse(const uint8_t *image, size_t size, struct bzimage *bz)
 		return -ENOEXEC;
 	return 0;
 	/// END SOLUTION
-	/// STUB: (void)image;
-	/// STUB: (void)size;
-	/// STUB: (void)get;
 	/// STUB: return -ENOSYS;
 }
 
@@ -143,8 +140,6 @@ int bzimage_load(struct vm *vm, const struct bzimage *bz)
 	memcpy(dst, bz->kernel, bz->kernel_size);
 	return 0;
 	/// END SOLUTION
-	/// STUB: (void)vm;
-	/// STUB: (void)bz;
 	/// STUB: return -ENOSYS;
 }
 
@@ -172,16 +167,11 @@ int initrd_load(struct vm *vm, const struct bzimage *bz, const uint8_t *data, si
 	*addr = start;
 	return 0;
 	/// END SOLUTION
-	/// STUB: (void)vm;
-	/// STUB: (void)bz;
-	/// STUB: (void)data;
-	/// STUB: (void)size;
-	/// STUB: (void)addr;
 	/// STUB: return -ENOSYS;
 }
 
 /* Append one e820 entry (20 bytes: u64 address, u64 size, u32 type) to the zero page BP. */
-static void e820_add(uint8_t *bp, uint64_t addr, uint64_t size, uint32_t type)
+static GIVEN void e820_add(uint8_t *bp, uint64_t addr, uint64_t size, uint32_t type)
 {
 	uint8_t n = bp[BP_E820_ENTRIES];
 	uint8_t *e = bp + BP_E820_TABLE + (size_t)n * 20;
@@ -196,7 +186,6 @@ int boot_params_build(struct vm *vm, const struct bzimage *bz, const char *cmdli
                       uint64_t initrd_addr, uint64_t initrd_size)
 {
 	uint8_t *bp = guest_mem(vm, BOOT_PARAMS_ADDR, BP_SIZE);
-	size_t len = strlen(cmdline);
 
 	if (!bp)
 		return -EFBIG;
@@ -210,6 +199,8 @@ int boot_params_build(struct vm *vm, const struct bzimage *bz, const char *cmdli
 	///     usable RAM from 1 MiB to the end of guest memory (e820_add()).
 	/// See the README, "The zero page" and "The e820 map".
 	/// BEGIN SOLUTION
+	size_t len = strlen(cmdline);
+
 	if (len > bz->cmdline_size || len >= BOOT_LOW_RAM_END - BOOT_CMDLINE_ADDR)
 		return -E2BIG;
 	char *cl = guest_mem(vm, BOOT_CMDLINE_ADDR, len + 1);
@@ -229,11 +220,6 @@ int boot_params_build(struct vm *vm, const struct bzimage *bz, const char *cmdli
 		e820_add(bp, BOOT_KERNEL_ADDR, vm->mem_size - BOOT_KERNEL_ADDR, E820_RAM);
 	return 0;
 	/// END SOLUTION
-	/// STUB: (void)len;
-	/// STUB: (void)e820_add;
-	/// STUB: (void)put;
-	/// STUB: (void)initrd_addr;
-	/// STUB: (void)initrd_size;
 	/// STUB: return -ENOSYS;
 }
 
@@ -244,10 +230,7 @@ int boot_params_build(struct vm *vm, const struct bzimage *bz, const char *cmdli
 
 int boot_set_entry(struct vm *vm, uint64_t entry)
 {
-	struct kvm_sregs sregs;
-	struct kvm_regs regs;
 	uint64_t *gdt = guest_mem(vm, LM_GDT, 4 * 8);
-	int err;
 
 	if (!gdt)
 		return -EFBIG;
@@ -258,7 +241,10 @@ int boot_set_entry(struct vm *vm, uint64_t entry)
 	/// all zero but rip = ENTRY, rsi = BOOT_PARAMS_ADDR, rsp = LM_STACK_TOP and rflags = 2
 	/// (interrupts off). Return 0 or -errno.
 	/// BEGIN SOLUTION
-	err = longmode_setup(vm);
+	struct kvm_sregs sregs;
+	struct kvm_regs regs;
+	int err = longmode_setup(vm);
+
 	if (err < 0)
 		return err;
 	gdt[0] = gdt[1] = 0;
@@ -282,9 +268,5 @@ int boot_set_entry(struct vm *vm, uint64_t entry)
 		return -errno; /* KVM_SET_REGS */
 	return 0;
 	/// END SOLUTION
-	/// STUB: (void)entry;
-	/// STUB: (void)sregs;
-	/// STUB: (void)regs;
-	/// STUB: (void)err;
 	/// STUB: return -ENOSYS;
 }

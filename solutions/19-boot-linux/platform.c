@@ -46,8 +46,6 @@ int vcpu_setup_cpuid(struct vm *vm)
 
 int vm_setup_platform(struct vm *vm)
 {
-	int err;
-
 	/// TODO(19): The machine, in this order, before any vCPU exists: KVM_SET_TSS_ADDR
 	/// (BOOT_TSS_ADDR: Intel's VT-x needs three pages of guest address space for a TSS of
 	/// its own) and KVM_SET_IDENTITY_MAP_ADDR (BOOT_IDENTITY_ADDR, passed as a pointer to a
@@ -55,6 +53,8 @@ int vm_setup_platform(struct vm *vm)
 	/// (-errno for the ioctls).
 	/// BEGIN SOLUTION
 	uint64_t identity = BOOT_IDENTITY_ADDR;
+	int err;
+
 	if (ioctl(vm->vm_fd, KVM_SET_TSS_ADDR, (unsigned long)BOOT_TSS_ADDR) < 0)
 		return -errno; /* KVM_SET_TSS_ADDR */
 	if (ioctl(vm->vm_fd, KVM_SET_IDENTITY_MAP_ADDR, &identity) < 0)
@@ -64,7 +64,6 @@ int vm_setup_platform(struct vm *vm)
 		return err;
 	return 0;
 	/// END SOLUTION
-	/// STUB: (void)err;
 	/// STUB: return -ENOSYS;
 }
 
@@ -78,23 +77,20 @@ int vm_setup_platform(struct vm *vm)
 
 int kbd_handle(struct device *dev, uint64_t offset, bool is_write, uint8_t *data, uint32_t size)
 {
-	struct vm *vm = dev->state;
-
 	if (size != 1)
 		return -EINVAL;
 	/// TODO(19): A read of any port returns 0: no key waiting, ready for a command (a read of
 	/// 0xff would say "busy" forever). A write of KBD_CMD_RESET to the command port
-	/// (offset KBD_STATUS_OFFSET) stops the VM with VM_STOP_RESET; other writes are ignored.
+	/// (offset KBD_STATUS_OFFSET) stops the VM (DEV->state) with VM_STOP_RESET; other writes
+	/// are ignored.
 	/// BEGIN SOLUTION
+	struct vm *vm = dev->state;
+
 	if (!is_write)
 		data[0] = 0;
 	else if (offset == KBD_STATUS_OFFSET && data[0] == KBD_CMD_RESET)
 		vm->stop = VM_STOP_RESET;
 	return 0;
 	/// END SOLUTION
-	/// STUB: (void)vm;
-	/// STUB: (void)offset;
-	/// STUB: (void)is_write;
-	/// STUB: (void)data;
 	/// STUB: return -ENOSYS;
 }

@@ -80,7 +80,6 @@ static uint8_t pending(const struct serial *s)
 		return IIR_THRE;
 	return IIR_NONE;
 	/// END SOLUTION
-	/// STUB: (void)s;
 	/// STUB: return IIR_NONE;
 }
 

@@ -526,6 +526,32 @@ static void test_caps_user_switch(void **state)
 	hako_run_free(&r);
 }
 
+static void test_caps_user_unmapped_once(void **state)
+{
+	/* This test checks that a failed user switch is printed once, by the code that knows the
+	 * call: a rootless container maps only root, so the random --user UID:GID does not exist
+	 * there and setresgid fails (EINVAL); hako's caller must not add a second line. */
+	struct box b;
+	struct hako_run r;
+	char user[32];
+	const char *opts[] = {"--user", user, NULL};
+	const char *reason = strerror(EINVAL);
+	int times = 0;
+
+	box_setup(&b);
+	snprintf(user, sizeof(user), "%ld:%ld", hako_rand_range(1000, 60000),
+	         hako_rand_range(1000, 60000));
+	box_run(&b, &r, opts, probe_status, true);
+	skip_without_userns(&r);
+	for (const char *p = r.err; p && (p = strstr(p, reason)); p += strlen(reason))
+		times++;
+	check_exit(&r, HAKO_EXIT_FAILED, "rootless hako run --user UID:GID (not mapped inside)");
+	check_contains(r.err, "setresgid", "hako's stderr (the call that failed)");
+	check_contains(r.err, reason, "hako's stderr (the kernel's reason)");
+	check_that(times == 1, "hako printed the failure %d times, not once:\n%s", times, r.err);
+	hako_run_free(&r);
+}
+
 static void test_caps_no_new_privs_setuid(void **state)
 {
 	/* This test checks that with --security-opt no-new-privileges a setuid-root program
@@ -1008,10 +1034,10 @@ HAKO_TEST_MAIN(HAKO_TEST(test_caps_parse_name), HAKO_TEST(test_caps_resolve_rule
                HAKO_TEST(test_caps_privileged), HAKO_TEST(test_caps_rootless_default_sets),
                HAKO_TEST(test_caps_mount_refused), HAKO_TEST(test_caps_module_load_refused),
                HAKO_TEST(test_caps_shocker_refused), HAKO_TEST(test_caps_mknod_dropped),
-               HAKO_TEST(test_caps_user_switch), HAKO_TEST(test_caps_no_new_privs_setuid),
-               HAKO_TEST(test_caps_setuid_bounded), HAKO_TEST(test_secure_masked_paths),
-               HAKO_TEST(test_secure_readonly_paths), HAKO_TEST(test_secure_remount_refused),
-               HAKO_TEST(test_secure_rootless_masked), HAKO_TEST(test_secure_fd_not_inherited),
-               HAKO_TEST(test_secure_env_built), HAKO_TEST(test_devices_host_disk),
-               HAKO_TEST(test_devices_allowed_nodes), HAKO_TEST(test_devices_cgroup_limits),
-               HAKO_TEST(test_devices_bpf_v2));
+               HAKO_TEST(test_caps_user_switch), HAKO_TEST(test_caps_user_unmapped_once),
+               HAKO_TEST(test_caps_no_new_privs_setuid), HAKO_TEST(test_caps_setuid_bounded),
+               HAKO_TEST(test_secure_masked_paths), HAKO_TEST(test_secure_readonly_paths),
+               HAKO_TEST(test_secure_remount_refused), HAKO_TEST(test_secure_rootless_masked),
+               HAKO_TEST(test_secure_fd_not_inherited), HAKO_TEST(test_secure_env_built),
+               HAKO_TEST(test_devices_host_disk), HAKO_TEST(test_devices_allowed_nodes),
+               HAKO_TEST(test_devices_cgroup_limits), HAKO_TEST(test_devices_bpf_v2));

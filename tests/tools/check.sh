@@ -112,6 +112,10 @@ for l in $lessons; do
 	done
 	if [ -z "$diffs" ]; then ok "$l starter is fresh"; else bad "$l starter differs from its solution in:$diffs (run \`make starters\`)"; fi
 	if grep -q "TODO(${l%%-*})" "$gen"/* 2>/dev/null; then ok "$l starter has TODO(${l%%-*}) markers"; else bad "$l starter has no TODO(${l%%-*}) marker"; fi
+	# No dummy statement silences a warning in a starter (tests/README.md: an unused parameter
+	# needs nothing, a given helper is GIVEN, a solution-only local is declared in the solution).
+	voids=$(grep -nE '\(void\) *[A-Za-z_][A-Za-z0-9_]* *[;,]' "lessons/$l"/*.[ch] 2>/dev/null)
+	if [ -z "$voids" ]; then ok "$l starter has no (void)name; statement"; else bad "$l starter silences a warning with (void)name; (mark the helper GIVEN or declare the variable in the solution): $(echo "$voids" | tr '\n' ' ')"; fi
 done
 
 step "3. clang-format"
@@ -221,7 +225,7 @@ for l in $lessons; do
 	if [ -z "$recipes" ]; then ok "$l starter shows nudges, not hints"; else bad "$l starter shows a hint instead of a nudge for: $recipes"; fi
 	# The grader counts the warnings in the student's files: an untouched starter has none,
 	# or the count is noise from the first run on (a helper the stub does not call yet is
-	# "used" by a `/// STUB: (void)helper;` line in the solution).
+	# declared GIVEN: tests/README.md).
 	w="$(dirname "$r")/warnings.txt"
 	n_warn=$(grep -c ': warning: ' "$w" 2>/dev/null)
 	if [ ! -f "$w" ]; then bad "$l starter: no $w"
