@@ -1009,6 +1009,10 @@ static void test_logs_follow(void **state)
 	bool saw_second = saw_first && hako_bg_wait_for(&b, second, 10000);
 	/* The container has exited: logs -f must end soon after, by itself. */
 	int status = hako_bg_finish(&b, 5000);
+	check_that(saw_first || status == -1,
+	           "hako logs -f ended before the workload's first line reached the log: it must "
+	           "go on following while lifecycle_status returns 1 (running); it printed: %s",
+	           b.text);
 	check_that(saw_first, "hako logs -f did not print the line the workload wrote first: %s",
 	           b.text);
 	check_that(saw_second,
