@@ -12,11 +12,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/capability.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -406,7 +408,8 @@ struct env {
 
 /* A guard process that outlives this test's process: when the test ends (passed, or left
  * at a failed check), it runs `hako rm -f` on every container left in the test's state
- * folder, so a failing test leaves no monitor or container running. */
+ * folder, and kills a monitor that is still there after it (same pid and start time), so a
+ * failing test leaves no monitor or container running. */
 static void start_guard(struct env *e)
 {
 	const char *prog = hako_prog("hako");
@@ -435,6 +438,15 @@ static void start_guard(struct env *e)
 	while (d && (de = readdir(d))) {
 		if (de->d_name[0] == '.')
 			continue;
+		char path[PATH_MAX + 300];
+		int mon = 0;
+		unsigned long long start = 0, t;
+		snprintf(path, sizeof(path), "%s/%s/monitor", e->state, de->d_name);
+		FILE *f = fopen(path, "re");
+		if (f && fscanf(f, "%d %llu", &mon, &start) != 2)
+			mon = 0;
+		if (f)
+			fclose(f);
 		pid_t k = fork();
 		if (k == 0) {
 			execl(prog, prog, "rm", "-f", de->d_name, (char *)NULL);
@@ -442,6 +454,9 @@ static void start_guard(struct env *e)
 		}
 		if (k > 0)
 			waitpid(k, NULL, 0);
+		/* A monitor that never saw its container end (a wrong monitor_wait) outlives rm. */
+		if (mon > 1 && state_start_time(mon, &t) == 0 && t == start)
+			kill(mon, SIGKILL);
 	}
 	if (d)
 		closedir(d);
@@ -966,9 +981,215 @@ static void test_monitor_killed(void **state)
 	check_gone(&e, name, pid);
 }
 
+/* This test checks that `hako logs -f` follows a detached container: it prints what the
+ * workload wrote before it started and what the workload writes while it runs, in that
+ * order, and ends by itself once the container has exited (lifecycle_status says so). */
+static void test_logs_follow(void **state)
+{
+	(void)state;
+	struct env e;
+	struct hako_bg b;
+	char name[16], first[24], second[24], script[192];
+
+	env_setup(&e);
+	hako_rand_name(name, 10);
+	hako_rand_name(first, 16);
+	hako_rand_name(second, 16);
+	/* The trap is set before the first line: once that line is in the log, a HUP makes the
+	 * workload print the second one and exit. */
+	snprintf(script, sizeof(script), "trap 'echo %s; exit 0' HUP; echo %s; sleep 1000 & wait",
+	         second, first);
+	run_detached(&e, name, NULL, script);
+	pid_t pid = init_pid(&e, name);
+	char *logs[] = {(char *)hako_prog("hako"), "logs", "-f", name, NULL};
+	check_that(hako_bg_start(&b, logs, NULL, NULL) == 0, "could not start hako logs -f");
+	bool saw_first = hako_bg_wait_for(&b, first, 10000);
+	if (saw_first)
+		kill(pid, SIGHUP); /* its init passes HUP on to the workload */
+	bool saw_second = saw_first && hako_bg_wait_for(&b, second, 10000);
+	/* The container has exited: logs -f must end soon after, by itself. */
+	int status = hako_bg_finish(&b, 5000);
+	check_that(saw_first || status == -1,
+	           "hako logs -f ended before the workload's first line reached the log: it must "
+	           "go on following while lifecycle_status returns 1 (running); it printed: %s",
+	           b.text);
+	check_that(saw_first, "hako logs -f did not print the line the workload wrote first: %s",
+	           b.text);
+	check_that(saw_second,
+	           "hako logs -f did not print the line the workload wrote while it followed "
+	           "(after a HUP): %s",
+	           b.text);
+	check_that(strstr(b.text, first) < strstr(b.text, second),
+	           "hako logs -f printed the lines out of order: %s", b.text);
+	check_that(status != -1,
+	           "hako logs -f still ran 5 s after the container exited: it must stop once "
+	           "lifecycle_status says the container is not running");
+	check_that(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	           "hako logs -f failed (status 0x%x): see its stderr below", status);
+	rm_f(name);
+	check_gone(&e, name, pid);
+}
+
+/* Read the pty master M into BUF (LEN bytes, accumulating after *USED) until it holds TEXT
+ * or TIMEOUT_MS pass. */
+static bool pty_wait_for(int m, char *buf, size_t len, size_t *used, const char *text,
+                         int timeout_ms)
+{
+	long long end = hako_now_ms() + timeout_ms;
+
+	while (!strstr(buf, text) && hako_now_ms() < end && *used < len - 1) {
+		struct pollfd p = {.fd = m, .events = POLLIN};
+		if (poll(&p, 1, 50) <= 0)
+			continue;
+		ssize_t n = read(m, buf + *used, len - 1 - *used);
+		if (n <= 0)
+			break;
+		*used += (size_t)n;
+		buf[*used] = '\0';
+	}
+	return strstr(buf, text) != NULL;
+}
+
+/* Is a process with the command line `sleep ARG` running? */
+static bool sleep_runs(const char *arg)
+{
+	char want[64], path[300], line[64];
+	size_t wn = (size_t)snprintf(want, sizeof(want), "sleep%c%s", '\0', arg) + 1;
+	DIR *d = opendir("/proc");
+	struct dirent *de;
+	bool found = false;
+
+	while (d && !found && (de = readdir(d))) {
+		if (atoi(de->d_name) <= 0)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/cmdline", de->d_name);
+		int fd = open(path, O_RDONLY | O_CLOEXEC);
+		ssize_t n = fd >= 0 ? read(fd, line, sizeof(line)) : -1;
+		if (fd >= 0)
+			close(fd);
+		found = n == (ssize_t)wn && memcmp(line, want, wn) == 0;
+	}
+	if (d)
+		closedir(d);
+	return found;
+}
+
+/* This test checks `hako exec -it NAME sh` through a terminal the test opens, as a user's:
+ * what is typed reaches the shell and is echoed back, the shell's stdin is a terminal on
+ * the container's devpts (`tty` names /dev/pts/N, `[ -t 0 ]` holds), it runs in the
+ * container (it sees a file the workload wrote), a Ctrl-C interrupts a `sleep` inside and
+ * not hako, and the shell's exit code is hako's. */
+static void test_exec_tty(void **state)
+{
+	(void)state;
+	struct env e;
+	char name[16], word[16], mark[16], script[128], line[256], nap[16] = "";
+	static char buf[16384];
+	size_t used = 0;
+	int code = (int)hako_rand_range(3, 99), status = -1;
+
+	buf[0] = '\0';
+	env_setup(&e);
+	hako_rand_name(name, 10);
+	hako_rand_name(word, 12);
+	hako_rand_name(mark, 12);
+	snprintf(script, sizeof(script), "echo %s > /tmp/mark; exec sleep 1000", mark);
+	run_detached(&e, name, NULL, script);
+	pid_t init = init_pid(&e, name);
+	int m = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+	check_that(m >= 0 && grantpt(m) == 0 && unlockpt(m) == 0, "posix_openpt: %s",
+	           strerror(errno));
+	char slave[64];
+	check_that(ptsname_r(m, slave, sizeof(slave)) == 0, "ptsname_r: %s", strerror(errno));
+	pid_t pid = fork();
+	check_that(pid >= 0, "fork: %s", strerror(errno));
+	if (pid == 0) {
+		/* The user's side: a session whose controlling terminal is the test's pty. */
+		quiet_child(-1);
+		setsid();
+		int s = open(slave, O_RDWR);
+		if (s < 0 || ioctl(s, TIOCSCTTY, 0) < 0)
+			_exit(120);
+		dup2(s, 0), dup2(s, 1), dup2(s, 2);
+		execl(hako_prog("hako"), "hako", "exec", "-it", name, "sh", (char *)NULL);
+		_exit(121);
+	}
+	/* Typed text is echoed as typed ($W), the shell's output has the word in its place. */
+	snprintf(line, sizeof(line),
+	         "W=%s; echo \"got-$W-$(tty)\"; [ -t 0 ] && echo \"tty-$W\"; cat /tmp/mark\n",
+	         word);
+	check_that(write(m, line, strlen(line)) == (ssize_t)strlen(line), "write: %s",
+	           strerror(errno));
+	char want[64];
+	snprintf(want, sizeof(want), "W=%s;", word);
+	bool echoed = pty_wait_for(m, buf, sizeof(buf), &used, want, WAIT_MS);
+	snprintf(want, sizeof(want), "got-%s-/dev/pts/", word);
+	bool got = echoed && pty_wait_for(m, buf, sizeof(buf), &used, want, 10000);
+	snprintf(want, sizeof(want), "tty-%s", word);
+	/* The rest of that line's output follows within milliseconds. */
+	bool is_tty = got && pty_wait_for(m, buf, sizeof(buf), &used, want, 3000);
+	bool inside = got && pty_wait_for(m, buf, sizeof(buf), &used, mark, 3000);
+	/* A sleep in the foreground, then Ctrl-C: the shell must answer the next line at once. */
+	bool slept = false, alive = false, interrupted = false;
+	if (inside) {
+		snprintf(nap, sizeof(nap), "%ld", hako_rand_range(300, 900));
+		snprintf(line, sizeof(line), "sleep %s\n", nap);
+		check_that(write(m, line, strlen(line)) == (ssize_t)strlen(line), "write");
+		for (long long end = hako_now_ms() + 10000; !slept && hako_now_ms() < end;
+		     usleep(5000))
+			slept = sleep_runs(nap);
+	}
+	if (slept) {
+		check_that(write(m, "\003", 1) == 1, "write Ctrl-C: %s", strerror(errno));
+		for (long long end = hako_now_ms() + 10000; sleep_runs(nap) && hako_now_ms() < end;
+		     usleep(5000))
+			;
+		alive = waitpid(pid, &status, WNOHANG) == 0;
+		snprintf(line, sizeof(line), "echo \"after-$W\"; exit %d\n", code);
+		if (alive && write(m, line, strlen(line)) == (ssize_t)strlen(line)) {
+			snprintf(want, sizeof(want), "after-%s", word);
+			interrupted = pty_wait_for(m, buf, sizeof(buf), &used, want, 10000);
+		}
+	}
+	/* hako exec ends with the shell's `exit`; read on so that it never blocks on a full
+	 * terminal. Without that line typed, it is killed at once. */
+	pid_t w = interrupted ? 0 : -1;
+	for (long long end = hako_now_ms() + 10000; w == 0 && hako_now_ms() < end;) {
+		char junk[256];
+		struct pollfd p = {.fd = m, .events = POLLIN};
+		if (poll(&p, 1, 20) > 0 && read(m, junk, sizeof(junk)) < 0)
+			usleep(10000);
+		w = waitpid(pid, &status, WNOHANG);
+	}
+	if (w <= 0 && (alive || !slept)) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &status, 0);
+	}
+	close(m);
+	check_that(echoed, "what the test typed was not echoed back through hako exec -it: %s",
+	           buf);
+	check_that(got, "no \"%s\" from `tty` in the exec'd shell: %s", want, buf);
+	check_that(is_tty, "`[ -t 0 ]` is false in the exec'd shell: its stdin must be a terminal");
+	check_that(inside,
+	           "the exec'd shell does not see /tmp/mark, which the container's workload "
+	           "wrote: it is not in the container's mount namespace: %s",
+	           buf);
+	check_that(slept, "`sleep %s` typed into the exec'd shell did not start", nap);
+	check_that(alive && !sleep_runs(nap),
+	           "Ctrl-C typed at `sleep %s` must interrupt the sleep, not end hako exec "
+	           "(hako %s, sleep %s)",
+	           nap, alive ? "runs" : "ended", sleep_runs(nap) ? "runs" : "ended");
+	check_that(interrupted, "the shell did not answer after Ctrl-C: %s", buf);
+	check_that(WIFEXITED(status), "hako exec -it did not exit (status 0x%x)", status);
+	check_int(WEXITSTATUS(status), code, "hako exec -it's exit code (the shell's `exit`)");
+	rm_f(name);
+	check_gone(&e, name, init);
+}
+
 HAKO_TEST_MAIN(HAKO_TEST(test_lifecycle_duration), HAKO_TEST(test_lifecycle_format_status),
                HAKO_TEST(test_lifecycle_status), HAKO_TEST(test_lifecycle_lock),
                HAKO_TEST(test_monitor_wait), HAKO_TEST(test_exec_apply_security),
                HAKO_TEST(test_detach_logs_rm), HAKO_TEST(test_ps_exit_code),
                HAKO_TEST(test_exec_joins_everything), HAKO_TEST(test_stop_kills_after_timeout),
-               HAKO_TEST(test_names_unique_twenty), HAKO_TEST(test_monitor_killed))
+               HAKO_TEST(test_names_unique_twenty), HAKO_TEST(test_monitor_killed),
+               HAKO_TEST(test_logs_follow), HAKO_TEST(test_exec_tty))

@@ -2,6 +2,9 @@
  *
  *   cgprog cgroup            print /proc/self/cgroup
  *   cgprog hog MIB           print /proc/self/cgroup, allocate and touch MIB MiB, print "done"
+ *   cgprog leave MIB         print /proc/self/cgroup; start a child that touches MIB MiB (so
+ *                            that it takes a moment to die) and then sleeps, its output on
+ *                            /dev/null; print "leftover PID" once it holds them, and exit
  *   cgprog forker            fork children (held on a pipe) until fork fails, at most 1000;
  *                            print "forked N errno E", release and reap them
  *   cgprog spawn K           start K children that each wait (on a pipe) until all K run,
@@ -18,6 +21,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <stdbool.h>
 #include <poll.h>
 #include <stdio.h>
@@ -69,6 +73,36 @@ int main(int argc, char **argv)
 		for (size_t i = 0; i < len; i += 4096)
 			p[i] = (char)i;
 		printf("done\n");
+		return 0;
+	}
+	if (strcmp(cmd, "leave") == 0 && argc == 3) {
+		size_t len = (size_t)atol(argv[2]) << 20;
+		int held[2];
+		char c = 0;
+		print_cgroup();
+		if (pipe(held) < 0)
+			return 1;
+		pid_t pid = fork();
+		if (pid < 0)
+			return 1;
+		if (pid == 0) {
+			char *p = malloc(len);
+			int null = open("/dev/null", O_WRONLY);
+			if (!p || null < 0)
+				_exit(1);
+			for (size_t i = 0; i < len; i += 4096)
+				p[i] = (char)(i | 1);
+			dup2(null, 1);
+			dup2(null, 2);
+			if (write(held[1], "x", 1) != 1)
+				_exit(1);
+			for (;;)
+				pause();
+		}
+		close(held[1]);
+		if (read(held[0], &c, 1) != 1)
+			return 1;
+		printf("leftover %d\n", (int)pid);
 		return 0;
 	}
 	if (strcmp(cmd, "forker") == 0) {
