@@ -38,8 +38,7 @@ const char *hakovm_default_cmdline(void)
 	 * controller (kbd_handle), which hakovm takes as the end; panic=-1: a panic restarts at
 	 * once instead of hanging. On emulated KVM (see kvm_is_emulated) the guest sees the
 	 * host's CPUID whatever KVM_SET_CPUID2 said, so the features KVM's instruction emulator
-	 * cannot run are switched off on the command line instead (cx16: the course kernel's SLUB
-	 * allocator would use cmpxchg16b). There, guest kernel code runs
+	 * cannot run are switched off on the command line instead. There, guest kernel code runs
 	 * in KVM's instruction emulator, so four more options skip boot work that costs seconds
 	 * (lesson 19's README measures each): pty.legacy_count=0, no 512 old-style /dev/pty*
 	 * devices; random.trust_cpu=on, the random generator is seeded by the CPU's RDRAND at
@@ -47,8 +46,7 @@ const char *hakovm_default_cmdline(void)
 	 * rodata=off, the kernel does not write-protect its own code page by page; retain_initrd,
 	 * the initramfs's memory is not overwritten and freed after unpacking. */
 	if (kvm_is_emulated())
-		return "console=ttyS0 reboot=k panic=-1 noxsave "
-		       "clearcpuid=smap,popcnt,erms,fsrm,cx16 "
+		return "console=ttyS0 reboot=k panic=-1 noxsave clearcpuid=smap,popcnt,erms,fsrm "
 		       "pty.legacy_count=0 random.trust_cpu=on rodata=off retain_initrd";
 	return "console=ttyS0 reboot=k panic=-1";
 }
