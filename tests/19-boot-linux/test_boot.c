@@ -917,7 +917,7 @@ static bool read_until(struct hako_bg *b, char *out, size_t len, size_t *used, c
  * found the 16550A; a random line typed on stdin reaches the guest's shell and comes back;
  * and the guest's reboot (reboot=k) ends hakovm with status 0. One boot for all of it, of the
  * vmlinux: on emulated KVM the bzImage's decompressor alone takes ~10 s more (the probe tests
- * grade the bzImage path). About 9 s here (emulated KVM; lesson 19's README lists what made
+ * grade the bzImage path). About 6 s here (emulated KVM; lesson 19's README lists what made
  * it so); well under a second on hardware KVM. */
 static void test_boot_linux(void **state)
 {
