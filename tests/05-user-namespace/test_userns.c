@@ -209,34 +209,6 @@ static void read_squeezed(const char *path, char *buf, size_t len)
 
 /* ---- the handshake ---- */
 
-/* Is PID asleep in read(FD)? /proc/PID/stat says S (an interruptible sleep) and
- * /proc/PID/syscall names the call it is in and its arguments, as "NR ARG1 ...". A read() from
- * a pipe whose write end is still open sleeps until a byte, end of file or a signal comes:
- * nothing else can make it return. False when the files cannot be read. */
-static bool asleep_in_read(pid_t pid, int fd)
-{
-	char path[64], buf[512];
-	long nr = -1;
-	unsigned long arg = ~0UL;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	if (!(f = fopen(path, "re")))
-		return false;
-	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	char *p = strrchr(buf, ')');
-	if (!p || p[1] != ' ' || p[2] != 'S')
-		return false;
-	snprintf(path, sizeof(path), "/proc/%d/syscall", (int)pid);
-	if (!(f = fopen(path, "re")))
-		return false;
-	bool ok = fscanf(f, "%ld %lx", &nr, &arg) == 2;
-	fclose(f);
-	return ok && nr == SYS_read && arg == (unsigned long)fd;
-}
-
 /* Did the child PID answer on REPORT before it went to sleep in read(GO)? Waits until it
  * answers (true) or sleeps in read(GO) (false), and at most MS (false): a child that blocks
  * some other way gets the whole time to answer. */
@@ -245,7 +217,7 @@ static bool answered_before_read(pid_t pid, int go, int report, int ms)
 	for (long long end = hako_now_ms() + ms; hako_now_ms() < end;) {
 		if (readable(report, 0))
 			return true;
-		if (asleep_in_read(pid, go))
+		if (hako_asleep_in(pid, SYS_read, go))
 			return false;
 		usleep(2000);
 	}

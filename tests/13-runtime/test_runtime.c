@@ -1184,26 +1184,6 @@ static void test_run_edge_cases(void **state)
 	json_decref(b.cfg);
 }
 
-/* Read the pty master M into BUF (LEN bytes, accumulating after *USED) until it holds TEXT
- * or TIMEOUT_MS pass. */
-static bool pty_wait_for(int m, char *buf, size_t len, size_t *used, const char *text,
-                         int timeout_ms)
-{
-	long long end = hako_now_ms() + timeout_ms;
-
-	while (!strstr(buf, text) && hako_now_ms() < end) {
-		struct pollfd p = {.fd = m, .events = POLLIN};
-		if (poll(&p, 1, 100) <= 0)
-			continue;
-		ssize_t n = read(m, buf + *used, len - 1 - *used);
-		if (n <= 0)
-			break;
-		*used += (size_t)n;
-		buf[*used] = '\0';
-	}
-	return strstr(buf, text) != NULL;
-}
-
 /* This test checks `hako run -it` through a terminal the test opens, as a user's: the
  * workload's stdin is a terminal of the container's own (`tty` prints /dev/pts/N), and a
  * Ctrl-C typed on the user's terminal reaches the workload as SIGINT. */
@@ -1240,13 +1220,13 @@ static void test_run_tty(void **state)
 		      (char *)NULL);
 		_exit(121);
 	}
-	bool ready = pty_wait_for(m, buf, sizeof(buf), &used, "ready", WAIT_MS);
+	bool ready = hako_read_until(m, buf, sizeof(buf), &used, "ready", WAIT_MS);
 	if (ready) {
 		usleep(200000);
 		check_that(write(m, "\003", 1) == 1, "write Ctrl-C: %s", strerror(errno));
 	}
 	/* Short waits from here: a workload that ran long ago answers at once. */
-	bool got = ready && pty_wait_for(m, buf, sizeof(buf), &used, "got-int", 10000);
+	bool got = ready && hako_read_until(m, buf, sizeof(buf), &used, "got-int", 10000);
 	long long end = hako_now_ms() + 10000;
 	pid_t w;
 	while ((w = waitpid(pid, &status, WNOHANG)) == 0 && hako_now_ms() < end) {

@@ -84,31 +84,6 @@ static pid_t sleeper(void)
 	return pid;
 }
 
-/* Is PID asleep (S in /proc/PID/stat) in the system call NR (/proc/PID/syscall)? False when
- * the files cannot be read. */
-static bool asleep_in(pid_t pid, long nr)
-{
-	char path[64], buf[512];
-	long at = -1;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	if (!(f = fopen(path, "re")))
-		return false;
-	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	char *p = strrchr(buf, ')');
-	if (!p || p[1] != ' ' || p[2] != 'S')
-		return false;
-	snprintf(path, sizeof(path), "/proc/%d/syscall", (int)pid);
-	if (!(f = fopen(path, "re")))
-		return false;
-	bool ok = fscanf(f, "%ld", &at) == 1;
-	fclose(f);
-	return ok && at == nr;
-}
-
 /* ---- Unit tests ---- */
 
 static void test_lifecycle_duration(void **state)
@@ -278,7 +253,7 @@ static void test_lifecycle_lock(void **state)
 		_exit(l >= 0 ? 0 : 1);
 	}
 	long long t0 = hako_now_ms();
-	while (hako_now_ms() - t0 < hold && !asleep_in(pid, SYS_flock))
+	while (hako_now_ms() - t0 < hold && !hako_asleep_in(pid, SYS_flock, -1))
 		usleep(2000);
 	long long released = hako_now_ms();
 	close(fd);
@@ -1030,26 +1005,6 @@ static void test_logs_follow(void **state)
 	check_gone(&e, name, pid);
 }
 
-/* Read the pty master M into BUF (LEN bytes, accumulating after *USED) until it holds TEXT
- * or TIMEOUT_MS pass. */
-static bool pty_wait_for(int m, char *buf, size_t len, size_t *used, const char *text,
-                         int timeout_ms)
-{
-	long long end = hako_now_ms() + timeout_ms;
-
-	while (!strstr(buf, text) && hako_now_ms() < end && *used < len - 1) {
-		struct pollfd p = {.fd = m, .events = POLLIN};
-		if (poll(&p, 1, 50) <= 0)
-			continue;
-		ssize_t n = read(m, buf + *used, len - 1 - *used);
-		if (n <= 0)
-			break;
-		*used += (size_t)n;
-		buf[*used] = '\0';
-	}
-	return strstr(buf, text) != NULL;
-}
-
 /* Is a process with the command line `sleep ARG` running? */
 static bool sleep_runs(const char *arg)
 {
@@ -1122,13 +1077,13 @@ static void test_exec_tty(void **state)
 	           strerror(errno));
 	char want[64];
 	snprintf(want, sizeof(want), "W=%s;", word);
-	bool echoed = pty_wait_for(m, buf, sizeof(buf), &used, want, WAIT_MS);
+	bool echoed = hako_read_until(m, buf, sizeof(buf), &used, want, WAIT_MS);
 	snprintf(want, sizeof(want), "got-%s-/dev/pts/", word);
-	bool got = echoed && pty_wait_for(m, buf, sizeof(buf), &used, want, 10000);
+	bool got = echoed && hako_read_until(m, buf, sizeof(buf), &used, want, 10000);
 	snprintf(want, sizeof(want), "tty-%s", word);
 	/* The rest of that line's output follows within milliseconds. */
-	bool is_tty = got && pty_wait_for(m, buf, sizeof(buf), &used, want, 3000);
-	bool inside = got && pty_wait_for(m, buf, sizeof(buf), &used, mark, 3000);
+	bool is_tty = got && hako_read_until(m, buf, sizeof(buf), &used, want, 3000);
+	bool inside = got && hako_read_until(m, buf, sizeof(buf), &used, mark, 3000);
 	/* A sleep in the foreground, then Ctrl-C: the shell must answer the next line at once. */
 	bool slept = false, alive = false, interrupted = false;
 	if (inside) {
@@ -1148,7 +1103,7 @@ static void test_exec_tty(void **state)
 		snprintf(line, sizeof(line), "echo \"after-$W\"; exit %d\n", code);
 		if (alive && write(m, line, strlen(line)) == (ssize_t)strlen(line)) {
 			snprintf(want, sizeof(want), "after-%s", word);
-			interrupted = pty_wait_for(m, buf, sizeof(buf), &used, want, 10000);
+			interrupted = hako_read_until(m, buf, sizeof(buf), &used, want, 10000);
 		}
 	}
 	/* hako exec ends with the shell's `exit`; read on so that it never blocks on a full

@@ -678,6 +678,47 @@ int hako_fd_count(void)
 	return n - 3; /* ".", ".." and the directory's own descriptor */
 }
 
+bool hako_asleep_in(pid_t pid, long nr, long arg0)
+{
+	char path[64], buf[512];
+	long at = -1;
+	unsigned long arg = ~0UL;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if (!(f = fopen(path, "re")))
+		return false;
+	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	char *p = strrchr(buf, ')');
+	if (!p || p[1] != ' ' || p[2] != 'S')
+		return false;
+	snprintf(path, sizeof(path), "/proc/%d/syscall", (int)pid);
+	if (!(f = fopen(path, "re")))
+		return false;
+	int got = fscanf(f, "%ld %lx", &at, &arg);
+	fclose(f);
+	return got >= 1 && at == nr && (arg0 == -1 || (got == 2 && arg == (unsigned long)arg0));
+}
+
+bool hako_read_until(int fd, char *buf, size_t len, size_t *used, const char *text, int timeout_ms)
+{
+	long long end = hako_now_ms() + timeout_ms;
+
+	while (!strstr(buf, text) && hako_now_ms() < end && *used < len - 1) {
+		struct pollfd p = {.fd = fd, .events = POLLIN};
+		if (poll(&p, 1, 50) <= 0)
+			continue;
+		ssize_t n = read(fd, buf + *used, len - 1 - *used);
+		if (n <= 0)
+			break;
+		*used += (size_t)n;
+		buf[*used] = '\0';
+	}
+	return strstr(buf, text) != NULL;
+}
+
 /* Every folder hako_tmpdir() made, removed once the test has ended however it ended: a failed
  * check leaves the test function before its own clean-up. */
 static char *tmpdirs[32];

@@ -226,6 +226,18 @@ const char *hako_ns_link(pid_t pid, const char *name, char *buf, size_t len);
 /* Number of open file descriptors of this process (from /proc/self/fd). */
 int hako_fd_count(void);
 
+/* Is PID asleep in the system call NR, with ARG0 as its first argument (any first argument
+ * when ARG0 is -1)? /proc/PID/stat says S (an interruptible sleep) and /proc/PID/syscall names
+ * the call it is in and its arguments ("NR ARG1 ..."). A process asleep in read() on a pipe
+ * whose write end is open, or in flock() on a held lock, waits there until something the
+ * test controls happens. False when the files cannot be read (then wait some other way). */
+bool hako_asleep_in(pid_t pid, long nr, long arg0);
+
+/* Read FD into BUF (LEN bytes, accumulating after *USED, kept NUL-terminated) until BUF holds
+ * TEXT, FD reaches its end, or TIMEOUT_MS pass; true if TEXT is there. For a pty's master, a
+ * pipe from a background program. */
+bool hako_read_until(int fd, char *buf, size_t len, size_t *used, const char *text, int timeout_ms);
+
 /* Make a fresh temporary directory; returns a malloc'd path. hako_rm_rf removes it (without
  * crossing into other mounted file systems); the harness also removes it after the test, so a
  * failed check leaves nothing behind. */
