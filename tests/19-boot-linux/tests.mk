@@ -7,10 +7,14 @@ PROBE_DIR := tests/19-boot-linux/probe
 PROBE_CFLAGS := -std=gnu11 -O2 -Wall -ffreestanding -nostdlib -mno-red-zone -fno-pic \
 	-fno-pie -static -mgeneral-regs-only -fno-stack-protector -fno-asynchronous-unwind-tables
 
-$(OUT)/probe.elf: $(PROBE_DIR)/start.S $(PROBE_DIR)/probe.c $(PROBE_DIR)/probe.ld
+# Output on the UART and port I/O, as lessons 17 and 18's guests: tests/lib/guest.
+GUEST_IO_DIR := tests/lib/guest
+
+$(OUT)/probe.elf: $(PROBE_DIR)/start.S $(PROBE_DIR)/probe.c $(PROBE_DIR)/probe.ld \
+		$(GUEST_IO_DIR)/guest_io.c $(GUEST_IO_DIR)/guest_io.h
 	@mkdir -p $(@D)
-	$(CC) $(PROBE_CFLAGS) -no-pie -T $(PROBE_DIR)/probe.ld -Wl,--build-id=none -Wl,--no-warn-rwx-segments -o $@ \
-		$(PROBE_DIR)/start.S $(PROBE_DIR)/probe.c
+	$(CC) $(PROBE_CFLAGS) -I$(GUEST_IO_DIR) -no-pie -T $(PROBE_DIR)/probe.ld -Wl,--build-id=none -Wl,--no-warn-rwx-segments -o $@ \
+		$(PROBE_DIR)/start.S $(PROBE_DIR)/probe.c $(GUEST_IO_DIR)/guest_io.c
 
 $(OUT)/probe.bin: $(OUT)/probe.elf
 	objcopy -O binary $< $@

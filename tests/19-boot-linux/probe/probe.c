@@ -2,46 +2,9 @@
  * would, and reports it on the UART as "probe: KEY=VALUE" lines; then it resets the machine
  * through the keyboard controller (reboot=k's way). The tests compare the report with what
  * they asked hakovm to do. */
+#include "guest_io.h" /* outb, inb, print, print_hex: tests/lib/guest */
+
 #include <stdint.h>
-
-static inline void outb(uint16_t port, uint8_t v)
-{
-	__asm__ volatile("outb %0, %1" : : "a"(v), "Nd"(port));
-}
-
-static inline uint8_t inb(uint16_t port)
-{
-	uint8_t v;
-	__asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
-	return v;
-}
-
-static void putc_uart(char c)
-{
-	for (int i = 0; i < 1000 && !(inb(0x3f8 + 5) & 0x20); i++)
-		;
-	outb(0x3f8, (uint8_t)c);
-}
-
-static void print(const char *s)
-{
-	while (*s)
-		putc_uart(*s++);
-}
-
-static void print_hex(uint64_t v)
-{
-	static const char digits[] = "0123456789abcdef";
-	char buf[19] = "0x";
-	int n = 2, shift = 60;
-
-	while (shift > 0 && ((v >> shift) & 0xf) == 0)
-		shift -= 4;
-	for (; shift >= 0; shift -= 4)
-		buf[n++] = digits[(v >> shift) & 0xf];
-	buf[n] = '\0';
-	print(buf);
-}
 
 static void field(const char *key, uint64_t v)
 {

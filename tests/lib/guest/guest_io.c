@@ -5,7 +5,7 @@
 #define UART_LSR   (UART + 5)
 #define DEBUG_EXIT 0x501
 
-static void putc_uart(char c)
+void putc_uart(char c)
 {
 	for (int i = 0; i < 1000 && !(inb(UART_LSR) & 0x20); i++)
 		; /* wait (a little) for THRE */

@@ -1,5 +1,6 @@
 /* guest_io.h: what the tests' freestanding 64-bit guests share (lessons 17 and 18): port
- * I/O, text on the UART at 0x3f8, and the end of the VM through the debug-exit port 0x501.
+ * I/O, text on the UART at 0x3f8, and the end of the VM through the debug-exit port 0x501
+ * (lesson 19's probe kernel uses the first two).
  * No libc: the guests are built with -ffreestanding -nostdlib (see each lesson's tests.mk),
  * with guest_io.c linked in. */
 #ifndef GUEST_IO_H
@@ -21,6 +22,8 @@ static inline uint8_t inb(uint16_t port)
 	return v;
 }
 
+/* C on the UART (after waiting a little for its transmit register to be empty). */
+void putc_uart(char c);
 /* S on the UART, byte by byte. */
 void print(const char *s);
 /* V as "0x" and lowercase hex digits, without leading zeros. */
