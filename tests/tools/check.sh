@@ -9,7 +9,7 @@
 #   6. every starter compiles without a warning and fails every test on an assertion (FAIL,
 #      not a crash or hang), and each failure shows a nudge (the TODO and README task), not
 #      the manifest's hint
-#   7. the grader's own fixture tests pass
+#   7. the grader's own fixture tests pass; 7b. steps 4-7 left nothing behind on the host
 #   8. every lesson's mutants (tests/NN-slug/mutants/*.patch) are killed by its tests, or
 #      marked equivalent with a reason (a lesson without mutants is, for now, a warning)
 # Each stage prints the time it took; the total comes before the last line. JOBS (default 3)
@@ -161,6 +161,14 @@ results() { # src-dir-name lesson -> summary.tsv path
 	fi
 }
 
+# What tests leave behind on the host is checked after step 7: note what is there before.
+leftovers() {
+	find /sys/fs/cgroup -mindepth 2 -maxdepth 3 -type d -path '*/hako/*' 2>/dev/null
+	find "${TMPDIR:-/tmp}" -maxdepth 1 \( -name 'hako-test-*' -o -name 'hako-grade-*' \) 2>/dev/null
+	awk '$5 ~ /\/hako-(test|grade)-/ { print "mount " $5 }' /proc/self/mountinfo
+}
+leftovers_before=$(leftovers | sort)
+
 step "4. the handout: built without solutions/, every solution copied in scores full marks (-Werror)"
 # handout.sh packs build/hako-handout.tar.gz, unpacks it, copies each solution over its starter
 # and grades every lesson there: the one full-marks pass (a second one in this tree would
@@ -240,6 +248,15 @@ if [ "$(cat "$log/grader.rc" 2>/dev/null)" = 0 ]; then
 else
 	sed 's/^/    /' "$log/grader.txt"
 	bad "grader self-test"
+fi
+
+step "7b. the tests leave nothing behind (cgroups under hako/, temporary folders, mounts)"
+left=$(comm -13 <(echo "$leftovers_before") <(leftovers | sort))
+if [ -z "$left" ]; then
+	ok "steps 4-7 left no cgroup, temporary folder or mount behind"
+else
+	bad "left behind by steps 4-7 (removed now where empty): $(echo $left)"
+	echo "$left" | grep '^/sys/fs/cgroup' | xargs -r rmdir 2>/dev/null
 fi
 
 step "8. mutants: each lesson's tests catch its planted mistakes"

@@ -273,12 +273,20 @@ grade_lesson() {
 		else
 			local token rc t0 t1 line
 			token=$(od -An -N8 -tx8 /dev/urandom | tr -d ' ')
+			# Each test gets a temporary folder of its own (TMPDIR, where hako_tmpdir() makes
+			# its folders), removed after the test however it ended: a test that crashed or
+			# timed out never ran its own clean-up. --one-file-system: never into a mount
+			# the code under test may have left there.
+			local test_tmp
+			test_tmp=$(mktemp -d "${TMPDIR:-/tmp}/hako-grade-XXXXXX")
+			chmod 1777 "$test_tmp" # as /tmp: rootless tests' programs run as other users
 			t0=$(date +%s%N)
-			HAKO_TOKEN=$token HAKO_SEED=$seed HAKO_OUT=$out HAKO_LESSON=$slug \
+			TMPDIR=$test_tmp HAKO_TOKEN=$token HAKO_SEED=$seed HAKO_OUT=$out HAKO_LESSON=$slug \
 				HAKO_SRC_DIR="$src/$slug" timeout -k 2 "$t_scaled" "$out/tests" --run "$name" \
 				</dev/null >"$log" 2>&1
 			rc=$?
 			t1=$(date +%s%N)
+			rm -rf --one-file-system "$test_tmp" 2>/dev/null
 			ms=$(((t1 - t0) / 1000000))
 			printf '%s\t%s\n' "$name" "$ms" >>"$res/times.tsv"
 			line=$(grep -a "^HAKO-RESULT $token " "$log" | tail -n 1)

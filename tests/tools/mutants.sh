@@ -222,6 +222,11 @@ done
 # they create (interfaces, folders, cgroups) from it, so two mutants graded at once never pick
 # the same names.
 t_start=$SECONDS
+# A mutant may skip a clean-up (that is often the mistake it plants) and leave an empty cgroup
+# under a controller's hako/ parent. Note which are there now; those made during the run and
+# left empty are removed at the end (rmdir removes only an empty cgroup with no children).
+hako_cgroups() { find /sys/fs/cgroup -mindepth 2 -maxdepth 3 -type d -path '*/hako/*' 2>/dev/null | sort; }
+cgroups_before=$(hako_cgroups)
 i=0
 for item in "${queue[@]}"; do
 	IFS=$'\t' read -r slug p res <<<"$item"
@@ -268,6 +273,11 @@ for slug in "${lessons[@]}"; do
 	total_n=$((total_n + graded))
 	total_eq=$((total_eq + eq))
 done
+left=0
+while read -r d; do
+	[ -n "$d" ] && rmdir "$d" 2>/dev/null && left=$((left + 1))
+done < <(comm -13 <(echo "$cgroups_before") <(hako_cgroups))
+[ $left = 0 ] || echo "mutants: removed $left empty cgroup(s) that mutants left under hako/"
 printf 'mutants: %d/%d killed, %d equivalent, in %ds; %d failure(s), %d warning(s)\n' \
 	"$total_killed" "$total_n" "$total_eq" $((SECONDS - t_start)) "$failed" "$warned"
 [ $failed = 0 ]
