@@ -480,24 +480,6 @@ static bool wait_exited(struct lifecycle_info *c, int ms)
 	}
 }
 
-/* "TERM", "SIGTERM", "15" -> 15; -1 if it is none of those. */
-static int signal_number(const char *text)
-{
-	char *end;
-	long n = strtol(text, &end, 10);
-
-	if (end != text && !*end)
-		return n > 0 && n < NSIG ? (int)n : -1;
-	if (strncmp(text, "SIG", 3) == 0)
-		text += 3;
-	for (int s = 1; s < NSIG; s++) {
-		const char *name = sigabbrev_np(s);
-		if (name && strcmp(name, text) == 0)
-			return s;
-	}
-	return -1;
-}
-
 /* Send SIG to C's init if it still runs (pid and start time checked). */
 static int signal_container(const char *cmd, struct lifecycle_info *c, int sig)
 {
@@ -534,7 +516,7 @@ static int cmd_stop_kill(int argc, char **argv)
 				return 1;
 			}
 			timeout = (int)t;
-		} else if (c == 's' && (sig = signal_number(optarg)) > 0) {
+		} else if (c == 's' && (sig = runtime_signal_number(optarg)) > 0) {
 			continue;
 		} else {
 			fprintf(stderr, "usage: hako %s\n",

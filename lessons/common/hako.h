@@ -733,6 +733,10 @@ void tty_session_end(struct tty_session *t);
  * ARGV[0] is the command. Returns the exit code. */
 int runtime_main(int argc, char **argv);
 
+/* A signal given as "TERM", "SIGTERM" or "15" -> 15; -1 if it is none of those (runtime.c:
+ * `hako kill ID SIG` here, and lesson 14's `hako kill -s`). */
+int runtime_signal_number(const char *text);
+
 /* ---- lesson 14: the container lifecycle (lifecycle.c, monitor.c, exec.c) ---- */
 
 /*

@@ -277,8 +277,7 @@ static int cmd_state(int argc, char **argv)
 	return 0;
 }
 
-/* "TERM", "SIGTERM", "15" -> 15; -1 if it is none of those. */
-static int signal_number(const char *text)
+int runtime_signal_number(const char *text)
 {
 	char *end;
 	long n = strtol(text, &end, 10);
@@ -303,7 +302,7 @@ static int cmd_kill(int argc, char **argv)
 
 	if ((i = parse_args(argc, argv, &a)) <= 0)
 		return i == 1 ? 0 : 1;
-	if (i < argc && (sig = signal_number(argv[i])) < 0) {
+	if (i < argc && (sig = runtime_signal_number(argv[i])) < 0) {
 		fprintf(stderr, "hako kill: '%s' is not a signal\n", argv[i]);
 		return 1;
 	}
