@@ -431,14 +431,6 @@ static int cmd_logs(int argc, char **argv)
 	return 0;
 }
 
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
-}
-
 /* Wait at most MS milliseconds for process PID, started at START (/proc/PID/stat), to end;
  * true if it has. A pidfd (pidfd_open(2)) becomes readable when its process ends, so this
  * returns the moment it does, with no polling loop. -1 if pidfds are missing (Linux < 5.3). */
@@ -463,21 +455,22 @@ static int wait_gone(pid_t pid, unsigned long long start, int ms)
  * the container exited. */
 static bool wait_exited(struct lifecycle_info *c, int ms)
 {
-	long long end = now_ms() + ms;
+	long long end = hako_now_us() + ms * 1000LL;
 	int gone = wait_gone(c->st.pid, c->st.start_time, ms);
 
 	if (gone == 0)
 		return false;
-	if (gone > 0 && c->monitor > 0)
-		wait_gone(c->monitor, c->monitor_start, (int)(end > now_ms() ? end - now_ms() : 0));
+	if (gone > 0 && c->monitor > 0) {
+		long long left = end - hako_now_us();
+		wait_gone(c->monitor, c->monitor_start, left > 0 ? (int)(left / 1000) : 0);
+	}
 	/* Without pidfds, or if the monitor is still writing: look every 20 ms. */
-	for (;;) {
-		if (lifecycle_status(c) == 0)
-			return true;
-		if (now_ms() >= end)
+	while (lifecycle_status(c) != 0) {
+		if (hako_now_us() >= end)
 			return false;
 		usleep(20000);
 	}
+	return true;
 }
 
 /* Send SIG to C's init if it still runs (pid and start time checked). */

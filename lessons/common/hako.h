@@ -138,6 +138,8 @@ bool hako_config_isolated(const struct hako_config *cfg);
 
 /* Run a container as CFG describes; returns its exit code (0-255) or a negative errno. */
 int hako_run(const struct hako_config *cfg);
+/* Microseconds on the monotonic clock (for durations: hako run --stats, stop's timeouts). */
+long long hako_now_us(void);
 struct hako_cgroup;
 /* `hako create` (lesson 13): start the container as hako_run() does, but return once it is
  * ready and held before exec (CFG->exec_fifo must be set): its init's pid in *PID, its cgroup

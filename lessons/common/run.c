@@ -303,7 +303,7 @@ static int layer_prepare(const struct hako_config *cfg, struct container_layer *
 	return 1;
 }
 
-static long long now_us(void)
+long long hako_now_us(void)
 {
 	struct timespec ts;
 
@@ -337,7 +337,7 @@ static int run_container(const struct hako_config *cfg, pid_t *created, struct h
 	char name[32];
 	int flags, err, code = -1;
 	pid_t pid = -1;
-	long long start = now_us();
+	long long start = hako_now_us();
 	sigset_t fwd, old_mask;
 	struct sigaction old_pipe;
 	bool pipe_set = false;
@@ -552,7 +552,7 @@ static int run_container(const struct hako_config *cfg, pid_t *created, struct h
 	if (cg && cgroup_oom_killed(cg) > 0)
 		report_oom(cfg->memory);
 	if (cg && cfg->stats)
-		stats_print_summary(cg, now_us() - start);
+		stats_print_summary(cg, hako_now_us() - start);
 	err = code;
 bad:
 	if (pid > 0) {
