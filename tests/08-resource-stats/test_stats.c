@@ -547,6 +547,23 @@ static pid_t start_workload(char *const argv[], bool *ready, int *in)
 	return pid;
 }
 
+/* The end of a watch test: `hako stats` (B, if it STARTED: 0) is stopped if it still runs, the
+ * workload's stdin IN closed, and the container's `hako run` HAKO stopped and reaped. */
+static void end_watch(struct hako_bg *b, int started, int in, pid_t hako)
+{
+	if (started == 0) {
+		if (b->pid > 0)
+			kill(b->pid, SIGTERM); /* nothing if it has ended already */
+		hako_bg_finish(b, 5000);
+	}
+	if (in >= 0)
+		close(in);
+	if (hako > 0) {
+		kill(hako, SIGTERM);
+		waitpid(hako, NULL, 0);
+	}
+}
+
 /* What `hako stats` printed so far: rows (lines that start with the container's name,
  * "hako-"), the CPU % of the first, the last and the highest, header lines, and the last
  * other line (a message). */
@@ -668,17 +685,7 @@ static void test_stats_watch_each_interval(void **state)
 			break;
 		}
 	}
-	if (started == 0) {
-		if (b.pid > 0)
-			kill(b.pid, SIGTERM);
-		hako_bg_finish(&b, 5000);
-	}
-	if (in >= 0)
-		close(in);
-	if (hako > 0) {
-		kill(hako, SIGTERM);
-		waitpid(hako, NULL, 0);
-	}
+	end_watch(&b, started, in, hako);
 
 	check_that(ready, "the container did not start within 20 s (`hako run ... stdin-burn`)");
 	check_that(started == 0, "`hako stats PID` did not start");
@@ -743,14 +750,7 @@ static void test_stats_watch_vanished(void **state)
 			break;
 		}
 	}
-	if (started == 0)
-		hako_bg_finish(&b, 5000);
-	if (in >= 0)
-		close(in);
-	if (hako > 0) {
-		kill(hako, SIGTERM);
-		waitpid(hako, NULL, 0);
-	}
+	end_watch(&b, started, in, hako);
 
 	check_that(ready, "the container did not start within 20 s (`hako run --memory 64m ...`)");
 	check_that(started == 0, "`hako stats` did not start");
